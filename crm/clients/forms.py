@@ -1,0 +1,9 @@
+from django import forms
+
+from .models import Client
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["name", "email", "phone"]

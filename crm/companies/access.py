@@ -1,0 +1,50 @@
+"""Who may see what: every page of the CRM runs as a member of one company.
+
+`member_required` puts `request.company` and `request.membership` on the request; views then reach
+objects only through the company (`Model.objects.for_company(request.company)`), so another
+company's ids answer 404 as if they did not exist.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from .models import Membership
+
+
+def load_membership(request):
+    if not hasattr(request, "membership"):
+        membership = None
+        if request.user.is_authenticated:
+            membership = Membership.objects.select_related("company").filter(user=request.user).first()
+        request.membership = membership
+        request.company = membership.company if membership else None
+    return request.membership
+
+
+def member_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if load_membership(request) is None:
+            raise PermissionDenied("You are not a member of a company.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view):
+    """Only the company's owner changes company-wide settings; members may look."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = load_membership(request)
+        if membership is None or not membership.is_owner:
+            raise PermissionDenied("Only the company's owner can change this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,113 @@
+"""Invoices with a payment schedule (installments), and the payments made against them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+
+from crm.companies.models import Company, CompanyScopedQuerySet
+from crm.projects.models import Project
+
+ZERO = Decimal("0.00")
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+        PAID = "paid", "Paid"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invoices")
+    number = models.PositiveIntegerField(help_text="Numbered per company: 1, 2, 3…")
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique_per_company")
+        ]
+
+    def __str__(self):
+        return f"Invoice #{self.number:04d} · {self.title}"
+
+    @property
+    def display_number(self):
+        return f"#{self.number:04d}"
+
+
+class InstallmentQuerySet(models.QuerySet):
+    def with_paid(self):
+        return self.annotate(
+            paid=Coalesce(
+                Sum("payments__amount", filter=Q(payments__status="succeeded")),
+                ZERO,
+                output_field=models.DecimalField(max_digits=10, decimal_places=2),
+            )
+        )
+
+
+class Installment(models.Model):
+    """One step of an invoice's payment schedule: an amount due by a date."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="installments")
+    position = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    due_date = models.DateField()
+
+    objects = InstallmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="installment_position_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="installment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"Payment {self.position} of {self.invoice}"
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        CARD = "card", "Card"
+        CASH = "cash", "Cash"
+        CHECK = "check", "Check"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        REFUNDED = "refunded", "Refunded"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="payments")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    installment = models.ForeignKey(
+        Installment, on_delete=models.PROTECT, related_name="payments", null=True, blank=True
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
+    reference = models.CharField(max_length=100, blank=True, help_text="Check number, transfer or charge id")
+    card_last4 = models.CharField(max_length=4, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    paid_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-paid_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self):
+        return f"{self.amount} by {self.get_method_display()} on {self.paid_at:%Y-%m-%d}"

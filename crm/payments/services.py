@@ -1,0 +1,157 @@
+"""Use cases of invoices and payments. `record_payment()` is the one way a payment enters the CRM."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from crm.projects.activity import log_activity
+from crm.projects.models import Activity, Project
+
+from .models import ZERO, Installment, Invoice, Payment
+from .processors import Card, CardDeclined, get_processor
+from .signals import project_first_paid
+
+
+def create_invoice(*, project: Project, title: str, schedule: list[tuple[Decimal, date]]) -> Invoice:
+    """An invoice whose payment schedule is a list of (amount, due date), in order."""
+    if not schedule:
+        raise ValidationError("An invoice needs at least one payment.")
+    for amount, _due in schedule:
+        if amount is None or amount <= 0:
+            raise ValidationError("Every payment amount must be more than zero.")
+    with transaction.atomic():
+        # Lock the company row so two invoices created at once don't take the same number.
+        type(project.company).objects.select_for_update().get(pk=project.company_id)
+        last = Invoice.objects.filter(company_id=project.company_id).aggregate(n=Max("number"))["n"] or 0
+        invoice = Invoice.objects.create(
+            company_id=project.company_id, project=project, number=last + 1, title=title
+        )
+        Installment.objects.bulk_create(
+            Installment(invoice=invoice, position=i, amount=amount, due_date=due)
+            for i, (amount, due) in enumerate(schedule, start=1)
+        )
+        log_activity(project, Activity.Kind.INVOICE_CREATED, f"Invoice {invoice.display_number} created")
+    return invoice
+
+
+def send_invoice(invoice: Invoice) -> Invoice:
+    """Marks the invoice as sent: the client can now pay it in the portal."""
+    if invoice.status == Invoice.Status.DRAFT:
+        invoice.status = Invoice.Status.SENT
+        invoice.sent_at = timezone.now()
+        invoice.save(update_fields=["status", "sent_at"])
+        log_activity(invoice.project, Activity.Kind.INVOICE_SENT, f"Invoice {invoice.display_number} sent")
+    return invoice
+
+
+def installment_balance(installment: Installment) -> Decimal:
+    paid = Installment.objects.with_paid().get(pk=installment.pk).paid
+    return installment.amount - paid
+
+
+def record_payment(
+    *,
+    installment: Installment,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    card_last4: str = "",
+    recorded_by=None,
+    paid_at=None,
+) -> Payment:
+    """Records a successful payment against an installment.
+
+    Refuses amounts that are not positive or exceed what is still due. After commit, the first
+    successful payment of a project sends `project_first_paid` exactly once: the claim is a
+    conditional UPDATE on the project row, which two concurrent payments can't both win.
+    """
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": "Enter an amount greater than zero."})
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": "Choose how the payment was made."})
+    with transaction.atomic():
+        locked = Installment.objects.select_for_update().select_related("invoice__project").get(pk=installment.pk)
+        invoice, project = locked.invoice, locked.invoice.project
+        balance = locked.amount - Installment.objects.with_paid().get(pk=locked.pk).paid
+        if balance <= ZERO:
+            raise ValidationError({"amount": "This payment is already paid in full."})
+        if amount > balance:
+            raise ValidationError({"amount": f"The most that can be paid here is {balance}."})
+        payment = Payment.objects.create(
+            company_id=project.company_id,
+            project=project,
+            invoice=invoice,
+            installment=locked,
+            amount=amount,
+            method=method,
+            reference=reference,
+            card_last4=card_last4,
+            recorded_by=recorded_by,
+            paid_at=paid_at or timezone.now(),
+        )
+        if amount == balance and not _has_unpaid_installments(invoice, excluding=locked):
+            Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
+        log_activity(
+            project,
+            Activity.Kind.PAYMENT_RECEIVED,
+            f"Payment received: {amount} {project.company.currency} by {payment.get_method_display()} "
+            f"(invoice {invoice.display_number}, payment {locked.position})",
+        )
+        first = Project.objects.filter(pk=project.pk, first_paid_at__isnull=True).update(
+            first_paid_at=payment.paid_at
+        )
+        if first:
+            transaction.on_commit(
+                lambda: project_first_paid.send(
+                    sender=Payment,
+                    project_id=project.pk,
+                    payment_id=payment.pk,
+                    company_id=project.company_id,
+                )
+            )
+    return payment
+
+
+def _has_unpaid_installments(invoice, *, excluding):
+    for inst in Installment.objects.with_paid().filter(invoice=invoice).exclude(pk=excluding.pk):
+        if inst.paid < inst.amount:
+            return True
+    return False
+
+
+def pay_by_card(*, installment: Installment, card: Card) -> Payment:
+    """A client pays an installment in full from the portal with a card.
+
+    A declined card raises CardDeclined and records nothing but a line in the activity feed.
+    """
+    balance = installment_balance(installment)
+    if balance <= ZERO:
+        raise ValidationError("This payment is already paid in full.")
+    project = installment.invoice.project
+    processor = get_processor()
+    try:
+        charge = processor.charge(
+            amount=balance,
+            currency=project.company.currency,
+            card=card,
+            description=f"{project.company.name}: {installment}",
+        )
+    except CardDeclined as declined:
+        log_activity(project, Activity.Kind.PAYMENT_FAILED, f"Card payment declined: {declined}")
+        raise
+    try:
+        return record_payment(
+            installment=installment,
+            amount=charge.amount,
+            method=Payment.Method.CARD,
+            reference=charge.id,
+            card_last4=charge.last4,
+        )
+    except Exception:
+        # Paid by someone else meanwhile, or the database failed: never keep money we didn't record.
+        processor.refund(charge.id)
+        raise

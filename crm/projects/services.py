@@ -1,0 +1,52 @@
+"""Use cases of projects: create, update, and the client portal's private link."""
+
+from django.db import transaction
+
+from crm.clients.models import Client
+
+from .activity import log_activity
+from .models import Activity, Project, new_portal_token
+
+
+def create_project(*, company, client: Client, name: str, type: str, event_date=None, location="") -> Project:
+    assert client.company_id == company.pk, "a project's client belongs to the same company"
+    with transaction.atomic():
+        project = Project.objects.create(
+            company=company, client=client, name=name, type=type, event_date=event_date, location=location
+        )
+        log_activity(project, Activity.Kind.PROJECT_CREATED, f"Project created for {client.name}")
+    return project
+
+
+def update_project(project: Project, **fields) -> Project:
+    old_stage = project.stage
+    for name, value in fields.items():
+        setattr(project, name, value)
+    with transaction.atomic():
+        project.save()
+        if project.stage != old_stage:
+            log_activity(
+                project, Activity.Kind.STAGE_CHANGED, f"Stage changed to {project.get_stage_display()}"
+            )
+    return project
+
+
+def save_private_notes(project: Project, notes: str) -> Project:
+    project.private_notes = notes
+    project.save(update_fields=["private_notes", "updated_at"])
+    return project
+
+
+def revoke_portal_link(project: Project) -> Project:
+    """The old link stops working at once; a new one can be issued."""
+    project.portal_token = None
+    project.save(update_fields=["portal_token", "updated_at"])
+    log_activity(project, Activity.Kind.PORTAL_LINK, "Client portal link revoked")
+    return project
+
+
+def issue_portal_link(project: Project) -> Project:
+    project.portal_token = new_portal_token()
+    project.save(update_fields=["portal_token", "updated_at"])
+    log_activity(project, Activity.Kind.PORTAL_LINK, "New client portal link issued")
+    return project

@@ -1,0 +1,103 @@
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from crm.clients.models import Client
+from crm.companies.access import member_required
+from crm.payments.models import Installment, Invoice, Payment
+
+from . import services
+from .forms import PrivateNotesForm, ProjectEditForm, ProjectForm
+from .models import Project
+
+
+def _project(request, pk):
+    return get_object_or_404(Project.objects.for_company(request.company).select_related("client"), pk=pk)
+
+
+@member_required
+def dashboard(request):
+    projects = Project.objects.for_company(request.company).select_related("client")
+    stage = request.GET.get("stage")
+    if stage in Project.Stage.values:
+        projects = projects.filter(stage=stage)
+    return render(request, "projects/dashboard.html",
+                  {"projects": projects, "stages": Project.Stage.choices, "stage": stage})
+
+
+@member_required
+def project_new(request):
+    form = ProjectForm(request.POST or None, company=request.company)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            client = data["client"] or Client.objects.create(
+                company=request.company, name=data["new_client_name"], email=data["new_client_email"]
+            )
+            project = services.create_project(
+                company=request.company, client=client, name=data["name"], type=data["type"],
+                event_date=data["event_date"], location=data["location"],
+            )
+        messages.success(request, "Project created.")
+        return redirect(project)
+    return render(request, "projects/project_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@member_required
+def workspace(request, pk):
+    project = _project(request, pk)
+    invoices = (
+        Invoice.objects.for_company(request.company)
+        .filter(project=project)
+        .prefetch_related(Prefetch("installments", queryset=Installment.objects.with_paid()))
+    )
+    payments = Payment.objects.for_company(request.company).filter(project=project).select_related("invoice", "installment")
+    context = {
+        "project": project,
+        "invoices": invoices,
+        "payments": payments,
+        "activities": project.activities.all()[:30],
+        "notes_form": PrivateNotesForm(initial={"private_notes": project.private_notes}),
+        "portal_url": request.build_absolute_uri(project.get_portal_url()) if project.portal_token else None,
+    }
+    return render(request, "projects/workspace.html", context)
+
+
+@member_required
+def project_edit(request, pk):
+    project = _project(request, pk)
+    form = ProjectEditForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        services.update_project(project, **form.cleaned_data)
+        messages.success(request, "Project saved.")
+        return redirect(project)
+    return render(request, "projects/project_edit.html", {"form": form, "project": project},
+                  status=400 if form.errors else 200)
+
+
+@member_required
+@require_POST
+def save_notes(request, pk):
+    project = _project(request, pk)
+    form = PrivateNotesForm(request.POST)
+    if form.is_valid():
+        services.save_private_notes(project, form.cleaned_data["private_notes"])
+        messages.success(request, "Private notes saved.")
+    else:
+        messages.error(request, form.errors["private_notes"][0])
+    return redirect(project)
+
+
+@member_required
+@require_POST
+def portal_link(request, pk):
+    project = _project(request, pk)
+    if request.POST.get("action") == "revoke":
+        services.revoke_portal_link(project)
+        messages.success(request, "The client portal link was revoked. The old link no longer works.")
+    else:
+        services.issue_portal_link(project)
+        messages.success(request, "A new client portal link was issued.")
+    return redirect(project)

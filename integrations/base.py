@@ -1,0 +1,24 @@
+"""What an integration provider is: a name, a settings section, and what it adds to two slots.
+
+A provider is stateless; one company's installation is a CompanyIntegration row. Each method returns
+HTML (already rendered) or "" when it has nothing to show, so the CRM's pages need not know any
+provider's templates or models.
+"""
+
+
+class IntegrationProvider:
+    key: str = ""
+    name: str = ""
+    description: str = ""
+
+    def settings_section(self, request, company) -> str:
+        """The provider's section of Company Settings > Integrations."""
+        return ""
+
+    def workspace_panel(self, request, project) -> str:
+        """What the provider shows in the project workspace's "Only visible to you" section."""
+        return ""
+
+    def portal_section(self, request, project) -> str:
+        """What the provider shows the client in the project's client portal."""
+        return ""

@@ -1,0 +1,21 @@
+"""The providers offered to companies, listed by dotted path in settings.INTEGRATION_PROVIDERS."""
+
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import IntegrationProvider
+
+
+@cache
+def _load(paths: tuple[str, ...]) -> tuple[IntegrationProvider, ...]:
+    return tuple(import_string(path)() for path in paths)
+
+
+def providers() -> tuple[IntegrationProvider, ...]:
+    return _load(tuple(settings.INTEGRATION_PROVIDERS))
+
+
+def get_provider(key: str) -> IntegrationProvider | None:
+    return next((p for p in providers() if p.key == key), None)
