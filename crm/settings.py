@@ -26,9 +26,7 @@ _DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQtZW5jcnlwdGlvbi1rZXktMzI="  # 32 bytes
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY)
 # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (MultiFernet rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[_DEV_ENCRYPTION_KEY])
-if not (DEBUG or TESTING) and (
-    SECRET_KEY == _DEV_SECRET_KEY or _DEV_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS
-):
+if not (DEBUG or TESTING) and (SECRET_KEY == _DEV_SECRET_KEY or _DEV_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
     raise ImproperlyConfigured(
         "Set SECRET_KEY and FIELD_ENCRYPTION_KEY (or DEBUG=true on a developer's machine)."
     )
@@ -160,7 +158,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="django-db")
 CELERY_RESULT_EXTENDED = True
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Tests run tasks in-process; the real-worker tests and CI run them on a worker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task to be run again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -202,3 +201,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+FORMS_URLFIELD_ASSUME_HTTPS = True
+# Serve static files straight from the source folders when there is no collectstatic (dev, tests).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING

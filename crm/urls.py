@@ -4,6 +4,7 @@ from django.urls import path
 
 from crm.clients import views as clients
 from crm.companies import views as companies
+from crm.companies.forms import EmailAuthenticationForm
 from crm.payments import views as payments
 from crm.portal import views as portal
 from crm.projects import views as projects
@@ -12,7 +13,13 @@ from integrations import views as integrations
 urlpatterns = [
     path("", projects.dashboard, name="dashboard"),
     path("signup/", companies.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(template_name="companies/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="companies/login.html", authentication_form=EmailAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", companies.settings_general, name="settings_general"),
     path("settings/team/", companies.settings_team, name="settings_team"),

@@ -9,7 +9,7 @@ from .registry import providers
 
 @member_required
 def integrations_tab(request):
-    sections = [
-        {"provider": p, "html": p.settings_section(request, request.company)} for p in providers()
-    ]
-    return render(request, "integrations/integrations_tab.html", {"sections": sections, "tab": "integrations"})
+    sections = [{"provider": p, "html": p.settings_section(request, request.company)} for p in providers()]
+    return render(
+        request, "integrations/integrations_tab.html", {"sections": sections, "tab": "integrations"}
+    )

@@ -18,5 +18,9 @@ def client_list(request):
         client.save()
         messages.success(request, f"{client.name} added.")
         return redirect("client_list")
-    return render(request, "clients/client_list.html", {"clients": clients, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "clients/client_list.html",
+        {"clients": clients, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
 from .models import Company
 
@@ -37,3 +38,11 @@ class CompanyForm(forms.ModelForm):
         if len(currency) != 3 or not currency.isalpha():
             raise forms.ValidationError("Enter a three-letter currency code such as USD.")
         return currency
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with the email address given at sign-up."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email"

@@ -29,15 +29,23 @@ def settings_general(request):
             form.save()
             messages.success(request, "Company details saved.")
             return redirect("settings_general")
-    return render(request, "companies/settings_general.html", {"form": form, "tab": "general", "is_owner": is_owner})
+    return render(
+        request, "companies/settings_general.html", {"form": form, "tab": "general", "is_owner": is_owner}
+    )
 
 
 @member_required
 def settings_team(request):
     members = Membership.objects.filter(company=request.company).select_related("user")
     return render(
-        request, "companies/settings_team.html",
-        {"members": members, "tab": "team", "form": TeamMemberForm(), "is_owner": request.membership.is_owner},
+        request,
+        "companies/settings_team.html",
+        {
+            "members": members,
+            "tab": "team",
+            "form": TeamMemberForm(),
+            "is_owner": request.membership.is_owner,
+        },
     )
 
 
@@ -46,13 +54,14 @@ def add_member(request):
     form = TeamMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         add_team_member(company=request.company, **form.cleaned_data)
-        messages.success(request, f"{form.cleaned_data['name']} can now log in with {form.cleaned_data['email']}.")
+        messages.success(
+            request, f"{form.cleaned_data['name']} can now log in with {form.cleaned_data['email']}."
+        )
         return redirect("settings_team")
     members = Membership.objects.filter(company=request.company).select_related("user")
     return render(
-        request, "companies/settings_team.html",
+        request,
+        "companies/settings_team.html",
         {"members": members, "tab": "team", "form": form, "is_owner": True},
         status=400 if request.method == "POST" else 200,
     )
-
-

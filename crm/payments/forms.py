@@ -115,8 +115,11 @@ class CardForm(forms.Form):
     def card(self) -> Card:
         month, year = self.cleaned_data["expiry"]
         return Card(
-            number=self.cleaned_data["number"], exp_month=month, exp_year=year,
-            cvc=self.cleaned_data["cvc"], name=self.cleaned_data["name"],
+            number=self.cleaned_data["number"],
+            exp_month=month,
+            exp_year=year,
+            cvc=self.cleaned_data["cvc"],
+            name=self.cleaned_data["name"],
         )
 
 

@@ -74,7 +74,9 @@ def record_payment(
     if method not in Payment.Method.values:
         raise ValidationError({"method": "Choose how the payment was made."})
     with transaction.atomic():
-        locked = Installment.objects.select_for_update().select_related("invoice__project").get(pk=installment.pk)
+        locked = (
+            Installment.objects.select_for_update().select_related("invoice__project").get(pk=installment.pk)
+        )
         invoice, project = locked.invoice, locked.invoice.project
         balance = locked.amount - Installment.objects.with_paid().get(pk=locked.pk).paid
         if balance <= ZERO:

@@ -23,8 +23,12 @@ def invoice_new(request, project_pk):
             services.send_invoice(invoice)
         messages.success(request, f"Invoice {invoice.display_number} created.")
         return redirect(project)
-    return render(request, "payments/invoice_new.html", {"form": form, "project": project},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "payments/invoice_new.html",
+        {"form": form, "project": project},
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required
@@ -39,7 +43,8 @@ def invoice_send(request, pk):
 @member_required
 def record_payment(request, installment_pk):
     installment = get_object_or_404(
-        Installment.objects.with_paid().select_related("invoice__project")
+        Installment.objects.with_paid()
+        .select_related("invoice__project")
         .filter(invoice__company=request.company),
         pk=installment_pk,
     )
@@ -49,8 +54,12 @@ def record_payment(request, installment_pk):
         data = form.cleaned_data
         try:
             services.record_payment(
-                installment=installment, amount=data["amount"], method=data["method"],
-                reference=data["reference"], recorded_by=request.user, paid_at=paid_at_from_date(data["paid_on"]),
+                installment=installment,
+                amount=data["amount"],
+                method=data["method"],
+                reference=data["reference"],
+                recorded_by=request.user,
+                paid_at=paid_at_from_date(data["paid_on"]),
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -58,6 +67,9 @@ def record_payment(request, installment_pk):
         else:
             messages.success(request, "Payment recorded.")
             return redirect(project)
-    return render(request, "payments/record_payment.html",
-                  {"form": form, "installment": installment, "project": project},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "payments/record_payment.html",
+        {"form": form, "installment": installment, "project": project},
+        status=400 if form.errors else 200,
+    )

@@ -32,8 +32,10 @@ def portal(request, token):
 def pay(request, token, installment_pk):
     project = _project(token)
     installment = get_object_or_404(
-        Installment.objects.with_paid().select_related("invoice__project__company")
-        .filter(invoice__project=project).exclude(invoice__status=Invoice.Status.DRAFT),
+        Installment.objects.with_paid()
+        .select_related("invoice__project__company")
+        .filter(invoice__project=project)
+        .exclude(invoice__status=Invoice.Status.DRAFT),
         pk=installment_pk,
     )
     due = installment.amount - installment.paid
@@ -48,6 +50,9 @@ def pay(request, token, installment_pk):
         else:
             messages.success(request, "Thank you! Your payment was received.")
             return redirect("portal", token=token)
-    return render(request, "portal/pay.html",
-                  {"project": project, "installment": installment, "due": due, "form": form, "token": token},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "portal/pay.html",
+        {"project": project, "installment": installment, "due": due, "form": form, "token": token},
+        status=400 if form.errors else 200,
+    )

@@ -23,8 +23,11 @@ def dashboard(request):
     stage = request.GET.get("stage")
     if stage in Project.Stage.values:
         projects = projects.filter(stage=stage)
-    return render(request, "projects/dashboard.html",
-                  {"projects": projects, "stages": Project.Stage.choices, "stage": stage})
+    return render(
+        request,
+        "projects/dashboard.html",
+        {"projects": projects, "stages": Project.Stage.choices, "stage": stage},
+    )
 
 
 @member_required
@@ -37,8 +40,12 @@ def project_new(request):
                 company=request.company, name=data["new_client_name"], email=data["new_client_email"]
             )
             project = services.create_project(
-                company=request.company, client=client, name=data["name"], type=data["type"],
-                event_date=data["event_date"], location=data["location"],
+                company=request.company,
+                client=client,
+                name=data["name"],
+                type=data["type"],
+                event_date=data["event_date"],
+                location=data["location"],
             )
         messages.success(request, "Project created.")
         return redirect(project)
@@ -53,7 +60,11 @@ def workspace(request, pk):
         .filter(project=project)
         .prefetch_related(Prefetch("installments", queryset=Installment.objects.with_paid()))
     )
-    payments = Payment.objects.for_company(request.company).filter(project=project).select_related("invoice", "installment")
+    payments = (
+        Payment.objects.for_company(request.company)
+        .filter(project=project)
+        .select_related("invoice", "installment")
+    )
     context = {
         "project": project,
         "invoices": invoices,
@@ -73,8 +84,12 @@ def project_edit(request, pk):
         services.update_project(project, **form.cleaned_data)
         messages.success(request, "Project saved.")
         return redirect(project)
-    return render(request, "projects/project_edit.html", {"form": form, "project": project},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "projects/project_edit.html",
+        {"form": form, "project": project},
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required

@@ -1,0 +1,21 @@
+"""Fixtures shared by every test: the three actors (owner, teammate, outsider) and Chromium."""
+
+import os
+
+import pytest
+
+# pytest-django's live_server runs the database set-up from Playwright's event loop thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytest_plugins = ["tests.fixtures"]
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    reason = "needs PostgreSQL (row locks, concurrent commits): `make test` runs it on PostgreSQL"
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))

@@ -1,0 +1,141 @@
+"""The actors of every test: a studio's owner, a teammate, and an outsider from another studio."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client as HttpClient
+
+from crm.clients.models import Client
+from crm.companies.models import Company, Membership
+from crm.companies.services import add_team_member, sign_up
+from crm.payments.services import create_invoice, send_invoice
+from crm.projects.services import create_project
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def owner(db):
+    return sign_up(company_name="Lumen Studio", name="Ada Owner", email="ada@lumen.test", password=PASSWORD)
+
+
+@pytest.fixture
+def company(owner) -> Company:
+    return owner.membership.company
+
+
+@pytest.fixture
+def teammate(company):
+    return add_team_member(company=company, name="Tom Teammate", email="tom@lumen.test", password=PASSWORD)
+
+
+@pytest.fixture
+def outsider(db):
+    return sign_up(
+        company_name="Other Studio", name="Olga Outsider", email="olga@other.test", password=PASSWORD
+    )
+
+
+@pytest.fixture
+def other_company(outsider) -> Company:
+    return outsider.membership.company
+
+
+def _logged_in(user):
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _logged_in(owner)
+
+
+@pytest.fixture
+def teammate_client(teammate):
+    return _logged_in(teammate)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _logged_in(outsider)
+
+
+@pytest.fixture
+def client_person(company):
+    return Client.objects.create(company=company, name="Bella Bride", email="bella@example.com")
+
+
+@pytest.fixture
+def project(company, client_person):
+    return create_project(
+        company=company,
+        client=client_person,
+        name="Bella & Ben Wedding",
+        type="wedding",
+        event_date=datetime.date(2027, 6, 12),
+    )
+
+
+@pytest.fixture
+def invoice(project):
+    """A sent invoice with two installments: 1,000.00 now and 2,500.00 later."""
+    invoice = create_invoice(
+        project=project,
+        title="Wedding collection",
+        schedule=[
+            (Decimal("1000.00"), datetime.date(2027, 1, 15)),
+            (Decimal("2500.00"), datetime.date(2027, 5, 1)),
+        ],
+    )
+    return send_invoice(invoice)
+
+
+@pytest.fixture
+def installment(invoice):
+    return invoice.installments.get(position=1)
+
+
+def other_company_project(other_company):
+    client = Client.objects.create(company=other_company, name="Xavier Other", email="x@other.test")
+    return create_project(company=other_company, client=client, name="Other wedding", type="wedding")
+
+
+@pytest.fixture
+def other_project(other_company):
+    return other_company_project(other_company)
+
+
+# Chromium from Debian, driven by Playwright (pytest-playwright's fixtures).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def login_in_browser(live_server):
+    """Logs a user in through the login page, as a person would."""
+
+    def login(page, email, password=PASSWORD):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    return login
+
+
+__all__ = ["PASSWORD", "Membership"]
