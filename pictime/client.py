@@ -262,11 +262,11 @@ def _check_limit(limit: int) -> int:
 def _check_idempotency_key(key: Any) -> str:
     if not isinstance(key, str) or not 1 <= len(key) <= 255:
         raise ValueError("idempotency_key must be a string of 1 to 255 characters")
-    if not all(0x20 <= ord(ch) <= 0x7E for ch in key):
-        raise ValueError("idempotency_key must be printable ASCII")
-    if key != key.strip():
-        # HTTP strips surrounding whitespace from header values: the server would see another key.
-        raise ValueError("idempotency_key must not start or end with whitespace")
+    # Printable ASCII without the space: HTTP strips surrounding whitespace from header values (the
+    # server would see another key), and the sandbox reads "printable" as 0x21-0x7E. A UUID4 or
+    # "<purpose>-<row id>" always fits.
+    if not all(0x21 <= ord(ch) <= 0x7E for ch in key):
+        raise ValueError("idempotency_key must be printable ASCII without spaces")
     return key
 
 
@@ -508,9 +508,12 @@ class PicTimeClient:
         return self._parse(WebhookSubscription.from_dict, body)
 
     def list_webhooks(self) -> list[WebhookSubscription]:
-        body = self._request("GET", "/webhooks")
-        page = self._parse(lambda b: Page.from_dict(b, WebhookSubscription.from_dict), body)
-        return list(page.data)
+        # The contract does not page this list: ``{"data": [...]}`` (a ``next_cursor`` is tolerated).
+        body = self._parse(lambda b: b, self._request("GET", "/webhooks"))
+        items = body.get("data")
+        if not isinstance(items, list):
+            raise errors.BadResponse("Unexpected Pic-Time response: data should be a list", field="data")
+        return [WebhookSubscription.from_dict(item, f"data[{i}]") for i, item in enumerate(items)]
 
     def delete_webhook(self, webhook_id: str) -> None:
         self._request("DELETE", f"/webhooks/{_quote_id(webhook_id, 'webhook_id')}")

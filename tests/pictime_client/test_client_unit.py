@@ -195,7 +195,7 @@ def test_it_creates_gallery_with_idempotency_key(mocked, client, gallery_json):
     assert client.last_idempotent_replayed is True
 
 
-@pytest.mark.parametrize("key", [None, "", "x" * 256, "clé", "a\nb", " padded", "tab\tkey"])
+@pytest.mark.parametrize("key", [None, "", "x" * 256, "clé", "a\nb", " padded", "tab\tkey", "with space"])
 def test_it_validates_idempotency_key_before_sending(mocked, client, key):
     with pytest.raises(ValueError):
         client.create_gallery(GalleryCreate(name="X"), idempotency_key=key)
@@ -230,7 +230,7 @@ def test_it_manages_webhooks(mocked, client):
     sub = {"id": "wh_1", "url": "https://crm.test/hooks/pictime", "events": ["order.created"]}
     mocked.post(API + "/webhooks", status=201, json=dict(sub, secret="whsec_1"),
                 match=[matchers.json_params_matcher({"url": sub["url"], "events": ["order.created"]})])
-    mocked.get(API + "/webhooks", json={"data": [sub], "next_cursor": None})
+    mocked.get(API + "/webhooks", json={"data": [sub]})
     mocked.delete(API + "/webhooks/wh_1", status=204)
     created = client.create_webhook(sub["url"], ["order.created"])
     assert created.secret == "whsec_1"
@@ -245,6 +245,19 @@ def test_it_manages_webhooks(mocked, client):
 def test_it_validates_webhook_arguments(client, url, events):
     with pytest.raises((ValueError, TypeError)):
         client.create_webhook(url, events)
+
+
+def test_it_accepts_longest_idempotency_key(mocked, client, gallery_json):
+    mocked.post(API + "/galleries", status=201, json=gallery_json)
+    client.create_gallery(GalleryCreate(name="X"), idempotency_key="~" * 255)
+    assert mocked.calls[0].request.headers["Idempotency-Key"] == "~" * 255
+
+
+@pytest.mark.parametrize("body", [{}, {"data": {}}, {"data": [{"id": "wh_1"}]}])
+def test_it_rejects_malformed_webhook_list(mocked, client, body):
+    mocked.get(API + "/webhooks", json=body)
+    with pytest.raises(errors.BadResponse):
+        client.list_webhooks()
 
 
 def test_it_records_rate_limit_headers(mocked, client, account_json):
