@@ -1,0 +1,179 @@
+"""Process-local run state: faults, the rate limiter and counters.
+
+The sandbox runs as ONE process (gunicorn, 1 worker, many threads; or runserver): every piece of state
+here is guarded by a lock so that it is right across threads.
+"""
+
+import math
+import random
+import threading
+import time
+from collections import defaultdict
+
+from django.conf import settings
+
+FAULT_DEFAULTS = {
+    "latency_ms": 0,  # added to every /api/v2 and /oauth/token request
+    "error_rate": 0.0,  # share (0..1) of /api/v2 requests answered 500
+    "fail_next": 0,  # the next N /api/v2 requests answered 500
+    "rate_limit_next": 0,  # the next N /api/v2 requests answered 429
+    "retry_after": 1,  # Retry-After (seconds) of those forced 429s
+    "hang_seconds": 0.0,  # every /api/v2 request sleeps this long before its answer
+    "hang_next": 0,  # only the next N /api/v2 requests hang (hang_seconds, or 30 s if 0)
+    "token_ttl": None,  # lifetime (s) of new access tokens instead of 3600
+    "token_fail_next": 0,  # the next N /oauth/token requests answered 500
+    "token_error_rate": 0.0,  # share of /oauth/token requests answered 500
+    "token_hang_seconds": 0.0,  # every /oauth/token request sleeps this long first
+}
+_TYPES = {k: (float if isinstance(v, float) else int) for k, v in FAULT_DEFAULTS.items()}
+_TYPES["token_ttl"] = int
+
+_lock = threading.Lock()
+_faults = dict(FAULT_DEFAULTS)
+
+
+def init_faults():
+    set_faults(settings.SANDBOX_FAULTS)
+
+
+def get_faults():
+    with _lock:
+        return dict(_faults)
+
+
+def set_faults(values):
+    """Merge validated values into the active faults; raise ValueError on an unknown key or bad value."""
+    clean = {}
+    for key, value in (values or {}).items():
+        if key not in FAULT_DEFAULTS:
+            raise ValueError(f"unknown fault {key!r}")
+        if value is None:
+            clean[key] = FAULT_DEFAULTS[key]
+            continue
+        try:
+            value = _TYPES[key](value)
+        except (TypeError, ValueError):
+            raise ValueError(f"bad value for {key!r}") from None
+        if value < 0 or (key.endswith("error_rate") and value > 1):
+            raise ValueError(f"bad value for {key!r}")
+        clean[key] = value
+    with _lock:
+        _faults.update(clean)
+        return dict(_faults)
+
+
+def clear_faults():
+    with _lock:
+        _faults.clear()
+        _faults.update(FAULT_DEFAULTS)
+        return dict(_faults)
+
+
+def _take(counter):
+    with _lock:
+        if _faults[counter] > 0:
+            _faults[counter] -= 1
+            return True
+        return False
+
+
+def api_fault():
+    """Decide the fault of one /api/v2 request: (kind, value) or None, plus seconds to sleep."""
+    f = get_faults()
+    sleep = f["latency_ms"] / 1000.0
+    if f["hang_seconds"] > 0:
+        sleep += f["hang_seconds"]
+    elif _take("hang_next"):
+        sleep += f["hang_seconds"] or 30.0
+    if _take("rate_limit_next"):
+        return ("429", max(1, f["retry_after"])), sleep
+    if _take("fail_next"):
+        return ("500", None), sleep
+    if f["error_rate"] > 0 and random.random() < f["error_rate"]:
+        return ("500", None), sleep
+    return None, sleep
+
+
+def token_fault():
+    f = get_faults()
+    sleep = f["latency_ms"] / 1000.0 + f["token_hang_seconds"]
+    if _take("token_fail_next"):
+        return "500", sleep
+    if f["token_error_rate"] > 0 and random.random() < f["token_error_rate"]:
+        return "500", sleep
+    return None, sleep
+
+
+def access_token_ttl():
+    ttl = get_faults()["token_ttl"]
+    return 3600 if ttl is None else ttl
+
+
+# ---------------------------------------------------------------- rate limit
+
+_rl_lock = threading.Lock()
+_rate = {"per_sec": None, "burst": None}
+_buckets = {}  # account_id -> [tokens, last_refill, blocked_until]
+
+
+def rate_config():
+    with _rl_lock:
+        per_sec = _rate["per_sec"] if _rate["per_sec"] is not None else settings.SANDBOX_RATE_PER_SEC
+        burst = _rate["burst"] if _rate["burst"] is not None else settings.SANDBOX_RATE_BURST
+    return {"per_sec": per_sec, "burst": burst}
+
+
+def set_rate(per_sec=None, burst=None):
+    with _rl_lock:
+        _rate["per_sec"], _rate["burst"] = per_sec, burst
+        _buckets.clear()
+    return rate_config()
+
+
+def rate_check(account_id):
+    """Take one token for the account. Return (allowed, remaining, retry_after_seconds, limit)."""
+    cfg = rate_config()
+    per_sec, burst = float(cfg["per_sec"]), int(cfg["burst"])
+    now = time.monotonic()
+    with _rl_lock:
+        bucket = _buckets.get(account_id)
+        if bucket is None:
+            bucket = _buckets[account_id] = [float(burst), now, 0.0]
+        tokens, last, blocked_until = bucket
+        tokens = min(float(burst), tokens + (now - last) * per_sec)
+        bucket[0], bucket[1] = tokens, now
+        if now < blocked_until:
+            return False, int(tokens), max(1, math.ceil(blocked_until - now)), per_sec
+        if tokens >= 1:
+            bucket[0] = tokens - 1
+            return True, int(bucket[0]), 0, per_sec
+        wait = (1 - tokens) / per_sec if per_sec > 0 else 3600
+        retry_after = max(1, math.ceil(wait))
+        bucket[2] = now + retry_after
+        return False, 0, retry_after, per_sec
+
+
+# ---------------------------------------------------------------- counters
+
+_stats_lock = threading.Lock()
+_stats = defaultdict(lambda: {"api_requests": 0, "token_refreshes": 0, "rate_limited": 0})
+
+
+def count(account_id, key):
+    with _stats_lock:
+        _stats[account_id][key] += 1
+
+
+def stats(account_id=None):
+    with _stats_lock:
+        if account_id is not None:
+            return (
+                dict(_stats[account_id])
+                if account_id in _stats
+                else {"api_requests": 0, "token_refreshes": 0, "rate_limited": 0}
+            )
+        total = {"api_requests": 0, "token_refreshes": 0, "rate_limited": 0}
+        for values in _stats.values():
+            for k, v in values.items():
+                total[k] += v
+        return total
