@@ -19,7 +19,8 @@ def create_project(*, company, client: Client, name: str, type: str, event_date=
 
 
 def update_project(project: Project, **fields) -> Project:
-    old_stage = project.stage
+    # The stored stage, not the instance's: a ModelForm has already copied its data onto the instance.
+    old_stage = Project.objects.filter(pk=project.pk).values_list("stage", flat=True).first()
     for name, value in fields.items():
         setattr(project, name, value)
     with transaction.atomic():
