@@ -1,0 +1,149 @@
+"""The "project first paid" signal: once per project, after commit, never for a declined card."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from crm.payments.models import Payment
+from crm.payments.processors import Card, CardDeclined
+from crm.payments.services import pay_by_card, record_payment
+from crm.payments.signals import project_first_paid
+from crm.projects.models import Activity, Project
+
+GOOD_CARD = Card(number="4242424242424242", exp_month=12, exp_year=2039, cvc="123", name="Bella Bride")
+DECLINED_CARD = Card(number="4000000000000002", exp_month=12, exp_year=2039, cvc="123", name="Bella Bride")
+
+
+@pytest.fixture
+def first_paid():
+    """Every project_first_paid the test's code sends, with its arguments."""
+    calls = []
+    lock = threading.Lock()
+
+    def receiver(sender, signal, **kwargs):
+        with lock:
+            calls.append({"sender": sender, **kwargs})
+
+    project_first_paid.connect(receiver, weak=False, dispatch_uid="test-first-paid")
+    yield calls
+    project_first_paid.disconnect(dispatch_uid="test-first-paid")
+
+
+@pytest.mark.django_db
+def test_it_fires_once_for_two_sequential_payments(invoice, first_paid, django_capture_on_commit_callbacks):
+    first, second = invoice.installments.order_by("position")
+    with django_capture_on_commit_callbacks(execute=True):
+        p1 = record_payment(installment=first, amount=Decimal("1000.00"), method="check")
+    with django_capture_on_commit_callbacks(execute=True):
+        record_payment(installment=second, amount=Decimal("500.00"), method="cash")
+    with django_capture_on_commit_callbacks(execute=True):
+        record_payment(installment=second, amount=Decimal("2000.00"), method="cash")
+
+    assert first_paid == [
+        {
+            "sender": Payment,
+            "project_id": invoice.project_id,
+            "payment_id": p1.pk,
+            "company_id": invoice.company_id,
+        }
+    ]
+    project = Project.objects.get(pk=invoice.project_id)
+    assert project.first_paid_at == p1.paid_at
+    assert Payment.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_it_waits_for_the_commit(installment, first_paid, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        record_payment(installment=installment, amount=Decimal("100.00"), method="cash")
+    assert first_paid == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(first_paid) == 1
+
+
+@pytest.mark.django_db
+def test_it_fires_once_for_a_card_payment(installment, first_paid, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = pay_by_card(installment=installment, card=GOOD_CARD)
+    assert [c["payment_id"] for c in first_paid] == [payment.pk]
+    assert payment.card_last4 == "4242"
+    assert payment.amount == Decimal("1000.00")
+
+
+@pytest.mark.django_db
+def test_it_does_not_fire_for_a_declined_card(installment, first_paid, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CardDeclined):
+        pay_by_card(installment=installment, card=DECLINED_CARD)
+    assert first_paid == []
+    assert Payment.objects.count() == 0
+    project = Project.objects.get(pk=installment.invoice.project_id)
+    assert project.first_paid_at is None
+    assert project.activities.filter(kind=Activity.Kind.PAYMENT_FAILED).count() == 1
+
+
+@pytest.mark.django_db
+def test_it_does_not_fire_for_a_refused_amount(installment, first_paid, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        record_payment(installment=installment, amount=Decimal("1000.01"), method="cash")
+    assert first_paid == []
+    assert Payment.objects.count() == 0
+
+
+def _in_threads(*jobs):
+    """Runs each job in its own thread, all released at once; returns (results, errors) per job."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+    errors = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = job()
+        except Exception as error:  # noqa: BLE001  (reported to the test)
+            errors[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a payment thread hung"
+    return results, errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_fires_once_for_two_payments_committed_at_the_same_time(invoice, first_paid):
+    first, second = invoice.installments.order_by("position")
+    results, errors = _in_threads(
+        lambda: record_payment(installment=first, amount=Decimal("1000.00"), method="check"),
+        lambda: record_payment(installment=second, amount=Decimal("2500.00"), method="bank_transfer"),
+    )
+    assert errors == [None, None]
+    assert Payment.objects.filter(project_id=invoice.project_id).count() == 2
+    assert len(first_paid) == 1
+    assert first_paid[0]["project_id"] == invoice.project_id
+    assert first_paid[0]["payment_id"] in {p.pk for p in results}
+    project = Project.objects.get(pk=invoice.project_id)
+    assert project.first_paid_at == Payment.objects.get(pk=first_paid[0]["payment_id"]).paid_at
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_payments_of_the_same_installment_at_once_never_overpay_it(installment, first_paid):
+    results, errors = _in_threads(
+        lambda: record_payment(installment=installment, amount=Decimal("1000.00"), method="check"),
+        lambda: record_payment(installment=installment, amount=Decimal("1000.00"), method="cash"),
+    )
+    assert sorted(e is None for e in errors) == [False, True]
+    refused = next(e for e in errors if e is not None)
+    assert isinstance(refused, ValidationError)
+    assert refused.message_dict == {"amount": ["This payment is already paid in full."]}
+    assert Payment.objects.count() == 1
+    assert len(first_paid) == 1
