@@ -7,7 +7,7 @@ import pytest
 # pytest-django's live_server runs the database set-up from Playwright's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "sandbox.pytest_plugin"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "crm.payments",
     "crm.portal",
     "integrations",
+    "pictime",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +172,17 @@ CELERY_TIMEZONE = TIME_ZONE
 PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="crm.payments.processors.TestCardProcessor")
 
 # Integrations offered in Company Settings > Integrations, by dotted path.
-INTEGRATION_PROVIDERS = env.list("INTEGRATION_PROVIDERS", default=[])
+INTEGRATION_PROVIDERS = env.list("INTEGRATION_PROVIDERS", default=["pictime.provider.PicTimeProvider"])
+
+# Pic-Time: where its API is (the sandbox in development), and this CRM's OAuth client there.
+PICTIME_BASE_URL = env.str("PICTIME_BASE_URL", default="http://127.0.0.1:8001").rstrip("/")
+PICTIME_CLIENT_ID = env.str("PICTIME_CLIENT_ID", default="studio-crm")
+PICTIME_CLIENT_SECRET = env.str("PICTIME_CLIENT_SECRET", default="studio-crm-dev-secret")
+# (connect, read) seconds: short, because a person may be waiting behind a click.
+PICTIME_TIMEOUT = (env.float("PICTIME_CONNECT_TIMEOUT", default=3.05), env.float("PICTIME_READ_TIMEOUT", default=10))
+PICTIME_SYNC_INTERVAL_SECONDS = env.int("PICTIME_SYNC_INTERVAL_SECONDS", default=900)
+PICTIME_AUTOCREATE_MAX_ATTEMPTS = env.int("PICTIME_AUTOCREATE_MAX_ATTEMPTS", default=8)
+PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = env.int("PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS", default=900)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from crm.clients import views as clients
 from crm.companies import views as companies
@@ -36,5 +36,6 @@ urlpatterns = [
     path("installments/<int:installment_pk>/record-payment/", payments.record_payment, name="record_payment"),
     path("portal/<str:token>/", portal.portal, name="portal"),
     path("portal/<str:token>/pay/<int:installment_pk>/", portal.pay, name="portal_pay"),
+    path("integrations/pictime/", include("pictime.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -166,8 +166,9 @@ def _error_for(response: requests.Response, *, oauth: bool = False) -> errors.Pi
     kw: dict[str, Any] = {"status": status, "code": code}
 
     if status == 429:
-        return errors.RateLimited(text, retry_after=_parse_retry_after(response.headers.get("Retry-After")),
-                                  **kw)
+        return errors.RateLimited(
+            text, retry_after=_parse_retry_after(response.headers.get("Retry-After")), **kw
+        )
     if status >= 500 or status == 408:
         return errors.Unavailable(text, **kw)
     if 300 <= status < 400:
@@ -226,25 +227,38 @@ def _send(
     except requests.Timeout as exc:
         outcome = "timeout"
         kind = "connect" if isinstance(exc, requests.ConnectTimeout) else "read"
-        raise errors.Unavailable(f"Pic-Time did not answer in time ({kind} timeout) on {method} {log_path}",
-                                 code="timeout") from None
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema) as exc:
+        raise errors.Unavailable(
+            f"Pic-Time did not answer in time ({kind} timeout) on {method} {log_path}", code="timeout"
+        ) from None
+    except (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+    ) as exc:
         outcome = "config_error"
-        raise errors.PicTimeError(f"Pic-Time base URL is invalid: {type(exc).__name__}",
-                                  code="invalid_url", permanent=True) from None
+        raise errors.PicTimeError(
+            f"Pic-Time base URL is invalid: {type(exc).__name__}", code="invalid_url", permanent=True
+        ) from None
     except requests.RequestException as exc:
         # ConnectionError, ChunkedEncodingError, ContentDecodingError, SSLError, …
         outcome = "connection_error"
-        raise errors.Unavailable(f"Couldn't reach Pic-Time ({type(exc).__name__}) on {method} {log_path}",
-                                 code="connection_error") from None
+        raise errors.Unavailable(
+            f"Couldn't reach Pic-Time ({type(exc).__name__}) on {method} {log_path}", code="connection_error"
+        ) from None
     finally:
         duration_ms = round((time.monotonic() - started) * 1000, 1)
         extra = {k: v for k, v in log_extra.items() if k not in _RESERVED_LOG_KEYS}
         extra.update(method=method, path=log_path, status=status, duration_ms=duration_ms, outcome=outcome)
         level = logging.INFO if outcome in ("ok", "http_error") else logging.WARNING
-        logger.log(level, "pictime %s %s -> %s (%s ms)", method, log_path, status or outcome, duration_ms,
-                   extra=extra)
+        logger.log(
+            level,
+            "pictime %s %s -> %s (%s ms)",
+            method,
+            log_path,
+            status or outcome,
+            duration_ms,
+            extra=extra,
+        )
 
 
 def _quote_id(value: str, what: str = "id") -> str:
@@ -342,18 +356,37 @@ class PicTimeClient:
             kwargs["json"] = json  # requests sets Content-Type: application/json
         extra = {**self.log_context, "company": self.company_id}
 
-        response = _send(self.session, method, self.api_url + path, timeout=self.timeout, log_path=path,
-                         log_extra=extra, counter=self._count, **kwargs)
-        self.last_rate_limit = RateLimitInfo(_int_header(response, "X-RateLimit-Limit"),
-                                             _int_header(response, "X-RateLimit-Remaining"))
+        response = _send(
+            self.session,
+            method,
+            self.api_url + path,
+            timeout=self.timeout,
+            log_path=path,
+            log_extra=extra,
+            counter=self._count,
+            **kwargs,
+        )
+        self.last_rate_limit = RateLimitInfo(
+            _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
+        )
         self.last_idempotent_replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
 
         if not 200 <= response.status_code < 300:
             err = _error_for(response)
-            logger.warning("pictime error %s %s: %s", method, path, err.__class__.__name__,
-                           extra={**{k: v for k, v in extra.items() if k not in _RESERVED_LOG_KEYS},
-                                  "method": method, "path": path, "status": response.status_code,
-                                  "error_code": err.code, "permanent": err.permanent})
+            logger.warning(
+                "pictime error %s %s: %s",
+                method,
+                path,
+                err.__class__.__name__,
+                extra={
+                    **{k: v for k, v in extra.items() if k not in _RESERVED_LOG_KEYS},
+                    "method": method,
+                    "path": path,
+                    "status": response.status_code,
+                    "error_code": err.code,
+                    "permanent": err.permanent,
+                },
+            )
             raise err
         if response.status_code == 204:
             return None
@@ -361,14 +394,16 @@ class PicTimeClient:
         if not isinstance(body, dict):
             raise errors.BadResponse(
                 f"Pic-Time answered {method} {path} with JSON {type(body).__name__}, expected an object",
-                status=response.status_code, field="body",
+                status=response.status_code,
+                field="body",
             )
         return body
 
     def _parse(self, parse: Callable[[Any], T], body: Any) -> T:
         if body is None:
-            raise errors.BadResponse("Pic-Time answered with no content where a body was expected",
-                                     field="body")
+            raise errors.BadResponse(
+                "Pic-Time answered with no content where a body was expected", field="body"
+            )
         return parse(body)
 
     # ----------------------------------------------------------------- account
@@ -433,7 +468,7 @@ class PicTimeClient:
         wanted = list(dict.fromkeys(ids))
         found: dict[str, Gallery] = {}
         for start in range(0, len(wanted), MAX_IDS):
-            batch = wanted[start:start + MAX_IDS]
+            batch = wanted[start : start + MAX_IDS]
             for gallery in self.iter_galleries(ids=batch, limit=MAX_LIMIT):
                 found[gallery.id] = gallery
         return [found[gid] for gid in wanted if gid in found]
@@ -489,8 +524,9 @@ class PicTimeClient:
             if page.next_cursor is None:
                 return
             if page.next_cursor in seen:
-                raise errors.BadResponse("Pic-Time returned a cursor it had already given (paging loop)",
-                                         field="next_cursor")
+                raise errors.BadResponse(
+                    "Pic-Time returned a cursor it had already given (paging loop)", field="next_cursor"
+                )
             seen.add(page.next_cursor)
             cursor = page.next_cursor
 
@@ -609,9 +645,15 @@ class PicTimeOAuth:
 
     def _post(self, path: str, data: Mapping[str, str]) -> requests.Response:
         response = _send(
-            self.session, "POST", self.base_url + path, timeout=self.timeout, log_path=path,
-            log_extra={**self.log_context, "client_id": self.client_id}, counter=self._count,
-            data=dict(data), auth=self._auth(),
+            self.session,
+            "POST",
+            self.base_url + path,
+            timeout=self.timeout,
+            log_path=path,
+            log_extra={**self.log_context, "client_id": self.client_id},
+            counter=self._count,
+            data=dict(data),
+            auth=self._auth(),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
         )
         if not 200 <= response.status_code < 300:
@@ -626,12 +668,15 @@ class PicTimeOAuth:
     def exchange_code(self, code: str, code_verifier: str, *, now: datetime | None = None) -> TokenSet:
         if not code or not code_verifier:
             raise ValueError("code and code_verifier are required")
-        return self._token({
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": self.redirect_uri,
-            "code_verifier": code_verifier,
-        }, now)
+        return self._token(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "code_verifier": code_verifier,
+            },
+            now,
+        )
 
     def refresh(self, refresh_token: str, *, now: datetime | None = None) -> TokenSet:
         """Rotate: the answer holds a *new* refresh token that must replace the old one at once

@@ -71,8 +71,9 @@ def _at(path: str, key: str | int) -> str:
 
 def _fail(path: str, expected: str, value: Any) -> BadResponse:
     shown = "missing" if value is _MISSING else f"got {type(value).__name__} {_short(value)}"
-    return BadResponse(f"Unexpected Pic-Time response: {path or 'body'} should be {expected}, {shown}",
-                       field=path or None)
+    return BadResponse(
+        f"Unexpected Pic-Time response: {path or 'body'} should be {expected}, {shown}", field=path or None
+    )
 
 
 def _short(value: Any) -> str:
@@ -95,8 +96,15 @@ def _get(d: Mapping[str, Any], key: str, path: str, *, nullable: bool) -> Any:
     return value
 
 
-def _str(d: Mapping[str, Any], key: str, path: str = "", *, nullable: bool = False,
-         choices: tuple[str, ...] | None = None, nonempty: bool = False) -> Any:
+def _str(
+    d: Mapping[str, Any],
+    key: str,
+    path: str = "",
+    *,
+    nullable: bool = False,
+    choices: tuple[str, ...] | None = None,
+    nonempty: bool = False,
+) -> Any:
     value = _get(d, key, path, nullable=nullable)
     if value is None:
         return None
@@ -109,8 +117,9 @@ def _str(d: Mapping[str, Any], key: str, path: str = "", *, nullable: bool = Fal
     return value
 
 
-def _int(d: Mapping[str, Any], key: str, path: str = "", *, nullable: bool = False,
-         minimum: int | None = None) -> Any:
+def _int(
+    d: Mapping[str, Any], key: str, path: str = "", *, nullable: bool = False, minimum: int | None = None
+) -> Any:
     value = _get(d, key, path, nullable=nullable)
     if value is None:
         return None

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PicTimeConfig(AppConfig):
+    name = "pictime"
+    verbose_name = "Pic-Time"

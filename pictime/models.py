@@ -1,0 +1,334 @@
+"""What the CRM keeps of Pic-Time: a company's connection, gallery links, orders, and the records
+of the work done for them (auto-create jobs, sync runs, webhook deliveries).
+
+The panel, the portal and the admin read only these rows: no page waits on Pic-Time.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from crm.companies.models import Company, CompanyScopedQuerySet
+from crm.projects.models import Project
+from integrations.fields import EncryptedTextField
+from integrations.models import CompanyIntegration
+
+DEFAULT_PORTAL_INTRO = "Your photos are ready! Open your gallery to view, download and order prints."
+
+
+def new_webhook_token():
+    return secrets.token_urlsafe(24)
+
+
+class Connection(models.Model):
+    """A company's Pic-Time account, its OAuth grant and its settings. One per company.
+
+    Its status (connected, needs reconnection, disconnected) and last error are those of its
+    CompanyIntegration row, which the Integrations tab and the admin share with other providers.
+    """
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="pictime_connection")
+    integration = models.OneToOneField(CompanyIntegration, on_delete=models.CASCADE, related_name="pictime")
+    account_id = models.CharField("Pic-Time account id", max_length=100, blank=True, db_index=True)
+    account_name = models.CharField(max_length=200, blank=True)
+    account_email = models.EmailField(blank=True)
+    plan = models.CharField(max_length=50, blank=True)
+    brands = models.JSONField(default=list, blank=True, help_text="[{id, name}] read from the account")
+    presets = models.JSONField(default=list, blank=True, help_text="[{id, name}] read from the account")
+
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=300, blank=True)
+
+    webhook_id = models.CharField(max_length=100, blank=True)
+    webhook_secret = EncryptedTextField(blank=True)
+    # In the webhook URL, so a delivery names its connection before its signature is checked.
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
+
+    auto_create_enabled = models.BooleanField("Auto-create galleries", default=False)
+    # When auto-create was last turned on: only projects first paid after it get a gallery.
+    auto_create_enabled_at = models.DateTimeField(null=True, blank=True)
+    default_brand_id = models.CharField(max_length=100, blank=True)
+    default_preset_id = models.CharField(max_length=100, blank=True)
+    portal_intro = models.TextField(
+        "Text above galleries in the client portal", blank=True, default=DEFAULT_PORTAL_INTRO
+    )
+
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Orders changed at or after this were not fetched yet (the periodic sync's `updated_since`).
+    orders_synced_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CompanyScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Pic-Time connection"
+
+    def __str__(self):
+        return f"Pic-Time of {self.company}: {self.account_name or 'no account'} ({self.status})"
+
+    @property
+    def status(self):
+        return self.integration.status
+
+    @property
+    def is_connected(self):
+        return self.integration.status == CompanyIntegration.Status.CONNECTED
+
+    @property
+    def needs_reconnection(self):
+        return self.integration.status == CompanyIntegration.Status.NEEDS_RECONNECTION
+
+    def brand_name(self, brand_id):
+        return next((b["name"] for b in self.brands if b.get("id") == brand_id), "")
+
+
+class GalleryLinkQuerySet(CompanyScopedQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class GalleryLink(models.Model):
+    """A Pic-Time gallery linked to a project, with the gallery's last known state."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", "Online"
+        OFFLINE = "offline", "Offline"
+
+    class Origin(models.TextChoices):
+        LINKED = "linked", "Linked an existing gallery"
+        CREATED = "created", "Created from the CRM"
+        AUTO_CREATED = "auto_created", "Auto-created on first payment"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="gallery_links")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gallery_links")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
+    account_id = models.CharField("Pic-Time account id", max_length=100)
+    gallery_id = models.CharField("Pic-Time gallery id", max_length=100)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.LINKED)
+    # False while the company is disconnected or connected to another Pic-Time account.
+    is_active = models.BooleanField(default=True)
+
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE)
+    published_at = models.DateTimeField(null=True, blank=True)
+    image_count = models.PositiveIntegerField(default=0)
+    cover_url = models.URLField(max_length=500, blank=True)
+    public_url = models.URLField(max_length=500, blank=True)
+    edit_url = models.URLField(max_length=500, blank=True)
+    event_date = models.DateField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    client_name = models.CharField(max_length=200, blank=True)
+    client_email = models.EmailField(blank=True)
+    remote_updated_at = models.DateTimeField(null=True, blank=True, help_text="Pic-Time's updated_at")
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="When Pic-Time said it was deleted")
+
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GalleryLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "gallery_id"], name="gallery_linked_once_per_project"),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(origin="auto_created"),
+                name="one_auto_created_gallery_per_project",
+            ),
+        ]
+        indexes = [models.Index(fields=["account_id", "gallery_id"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.gallery_id}) → {self.project}"
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def is_online(self):
+        return self.status == self.Status.ONLINE and not self.is_deleted
+
+    @property
+    def can_view(self):
+        """View gallery works once the gallery has been published at least once."""
+        return bool(self.published_at and self.public_url) and not self.is_deleted
+
+
+class AutoCreateJob(models.Model):
+    """The one auto-create of a project's gallery, claimed and recorded here (one row per project)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        RETRYING = "retrying", "Will retry"
+        WAITING_RECONNECT = "waiting_reconnect", "Waiting for Pic-Time to be reconnected"
+        SUCCEEDED = "succeeded", "Gallery created"
+        FAILED = "failed", "Failed"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="pictime_autocreate_jobs")
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="pictime_autocreate_job")
+    payment_id = models.BigIntegerField(help_text="The first payment that triggered it")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    idempotency_key = models.CharField(
+        max_length=255, help_text="Stable for the project, so retries can't duplicate"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    link = models.OneToOneField(
+        GalleryLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="autocreate_job"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CompanyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "auto-create job"
+
+    def __str__(self):
+        return f"Auto-create for {self.project} ({self.get_status_display()})"
+
+
+class Order(models.Model):
+    """A Pic-Time order (photo sale) of a gallery the company has linked."""
+
+    class Status(models.TextChoices):
+        PAID = "paid", "Paid"
+        REFUNDED = "refunded", "Refunded"
+        CANCELLED = "cancelled", "Cancelled"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="pictime_orders")
+    order_id = models.CharField("Pic-Time order id", max_length=100)
+    gallery_id = models.CharField("Pic-Time gallery id", max_length=100, db_index=True)
+    number = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    items = models.JSONField(default=list)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.EmailField(blank=True)
+    placed_at = models.DateTimeField()
+    remote_updated_at = models.DateTimeField()
+    synced_at = models.DateTimeField(auto_now=True)
+
+    objects = CompanyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [models.UniqueConstraint(fields=["company", "order_id"], name="order_stored_once")]
+
+    def __str__(self):
+        return f"Order {self.number} ({self.get_status_display()})"
+
+    @property
+    def item_count(self):
+        return sum(int(item.get("quantity", 0)) for item in self.items)
+
+
+class WebhookDelivery(models.Model):
+    """Every POST Pic-Time made to our webhook endpoint, with what we did with it."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DUPLICATE = "duplicate", "Duplicate event (already handled)"
+        BAD_SIGNATURE = "bad_signature", "Rejected: bad signature"
+        STALE = "stale", "Rejected: timestamp too old"
+        UNKNOWN_CONNECTION = "unknown_connection", "Rejected: unknown or disconnected connection"
+        MALFORMED = "malformed", "Rejected: malformed body"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_deliveries"
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    event_id = models.CharField(max_length=100, blank=True, db_index=True)
+    event_type = models.CharField(max_length=50, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    body = models.TextField(blank=True, help_text="The raw body, cut at 20,000 characters")
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.event_type or 'delivery'} {self.event_id} ({self.outcome})"
+
+
+class WebhookEvent(models.Model):
+    """One Pic-Time event, stored once however often it is delivered, and processed once."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (older than what we have)"
+        FAILED = "failed", "Failed"
+
+    event_id = models.CharField(max_length=100, unique=True)
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="webhook_events")
+    type = models.CharField(max_length=50)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id} ({self.status})"
+
+
+class SyncRun(models.Model):
+    """One sync of a connection (or of one project's galleries) and what it found."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Periodic (beat)"
+        MANUAL = "manual", "Sync button"
+        SUPPORT = "support", "Support staff"
+        COMMAND = "command", "Management command"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="pictime_sync_runs")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    project = models.ForeignKey(Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    galleries_checked = models.PositiveIntegerField(default=0)
+    galleries_updated = models.PositiveIntegerField(default=0)
+    orders_upserted = models.PositiveIntegerField(default=0)
+    requests_made = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    objects = CompanyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"Sync of {self.company} at {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at) if self.finished_at else None

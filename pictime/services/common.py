@@ -1,0 +1,112 @@
+"""What every Pic-Time use case needs: a client for a connection, and a gallery's state on a link."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from pictime.client import PicTimeClient, PicTimeOAuth
+from pictime.models import Connection, GalleryLink, Order
+from pictime.schemas import Gallery
+from pictime.tokens import get_access_token
+
+
+def redirect_uri() -> str:
+    return settings.SITE_URL + reverse("pictime:callback")
+
+
+def webhook_url(connection: Connection) -> str:
+    return settings.SITE_URL + reverse("pictime:webhook", args=[connection.webhook_token])
+
+
+def oauth_client(**log_context) -> PicTimeOAuth:
+    return PicTimeOAuth(
+        settings.PICTIME_BASE_URL,
+        settings.PICTIME_CLIENT_ID,
+        settings.PICTIME_CLIENT_SECRET,
+        redirect_uri(),
+        timeout=settings.PICTIME_TIMEOUT,
+        log_context=log_context,
+    )
+
+
+def client_for(connection: Connection) -> PicTimeClient:
+    """A client with a valid access token (refreshed first when it is about to expire)."""
+    return PicTimeClient(
+        settings.PICTIME_BASE_URL,
+        get_access_token(connection.pk),
+        timeout=settings.PICTIME_TIMEOUT,
+        company_id=connection.company_id,
+    )
+
+
+def apply_gallery(link: GalleryLink, gallery: Gallery, *, save=True) -> bool:
+    """Copies Pic-Time's state of a gallery onto a link; ignores a state older than the one we have.
+
+    Returns whether anything was applied (webhooks can arrive out of order).
+    """
+    if link.remote_updated_at and gallery.updated_at < link.remote_updated_at:
+        return False
+    link.name = gallery.name[:200]
+    link.slug = gallery.slug or ""
+    link.status = gallery.status
+    link.published_at = gallery.published_at
+    link.image_count = gallery.image_count
+    link.cover_url = gallery.cover_url or ""
+    link.public_url = gallery.public_url or ""
+    link.edit_url = gallery.edit_url or ""
+    link.event_date = gallery.event_date
+    link.expires_at = gallery.expires_at
+    link.client_name = gallery.client.name if gallery.client else ""
+    link.client_email = (gallery.client.email or "") if gallery.client else ""
+    link.remote_updated_at = gallery.updated_at
+    link.deleted_at = None
+    link.last_synced_at = timezone.now()
+    link.last_sync_error = ""
+    if save:
+        link.save()
+    return True
+
+
+def mark_deleted(link: GalleryLink, when=None) -> None:
+    """Pic-Time deleted the gallery: keep the link, shown as deleted, rather than drop it silently."""
+    link.deleted_at = when or timezone.now()
+    link.status = GalleryLink.Status.OFFLINE
+    link.last_synced_at = timezone.now()
+    link.save(update_fields=["deleted_at", "status", "last_synced_at"])
+
+
+def upsert_order(company_id: int, order) -> tuple[Order, bool]:
+    """Stores a Pic-Time order once (unique per company and Pic-Time id); a newer state replaces an
+    older one, an older state is ignored, so a refund is never counted twice."""
+    from django.db import IntegrityError, transaction
+
+    values = {
+        "gallery_id": order.gallery_id,
+        "number": order.number,
+        "status": order.status,
+        "currency": order.currency,
+        "subtotal": order.subtotal,
+        "total": order.total,
+        "items": [
+            {"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price": str(i.unit_price)}
+            for i in order.items
+        ],
+        "customer_name": order.customer.name if order.customer else "",
+        "customer_email": (order.customer.email or "") if order.customer else "",
+        "placed_at": order.placed_at,
+        "remote_updated_at": order.updated_at,
+    }
+    for _ in range(2):  # a concurrent insert of the same order wins the race; then we update it
+        existing = Order.objects.filter(company_id=company_id, order_id=order.id).first()
+        if existing:
+            if existing.remote_updated_at > order.updated_at:
+                return existing, False
+            Order.objects.filter(pk=existing.pk).update(**values)
+            existing.refresh_from_db()
+            return existing, True
+        try:
+            with transaction.atomic():
+                return Order.objects.create(company_id=company_id, order_id=order.id, **values), True
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not store Pic-Time order {order.id}")

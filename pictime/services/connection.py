@@ -1,0 +1,189 @@
+"""Connecting a company's Pic-Time account, its settings, and disconnecting it."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import CompanyIntegration
+from pictime.client import PicTimeClient
+from pictime.errors import NeedsReconnection, PicTimeError
+from pictime.models import Connection, GalleryLink
+from pictime.services.common import client_for, oauth_client, webhook_url
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_EVENTS = ["gallery.created", "gallery.updated", "gallery.deleted", "order.created", "order.updated"]
+
+
+def begin_authorization() -> tuple[str, str, str]:
+    """(url, state, code_verifier): send the browser to url; keep state and verifier in the session."""
+    return oauth_client().create_authorization()
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    connection: Connection
+    switched_account: bool  # a different Pic-Time account than the one the links were made with
+    webhook_ok: bool
+
+
+def complete_connection(*, company, params, expected_state, code_verifier) -> ConnectResult:
+    """Finishes OAuth: checks the callback, exchanges the code, reads the account, saves the grant,
+    reactivates the links of that account (and deactivates another account's), subscribes webhooks.
+
+    Raises a PicTimeError (AccessDenied, OAuthError, NeedsReconnection, Unavailable…) and changes
+    nothing when any step before saving fails.
+    """
+    oauth = oauth_client(company=company.pk)
+    code = oauth.parse_callback(params, expected_state)
+    tokens = oauth.exchange_code(code, code_verifier)
+    from django.conf import settings
+
+    account = PicTimeClient(
+        settings.PICTIME_BASE_URL,
+        tokens.access_token,
+        timeout=settings.PICTIME_TIMEOUT,
+        company_id=company.pk,
+    ).get_account()
+
+    with transaction.atomic():
+        integration, _ = CompanyIntegration.objects.select_for_update().get_or_create(
+            company=company, provider="pictime"
+        )
+        connection = Connection.objects.select_for_update().filter(company=company).first()
+        old_account = connection.account_id if connection else ""
+        old_grant = connection.refresh_token if connection and connection.account_id == account.id else ""
+        if connection is None:
+            connection = Connection(company=company, integration=integration)
+        connection.account_id = account.id
+        connection.account_name = account.name
+        connection.account_email = account.email or ""
+        connection.plan = account.plan or ""
+        connection.brands = [{"id": b.id, "name": b.name} for b in account.brands]
+        connection.presets = [{"id": p.id, "name": p.name} for p in account.presets]
+        if connection.default_brand_id not in {b.id for b in account.brands}:
+            connection.default_brand_id = account.brands[0].id if account.brands else ""
+        if connection.default_preset_id not in {p.id for p in account.presets}:
+            connection.default_preset_id = account.presets[0].id if account.presets else ""
+        connection.access_token = tokens.access_token
+        connection.refresh_token = tokens.refresh_token
+        connection.access_token_expires_at = tokens.expires_at
+        connection.scope = tokens.scope or ""
+        connection.connected_at = timezone.now()
+        switched = bool(old_account and old_account != account.id)
+        if switched:
+            # Another account's settings and webhook don't apply to this one.
+            connection.auto_create_enabled = False
+            connection.auto_create_enabled_at = None
+            connection.webhook_id = ""
+            connection.webhook_secret = ""
+        connection.save()
+        integration.status = CompanyIntegration.Status.CONNECTED
+        integration.last_error = ""
+        integration.connected_at = connection.connected_at
+        integration.save()
+        links = GalleryLink.objects.filter(company=company)
+        links.filter(account_id=account.id).update(is_active=True)
+        links.exclude(account_id=account.id).update(is_active=False)
+    if old_grant and old_grant != tokens.refresh_token:
+        _revoke_quietly(old_grant, company.pk)  # a reconnect replaces the previous grant
+    webhook_ok = subscribe_webhooks(connection)
+    _resume_waiting_work(connection)
+    return ConnectResult(connection=connection, switched_account=switched, webhook_ok=webhook_ok)
+
+
+def subscribe_webhooks(connection: Connection) -> bool:
+    """Subscribes this connection's webhook URL; keeps the secret encrypted. False if Pic-Time failed
+    (the periodic sync keeps galleries current meanwhile; reconnecting subscribes again)."""
+    try:
+        client = client_for(connection)
+        url = webhook_url(connection)
+        for existing in client.list_webhooks():
+            if existing.url == url:
+                client.delete_webhook(existing.id)  # its secret is only shown at creation
+        subscription = client.create_webhook(url, WEBHOOK_EVENTS)
+    except PicTimeError as error:
+        log.warning(
+            "pictime.webhook.subscribe_failed", extra={"company": connection.company_id, "error": str(error)}
+        )
+        CompanyIntegration.objects.filter(pk=connection.integration_id).update(
+            last_error=f"Couldn't subscribe to Pic-Time's webhooks: {error.user_message}"
+        )
+        return False
+    connection.webhook_id = subscription.id
+    connection.webhook_secret = subscription.secret or ""
+    connection.save(update_fields=["webhook_id", "webhook_secret", "updated_at"])
+    return True
+
+
+def _resume_waiting_work(connection: Connection) -> None:
+    """Auto-creates that waited for a reconnection run now (see services.autocreate)."""
+    try:
+        from pictime.services.autocreate import resume_waiting_jobs
+    except ImportError:  # pragma: no cover - autocreate arrives with its own module
+        return
+    resume_waiting_jobs(connection)
+
+
+def _revoke_quietly(refresh_token: str, company_id: int) -> bool:
+    try:
+        oauth_client(company=company_id).revoke(refresh_token)
+    except PicTimeError as error:
+        log.warning("pictime.revoke_failed", extra={"company": company_id, "error": str(error)})
+        return False
+    return True
+
+
+def disconnect(connection: Connection) -> bool:
+    """Revokes the grant at Pic-Time (which drops its webhook subscriptions), forgets the tokens,
+    stops syncs. Links stay, inactive, until the same account connects again.
+
+    Returns whether Pic-Time confirmed the revocation (the CRM disconnects either way).
+    """
+    revoked = True
+    if connection.refresh_token:
+        if connection.webhook_id:
+            try:
+                client_for(connection).delete_webhook(connection.webhook_id)
+            except (PicTimeError, NeedsReconnection):
+                pass  # revoking the grant deletes its subscriptions too
+        revoked = _revoke_quietly(connection.refresh_token, connection.company_id)
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection.pk)
+        connection.access_token = ""
+        connection.refresh_token = ""
+        connection.access_token_expires_at = None
+        connection.webhook_id = ""
+        connection.webhook_secret = ""
+        connection.auto_create_enabled = False
+        connection.save()
+        CompanyIntegration.objects.filter(pk=connection.integration_id).update(
+            status=CompanyIntegration.Status.DISCONNECTED,
+            last_error="" if revoked else "Pic-Time could not be told; the grant will expire there.",
+            updated_at=timezone.now(),
+        )
+        GalleryLink.objects.filter(company_id=connection.company_id).update(is_active=False)
+    return revoked
+
+
+def set_auto_create(connection: Connection, enabled: bool) -> Connection:
+    """Turning it on records when: only projects first paid from then on get a gallery."""
+    if enabled and not connection.is_connected:
+        raise ValueError("Connect Pic-Time before turning on Auto-create galleries.")
+    if enabled and not connection.auto_create_enabled:
+        connection.auto_create_enabled_at = timezone.now()
+    connection.auto_create_enabled = enabled
+    connection.save(update_fields=["auto_create_enabled", "auto_create_enabled_at", "updated_at"])
+    return connection
+
+
+def save_gallery_defaults(
+    connection: Connection, *, brand_id: str, preset_id: str, portal_intro: str
+) -> Connection:
+    connection.default_brand_id = brand_id
+    connection.default_preset_id = preset_id
+    connection.portal_intro = portal_intro
+    connection.save(update_fields=["default_brand_id", "default_preset_id", "portal_intro", "updated_at"])
+    return connection

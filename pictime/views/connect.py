@@ -1,0 +1,179 @@
+"""Company Settings > Integrations > Pic-Time: Connect (OAuth), Disconnect, Auto-create, defaults.
+
+OAuth state and the PKCE verifier live in the user's session and are popped on the callback, so a
+callback can be used once. Every failure comes back to the tab as a message and changes nothing.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.companies.access import load_membership, owner_required
+from pictime.errors import AccessDenied, OAuthError, PicTimeError
+from pictime.forms import GalleryDefaultsForm
+from pictime.models import Connection
+from pictime.services import connection as connection_service
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "pictime_oauth"
+
+
+def settings_context(request, company):
+    connection = Connection.objects.select_related("integration").filter(company=company).first()
+    membership = load_membership(request)
+    form = None
+    if connection and connection.is_connected:
+        form = GalleryDefaultsForm(
+            connection=connection,
+            initial={
+                "default_brand_id": connection.default_brand_id,
+                "default_preset_id": connection.default_preset_id,
+                "portal_intro": connection.portal_intro,
+            },
+        )
+    inactive_links = connection.links.filter(is_active=False).count() if connection else 0
+    return {
+        "connection": connection,
+        "is_owner": bool(membership and membership.is_owner),
+        "defaults_form": form,
+        "inactive_links": inactive_links,
+    }
+
+
+def _back():
+    return redirect("settings_integrations")
+
+
+@owner_required
+@require_POST
+def connect(request):
+    try:
+        url, state, verifier = connection_service.begin_authorization()
+    except PicTimeError as error:
+        messages.error(request, f"Couldn't start connecting to Pic-Time: {error.user_message}")
+        return _back()
+    request.session[SESSION_KEY] = {"state": state, "verifier": verifier}
+    return redirect(url)
+
+
+@owner_required
+@require_GET
+def callback(request):
+    pending = request.session.pop(SESSION_KEY, None)
+    if not pending:
+        messages.error(
+            request, "This Pic-Time sign-in link has expired or was already used. Click Connect to try again."
+        )
+        return _back()
+    try:
+        result = connection_service.complete_connection(
+            company=request.company,
+            params=request.GET,
+            expected_state=pending["state"],
+            code_verifier=pending["verifier"],
+        )
+    except AccessDenied:
+        messages.warning(request, "You denied access on Pic-Time, so nothing was connected.")
+        return _back()
+    except OAuthError as error:
+        if error.code == "invalid_state":
+            messages.error(
+                request,
+                "That sign-in didn't come from this page (the security check failed). "
+                "Nothing was connected. Click Connect to try again.",
+            )
+        else:
+            messages.error(
+                request,
+                f"Pic-Time couldn't complete the connection: {error.user_message} "
+                "Nothing was connected. Click Connect to try again.",
+            )
+        return _back()
+    except PicTimeError as error:
+        messages.error(
+            request,
+            f"Pic-Time couldn't complete the connection: {error.user_message} "
+            "Nothing was connected. Click Connect to try again.",
+        )
+        return _back()
+    connection = result.connection
+    messages.success(request, f"Connected to Pic-Time as {connection.account_name}.")
+    if result.switched_account:
+        messages.warning(
+            request,
+            "This is a different Pic-Time account than before: galleries linked from the previous "
+            "account stay on their projects, marked inactive, until that account is connected again.",
+        )
+    if not result.webhook_ok:
+        messages.warning(
+            request,
+            "Pic-Time didn't accept our webhook subscription; galleries will "
+            "still update with the periodic sync.",
+        )
+    return _back()
+
+
+def _connection(request):
+    return Connection.objects.select_related("integration").filter(company=request.company).first()
+
+
+@owner_required
+@require_POST
+def disconnect(request):
+    connection = _connection(request)
+    if connection is None or connection.status == "disconnected":
+        messages.info(request, "Pic-Time is not connected.")
+        return _back()
+    revoked = connection_service.disconnect(connection)
+    messages.success(
+        request, "Pic-Time was disconnected. Linked galleries stay on their projects, marked inactive."
+    )
+    if not revoked:
+        messages.warning(request, "Pic-Time couldn't be reached to revoke access; it will expire there.")
+    return _back()
+
+
+@owner_required
+@require_POST
+def auto_create(request):
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect Pic-Time before turning on Auto-create galleries.")
+        return _back()
+    enabled = request.POST.get("auto_create") == "on"
+    connection_service.set_auto_create(connection, enabled)
+    if enabled:
+        messages.success(
+            request,
+            "Auto-create galleries is ON: a client's first payment in a project "
+            "will create its Pic-Time gallery.",
+        )
+    else:
+        messages.success(request, "Auto-create galleries is OFF.")
+    return _back()
+
+
+@owner_required
+@require_POST
+def gallery_defaults(request):
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect Pic-Time first.")
+        return _back()
+    form = GalleryDefaultsForm(request.POST, connection=connection)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {errs[0]}" if label else errs[0])
+        return _back()
+    connection_service.save_gallery_defaults(
+        connection,
+        brand_id=form.cleaned_data["default_brand_id"],
+        preset_id=form.cleaned_data["default_preset_id"],
+        portal_intro=form.cleaned_data["portal_intro"],
+    )
+    messages.success(request, "Gallery defaults saved.")
+    return _back()
