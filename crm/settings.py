@@ -179,7 +179,10 @@ PICTIME_BASE_URL = env.str("PICTIME_BASE_URL", default="http://127.0.0.1:8001").
 PICTIME_CLIENT_ID = env.str("PICTIME_CLIENT_ID", default="studio-crm")
 PICTIME_CLIENT_SECRET = env.str("PICTIME_CLIENT_SECRET", default="studio-crm-dev-secret")
 # (connect, read) seconds: short, because a person may be waiting behind a click.
-PICTIME_TIMEOUT = (env.float("PICTIME_CONNECT_TIMEOUT", default=3.05), env.float("PICTIME_READ_TIMEOUT", default=10))
+PICTIME_TIMEOUT = (
+    env.float("PICTIME_CONNECT_TIMEOUT", default=3.05),
+    env.float("PICTIME_READ_TIMEOUT", default=10),
+)
 PICTIME_SYNC_INTERVAL_SECONDS = env.int("PICTIME_SYNC_INTERVAL_SECONDS", default=900)
 PICTIME_AUTOCREATE_MAX_ATTEMPTS = env.int("PICTIME_AUTOCREATE_MAX_ATTEMPTS", default=8)
 PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = env.int("PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS", default=900)
@@ -213,7 +216,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
 # Serve static files straight from the source folders when there is no collectstatic (dev, tests).
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING

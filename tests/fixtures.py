@@ -1,6 +1,7 @@
 """The actors of every test: a studio's owner, a teammate, and an outsider from another studio."""
 
 import datetime
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -139,3 +140,40 @@ def login_in_browser(live_server):
 
 
 __all__ = ["PASSWORD", "Membership"]
+
+
+# Pic-Time: the sandbox (sandbox.pytest_plugin) plays Pic-Time over real HTTP.
+@pytest.fixture
+def pictime_settings(settings, sandbox, request):
+    """Points the CRM at the sandbox and registers the CRM there as an OAuth client."""
+    if "live_server" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
+    else:
+        settings.SITE_URL = "http://testserver"
+    settings.PICTIME_BASE_URL = sandbox.url
+    settings.PICTIME_CLIENT_ID = "studio-crm-tests"
+    settings.PICTIME_CLIENT_SECRET = "studio-crm-tests-secret"
+    sandbox.register_client(
+        settings.PICTIME_CLIENT_ID,
+        settings.PICTIME_CLIENT_SECRET,
+        [settings.SITE_URL + "/integrations/pictime/callback/"],
+        name="Studio CRM",
+    )
+    return settings
+
+
+@pytest.fixture
+def pictime_account(sandbox):
+    """A fresh Pic-Time account at the sandbox (its data outlives reset(), so each test gets its own)."""
+    suffix = uuid.uuid4().hex[:8]
+    return sandbox.create_account(name=f"Lumen Photography {suffix}", email=f"lumen-{suffix}@pictime.test")
+
+
+@pytest.fixture
+def connection(company, pictime_settings, pictime_account, sandbox):
+    """The company connected to its Pic-Time account with a real grant from the sandbox."""
+    from pictime.schemas import TokenSet
+    from pictime.services.connection import connect_account
+
+    grant = sandbox.issue_grant(pictime_account["id"], pictime_settings.PICTIME_CLIENT_ID)
+    return connect_account(company=company, tokens=TokenSet.from_dict(grant)).connection

@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from integrations.models import CompanyIntegration
 from pictime.client import PicTimeClient
 from pictime.errors import NeedsReconnection, PicTimeError
 from pictime.models import Connection, GalleryLink
+from pictime.schemas import TokenSet
 from pictime.services.common import client_for, oauth_client, webhook_url
 
 log = logging.getLogger(__name__)
@@ -30,17 +32,19 @@ class ConnectResult:
 
 
 def complete_connection(*, company, params, expected_state, code_verifier) -> ConnectResult:
-    """Finishes OAuth: checks the callback, exchanges the code, reads the account, saves the grant,
-    reactivates the links of that account (and deactivates another account's), subscribes webhooks.
+    """Finishes OAuth: checks the callback's state, exchanges the code, then connects the account.
 
     Raises a PicTimeError (AccessDenied, OAuthError, NeedsReconnection, Unavailable…) and changes
     nothing when any step before saving fails.
     """
     oauth = oauth_client(company=company.pk)
     code = oauth.parse_callback(params, expected_state)
-    tokens = oauth.exchange_code(code, code_verifier)
-    from django.conf import settings
+    return connect_account(company=company, tokens=oauth.exchange_code(code, code_verifier))
 
+
+def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
+    """Saves a new grant: reads the account, stores the tokens encrypted, reactivates the links of
+    that account (and deactivates another account's), subscribes to webhooks."""
     account = PicTimeClient(
         settings.PICTIME_BASE_URL,
         tokens.access_token,

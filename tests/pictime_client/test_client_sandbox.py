@@ -79,8 +79,12 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
-                          "fields": {}, "buttons": []}
+            self._form = {
+                "action": a.get("action") or "",
+                "method": (a.get("method") or "get").lower(),
+                "fields": {},
+                "buttons": [],
+            }
             self.forms.append(self._form)
         elif self._form is not None and tag == "input" and a.get("name"):
             if a.get("type") in ("submit", "button"):
@@ -123,15 +127,18 @@ def authorize_in_browser(sandbox, auth_url, *, email, password=PASSWORD, decisio
             resp = browser.get(url, allow_redirects=False, timeout=10)
         forms = _forms(resp.text)
         signin = next((f for f in forms if "password" in f["fields"]), None)
-        consent = next((f for f in forms if any(n == "decision" for n, _ in f["buttons"])
-                        or "decision" in f["fields"]), None)
+        consent = next(
+            (f for f in forms if any(n == "decision" for n, _ in f["buttons"]) or "decision" in f["fields"]),
+            None,
+        )
         if signin is not None:
             resp = _submit(browser, url, signin, {"email": email, "password": password})
         elif consent is not None:
             resp = _submit(browser, url, consent, {"decision": decision})
         else:
-            raise AssertionError(f"no sign-in or consent form at {url} ({resp.status_code}): "
-                                 f"{resp.text[:300]}")
+            raise AssertionError(
+                f"no sign-in or consent form at {url} ({resp.status_code}): {resp.text[:300]}"
+            )
         assert resp.is_redirect, f"form at {url} answered {resp.status_code}: {resp.text[:300]}"
         location = urljoin(url, resp.headers["Location"])
         if location.startswith(REDIRECT_URI):
@@ -314,8 +321,12 @@ def test_token_endpoint_timeout_is_transient(sandbox, tokens):
 # --------------------------------------------------------------------------- account
 def test_it_gets_the_account(sandbox, client, account):
     me = client.get_account()
-    assert (me.id, me.name, me.email, me.plan) == (account["id"], "Jane Doe Photography", account["email"],
-                                                   "pro")
+    assert (me.id, me.name, me.email, me.plan) == (
+        account["id"],
+        "Jane Doe Photography",
+        account["email"],
+        "pro",
+    )
     assert isinstance(me.brands, tuple) and isinstance(me.presets, tuple)
     assert client.requests_made == 1
     assert client.last_rate_limit.limit == 10
@@ -330,8 +341,13 @@ def test_bad_token_needs_reconnection(sandbox):
 
 # --------------------------------------------------------------------------- galleries
 def test_it_creates_an_offline_unpublished_gallery(sandbox, client, account):
-    data = GalleryCreate(name="Smith Wedding", event_date=date(2026, 6, 20), client_name="Ann Smith",
-                         client_email="ann@example.com", external_ref="project-42")
+    data = GalleryCreate(
+        name="Smith Wedding",
+        event_date=date(2026, 6, 20),
+        client_name="Ann Smith",
+        client_email="ann@example.com",
+        external_ref="project-42",
+    )
     g = client.create_gallery(data, idempotency_key="project-42-gallery")
     assert g.status == "offline" and g.published_at is None and g.image_count == 0
     assert g.name == "Smith Wedding" and g.event_date == date(2026, 6, 20)
@@ -392,10 +408,16 @@ def test_create_without_key_is_bad_request(sandbox, client):
 
 def test_malformed_json_is_bad_request(sandbox, client):
     # The client always sends valid JSON; a raw call shows the contract's answer.
-    resp = client.session.post(client.api_url + "/galleries", data="{not json",
-                               headers={"Authorization": f"Bearer {client._access_token}",
-                                        "Idempotency-Key": "k-json", "Content-Type": "application/json"},
-                               timeout=client.timeout)
+    resp = client.session.post(
+        client.api_url + "/galleries",
+        data="{not json",
+        headers={
+            "Authorization": f"Bearer {client._access_token}",
+            "Idempotency-Key": "k-json",
+            "Content-Type": "application/json",
+        },
+        timeout=client.timeout,
+    )
     assert resp.status_code == 400 and resp.json()["error"]["code"] == "bad_request"
 
 
@@ -453,11 +475,13 @@ def test_gallery_follows_publish_photos_expiry_and_delete(sandbox, client, accou
 
 
 def test_it_lists_galleries_with_filters(sandbox, client, account):
-    a = sandbox.create_gallery(account["id"], name="Smith Wedding", client={"name": "Ann Smith",
-                                                                          "email": "ANN@example.com"})
+    a = sandbox.create_gallery(
+        account["id"], name="Smith Wedding", client={"name": "Ann Smith", "email": "ANN@example.com"}
+    )
     b = sandbox.create_gallery(account["id"], name="Jones Portraits")
-    c = sandbox.create_gallery(account["id"], name="Brown Family", client={"name": "Bob Brown",
-                                                                         "email": "bob@example.com"})
+    c = sandbox.create_gallery(
+        account["id"], name="Brown Family", client={"name": "Bob Brown", "email": "bob@example.com"}
+    )
     sandbox.publish(b["id"])
     assert {g.id for g in client.list_galleries().data} == {a["id"], b["id"], c["id"]}
     assert [g.id for g in client.list_galleries(q="smith").data] == [a["id"]]
@@ -521,8 +545,9 @@ def test_a_filter_beside_a_cursor_is_ignored(sandbox, client, account):
         sandbox.create_gallery(account["id"], name=f"Smith {i}")
     sandbox.create_gallery(account["id"], name="Jones")
     first = client.list_galleries(q="smith", limit=2)
-    rest = client._request("GET", "/galleries",
-                           params={"cursor": first.next_cursor, "limit": 2, "q": "jones"})
+    rest = client._request(
+        "GET", "/galleries", params={"cursor": first.next_cursor, "limit": 2, "q": "jones"}
+    )
     assert [g["name"] for g in rest["data"]] == ["Smith 2"]
 
 
@@ -608,8 +633,9 @@ def test_webhook_deliveries_verify_with_the_subscription_secret(sandbox, client,
     server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        sub = client.create_webhook(f"http://127.0.0.1:{port}/hooks/pictime",
-                                    ["gallery.updated", "order.created"])
+        sub = client.create_webhook(
+            f"http://127.0.0.1:{port}/hooks/pictime", ["gallery.updated", "order.created"]
+        )
         g = sandbox.create_gallery(account["id"], name="Hooked")
         sandbox.publish(g["id"])
         sandbox.place_order(g["id"])

@@ -80,9 +80,13 @@ def test_it_lists_galleries_with_filters(mocked, client, gallery_json):
     since = datetime(2026, 11, 26, 12, 0, 0, 500000, tzinfo=UTC)
     page = client.list_galleries(q="smith", status="online", updated_since=since, ids=["a", "b"], limit=10)
     assert [g.id for g in page.data] == ["gal_1"] and page.next_cursor == "c2"
-    assert qs(mocked.calls[0]) == {"q": "smith", "status": "online",
-                                   "updated_since": "2026-11-26T12:00:00.500000Z", "ids": "a,b",
-                                   "limit": "10"}
+    assert qs(mocked.calls[0]) == {
+        "q": "smith",
+        "status": "online",
+        "updated_since": "2026-11-26T12:00:00.500000Z",
+        "ids": "a,b",
+        "limit": "10",
+    }
     assert urlsplit(mocked.calls[0].request.url).path == "/api/v2/galleries"
 
 
@@ -106,21 +110,39 @@ def test_it_refuses_naive_updated_since(mocked, client):
     assert len(mocked.calls) == 0 and client.requests_made == 0
 
 
-@pytest.mark.parametrize("kwargs", [{"limit": 0}, {"limit": 101}, {"limit": True}, {"ids": []},
-                                    {"ids": [str(i) for i in range(101)]}, {"ids": "a,b"}, {"ids": ["a,b"]}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": True},
+        {"ids": []},
+        {"ids": [str(i) for i in range(101)]},
+        {"ids": "a,b"},
+        {"ids": ["a,b"]},
+    ],
+)
 def test_it_validates_list_arguments(client, kwargs):
     with pytest.raises((ValueError, TypeError)):
         client.list_galleries(**kwargs)
 
 
 def test_it_iterates_galleries_following_cursors(mocked, client, make_gallery):
-    mocked.get(API + "/galleries", json={"data": [make_gallery(id="g1"), make_gallery(id="g2")],
-                                         "next_cursor": "c2"},
-               match=[matchers.query_param_matcher({"status": "online", "limit": "2"})])
-    mocked.get(API + "/galleries", json={"data": [make_gallery(id="g3")], "next_cursor": "c3"},
-               match=[matchers.query_param_matcher({"cursor": "c2", "limit": "2"})])
-    mocked.get(API + "/galleries", json={"data": [], "next_cursor": None},
-               match=[matchers.query_param_matcher({"cursor": "c3", "limit": "2"})])
+    mocked.get(
+        API + "/galleries",
+        json={"data": [make_gallery(id="g1"), make_gallery(id="g2")], "next_cursor": "c2"},
+        match=[matchers.query_param_matcher({"status": "online", "limit": "2"})],
+    )
+    mocked.get(
+        API + "/galleries",
+        json={"data": [make_gallery(id="g3")], "next_cursor": "c3"},
+        match=[matchers.query_param_matcher({"cursor": "c2", "limit": "2"})],
+    )
+    mocked.get(
+        API + "/galleries",
+        json={"data": [], "next_cursor": None},
+        match=[matchers.query_param_matcher({"cursor": "c3", "limit": "2"})],
+    )
     ids = [g.id for g in client.iter_galleries(status="online", limit=2)]
     assert ids == ["g1", "g2", "g3"]
     assert client.requests_made == 3
@@ -146,8 +168,13 @@ def test_it_gets_galleries_in_batches_of_100(mocked, client, make_gallery):
     def answer(request):
         asked = qs_of(request)["ids"].split(",")
         # the server forgets g7 (deleted) and answers in its own order
-        return 200, {}, json.dumps({"data": [make_gallery(id=i) for i in reversed(asked) if i != "g7"],
-                                    "next_cursor": None})
+        return (
+            200,
+            {},
+            json.dumps(
+                {"data": [make_gallery(id=i) for i in reversed(asked) if i != "g7"], "next_cursor": None}
+            ),
+        )
 
     mocked.add_callback(responses.GET, API + "/galleries", callback=answer, content_type="application/json")
     galleries = client.get_galleries(ids)
@@ -157,10 +184,16 @@ def test_it_gets_galleries_in_batches_of_100(mocked, client, make_gallery):
 
 
 def test_it_follows_cursors_within_a_batch(mocked, client, make_gallery):
-    mocked.get(API + "/galleries", json={"data": [make_gallery(id="g1")], "next_cursor": "c2"},
-               match=[matchers.query_param_matcher({"ids": "g1,g2", "limit": "100"})])
-    mocked.get(API + "/galleries", json={"data": [make_gallery(id="g2")], "next_cursor": None},
-               match=[matchers.query_param_matcher({"cursor": "c2", "limit": "100"})])
+    mocked.get(
+        API + "/galleries",
+        json={"data": [make_gallery(id="g1")], "next_cursor": "c2"},
+        match=[matchers.query_param_matcher({"ids": "g1,g2", "limit": "100"})],
+    )
+    mocked.get(
+        API + "/galleries",
+        json={"data": [make_gallery(id="g2")], "next_cursor": None},
+        match=[matchers.query_param_matcher({"cursor": "c2", "limit": "100"})],
+    )
     assert [g.id for g in client.get_galleries(["g1", "g2"])] == ["g1", "g2"]
 
 
@@ -182,16 +215,24 @@ def test_it_gets_one_gallery_quoting_the_id(mocked, client, gallery_json):
 
 def test_it_creates_gallery_with_idempotency_key(mocked, client, gallery_json):
     mocked.post(API + "/galleries", status=201, json=gallery_json, headers={"Idempotent-Replayed": "true"})
-    data = GalleryCreate(name="Smith Wedding", event_date=date(2026, 6, 20), client_name="Ann Smith",
-                         client_email="ann@example.com", external_ref="project-42")
+    data = GalleryCreate(
+        name="Smith Wedding",
+        event_date=date(2026, 6, 20),
+        client_name="Ann Smith",
+        client_email="ann@example.com",
+        external_ref="project-42",
+    )
     gallery = client.create_gallery(data, idempotency_key="project-42-gallery")
     assert isinstance(gallery, Gallery)
     req = mocked.calls[0].request
     assert req.headers["Idempotency-Key"] == "project-42-gallery"
     assert req.headers["Content-Type"] == "application/json"
-    assert json.loads(req.body) == {"name": "Smith Wedding", "event_date": "2026-06-20",
-                                    "client": {"name": "Ann Smith", "email": "ann@example.com"},
-                                    "external_ref": "project-42"}
+    assert json.loads(req.body) == {
+        "name": "Smith Wedding",
+        "event_date": "2026-06-20",
+        "client": {"name": "Ann Smith", "email": "ann@example.com"},
+        "external_ref": "project-42",
+    }
     assert client.last_idempotent_replayed is True
 
 
@@ -209,12 +250,20 @@ def test_idempotency_key_is_keyword_only_and_required(client):
 
 def test_it_lists_and_iterates_orders(mocked, client, make_order):
     since = datetime(2026, 11, 26, 10, tzinfo=UTC)
-    mocked.get(API + "/orders", json={"data": [make_order(id="o1")], "next_cursor": "c2"},
-               match=[matchers.query_param_matcher({"gallery_id": "gal_1",
-                                                    "updated_since": "2026-11-26T10:00:00Z",
-                                                    "limit": "100"})])
-    mocked.get(API + "/orders", json={"data": [make_order(id="o2")], "next_cursor": None},
-               match=[matchers.query_param_matcher({"cursor": "c2", "limit": "100"})])
+    mocked.get(
+        API + "/orders",
+        json={"data": [make_order(id="o1")], "next_cursor": "c2"},
+        match=[
+            matchers.query_param_matcher(
+                {"gallery_id": "gal_1", "updated_since": "2026-11-26T10:00:00Z", "limit": "100"}
+            )
+        ],
+    )
+    mocked.get(
+        API + "/orders",
+        json={"data": [make_order(id="o2")], "next_cursor": None},
+        match=[matchers.query_param_matcher({"cursor": "c2", "limit": "100"})],
+    )
     orders = list(client.iter_orders(gallery_id="gal_1", updated_since=since))
     assert [o.id for o in orders] == ["o1", "o2"]
 
@@ -228,8 +277,12 @@ def test_list_orders_defaults(mocked, client, order_json):
 
 def test_it_manages_webhooks(mocked, client):
     sub = {"id": "wh_1", "url": "https://crm.test/hooks/pictime", "events": ["order.created"]}
-    mocked.post(API + "/webhooks", status=201, json=dict(sub, secret="whsec_1"),
-                match=[matchers.json_params_matcher({"url": sub["url"], "events": ["order.created"]})])
+    mocked.post(
+        API + "/webhooks",
+        status=201,
+        json=dict(sub, secret="whsec_1"),
+        match=[matchers.json_params_matcher({"url": sub["url"], "events": ["order.created"]})],
+    )
     mocked.get(API + "/webhooks", json={"data": [sub]})
     mocked.delete(API + "/webhooks/wh_1", status=204)
     created = client.create_webhook(sub["url"], ["order.created"])
@@ -240,8 +293,9 @@ def test_it_manages_webhooks(mocked, client):
     assert client.requests_made == 3
 
 
-@pytest.mark.parametrize(("url", "events"), [("ftp://x", ["order.created"]), ("https://x", []),
-                                             ("https://x", "order.created")])
+@pytest.mark.parametrize(
+    ("url", "events"), [("ftp://x", ["order.created"]), ("https://x", []), ("https://x", "order.created")]
+)
 def test_it_validates_webhook_arguments(client, url, events):
     with pytest.raises((ValueError, TypeError)):
         client.create_webhook(url, events)
@@ -261,8 +315,11 @@ def test_it_rejects_malformed_webhook_list(mocked, client, body):
 
 
 def test_it_records_rate_limit_headers(mocked, client, account_json):
-    mocked.get(API + "/account", json=account_json,
-               headers={"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "17"})
+    mocked.get(
+        API + "/account",
+        json=account_json,
+        headers={"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "17"},
+    )
     client.get_account()
     assert (client.last_rate_limit.limit, client.last_rate_limit.remaining) == (10, 17)
 
@@ -280,8 +337,11 @@ def test_it_records_rate_limit_headers(mocked, client, account_json):
         (error(422, "validation_error", details={"name": ["too long"]}), errors.ValidationFailed, True),
         (error(429, "rate_limited", headers={"Retry-After": "7"}), errors.RateLimited, False),
         (error(500, "internal"), errors.Unavailable, False),
-        ({"status": 502, "body": "<html><h1>502 Bad Gateway</h1></html>",
-          "content_type": "text/html"}, errors.Unavailable, False),
+        (
+            {"status": 502, "body": "<html><h1>502 Bad Gateway</h1></html>", "content_type": "text/html"},
+            errors.Unavailable,
+            False,
+        ),
         ({"status": 503, "body": ""}, errors.Unavailable, False),
         ({"status": 504, "json": ["x"]}, errors.Unavailable, False),
         ({"status": 418, "json": {}}, errors.PicTimeError, True),
@@ -312,8 +372,12 @@ def test_request_in_progress_is_not_a_conflict():
 
 
 def test_it_maps_422_details(mocked, client):
-    mocked.post(API + "/galleries", **error(422, "validation_error", "Invalid body",
-                                            details={"slug": ["already taken"], "name": "required"}))
+    mocked.post(
+        API + "/galleries",
+        **error(
+            422, "validation_error", "Invalid body", details={"slug": ["already taken"], "name": "required"}
+        ),
+    )
     with pytest.raises(errors.ValidationFailed) as exc:
         client.create_gallery(GalleryCreate(name="X", slug="taken"), idempotency_key="k1")
     assert exc.value.details == {"slug": ["already taken"], "name": "required"}
@@ -395,8 +459,11 @@ def test_it_maps_wrong_type_and_bad_timestamp_in_a_page(mocked, client, make_gal
     with pytest.raises(errors.BadResponse) as exc:
         client.list_galleries()
     assert exc.value.field == "data[0].image_count"
-    mocked.replace(responses.GET, API + "/galleries",
-                   json={"data": [make_gallery(updated_at="2026-11-26T10:00:00")], "next_cursor": None})
+    mocked.replace(
+        responses.GET,
+        API + "/galleries",
+        json={"data": [make_gallery(updated_at="2026-11-26T10:00:00")], "next_cursor": None},
+    )
     with pytest.raises(errors.BadResponse) as exc:
         client.list_galleries()
     assert exc.value.field == "data[0].updated_at"
@@ -418,8 +485,13 @@ def test_it_logs_structured_fields_without_token(mocked, client, caplog, account
         with pytest.raises(errors.NeedsReconnection):
             client.list_galleries(q="secret-search", cursor="cursor-abc")
     first = caplog.records[0]
-    assert (first.method, first.path, first.status, first.company, first.task) == ("GET", "/account", 200, 7,
-                                                                                   "sync")
+    assert (first.method, first.path, first.status, first.company, first.task) == (
+        "GET",
+        "/account",
+        200,
+        7,
+        "sync",
+    )
     assert isinstance(first.duration_ms, float)
     assert any(r.path == "/galleries" and r.status == 401 for r in caplog.records)
     everything = caplog.text + " ".join(str(vars(r)) for r in caplog.records)
@@ -477,9 +549,12 @@ def test_it_exchanges_code(mocked, oauth, token_json):
     assert tokens.access_token == "AT-secret-access-123"
     assert tokens.expires_at == NOW + timedelta(hours=1)
     req = mocked.calls[0].request
-    assert parse_qs(req.body) == {"grant_type": ["authorization_code"], "code": ["code-1"],
-                                  "redirect_uri": ["https://crm.test/pictime/callback"],
-                                  "code_verifier": ["verifier-1"]}
+    assert parse_qs(req.body) == {
+        "grant_type": ["authorization_code"],
+        "code": ["code-1"],
+        "redirect_uri": ["https://crm.test/pictime/callback"],
+        "code_verifier": ["verifier-1"],
+    }
     # RFC 6749 §2.3.1: client id and secret form-encoded, then Basic
     expected = base64.b64encode(b"crm-client:s3cret+value").decode()
     assert req.headers["Authorization"] == f"Basic {expected}"
@@ -490,8 +565,10 @@ def test_it_refreshes(mocked, oauth, token_json):
     mocked.post(BASE + "/oauth/token", json=dict(token_json, refresh_token="RT-2"))
     tokens = oauth.refresh("RT-1", now=NOW)
     assert tokens.refresh_token == "RT-2"
-    assert parse_qs(mocked.calls[0].request.body) == {"grant_type": ["refresh_token"],
-                                                      "refresh_token": ["RT-1"]}
+    assert parse_qs(mocked.calls[0].request.body) == {
+        "grant_type": ["refresh_token"],
+        "refresh_token": ["RT-1"],
+    }
 
 
 def test_it_revokes(mocked, oauth):
@@ -504,22 +581,37 @@ def test_it_revokes(mocked, oauth):
 @pytest.mark.parametrize(
     ("resp", "cls", "permanent"),
     [
-        ({"status": 400, "json": {"error": "invalid_grant", "error_description": "spent"}},
-         errors.NeedsReconnection, True),
+        (
+            {"status": 400, "json": {"error": "invalid_grant", "error_description": "spent"}},
+            errors.NeedsReconnection,
+            True,
+        ),
         ({"status": 400, "json": {"error": "invalid_request"}}, errors.OAuthError, True),
         ({"status": 400, "json": {"error": "invalid_scope"}}, errors.OAuthError, True),
         ({"status": 401, "json": {"error": "invalid_client"}}, errors.OAuthError, True),
         ({"status": 400, "json": {"error": "access_denied"}}, errors.AccessDenied, True),
-        ({"status": 400, "json": {"error": {"code": "invalid_grant", "message": "x"}}},
-         errors.NeedsReconnection, True),
+        (
+            {"status": 400, "json": {"error": {"code": "invalid_grant", "message": "x"}}},
+            errors.NeedsReconnection,
+            True,
+        ),
         ({"status": 401, "body": "Unauthorized", "content_type": "text/plain"}, errors.OAuthError, True),
         ({"status": 500, "json": {"error": "server_error"}}, errors.Unavailable, False),
-        ({"status": 503, "body": "<html>down</html>", "content_type": "text/html"},
-         errors.Unavailable, False),
-        ({"status": 429, "json": {"error": "rate_limited"}, "headers": {"Retry-After": "3"}},
-         errors.RateLimited, False),
-        ({"status": 200, "body": "<html>login</html>", "content_type": "text/html"},
-         errors.BadResponse, False),
+        (
+            {"status": 503, "body": "<html>down</html>", "content_type": "text/html"},
+            errors.Unavailable,
+            False,
+        ),
+        (
+            {"status": 429, "json": {"error": "rate_limited"}, "headers": {"Retry-After": "3"}},
+            errors.RateLimited,
+            False,
+        ),
+        (
+            {"status": 200, "body": "<html>login</html>", "content_type": "text/html"},
+            errors.BadResponse,
+            False,
+        ),
         ({"status": 200, "json": {"access_token": "x"}}, errors.BadResponse, False),
         ({"status": 200, "json": ["x"]}, errors.BadResponse, False),
     ],

@@ -57,8 +57,15 @@ def test_it_parses_gallery(gallery_json):
 
 
 def test_it_parses_published_gallery_with_expiry(make_gallery):
-    g = Gallery.from_dict(make_gallery(status="online", published_at="2026-11-26T10:05:00+00:00",
-                                       expires_at="2026-12-01T00:00:00Z", client=None, image_count=12))
+    g = Gallery.from_dict(
+        make_gallery(
+            status="online",
+            published_at="2026-11-26T10:05:00+00:00",
+            expires_at="2026-12-01T00:00:00Z",
+            client=None,
+            image_count=12,
+        )
+    )
     assert g.is_online and g.is_published
     assert g.client is None
     assert g.expires_at == datetime(2026, 12, 1, tzinfo=UTC)
@@ -187,8 +194,10 @@ def test_it_names_the_item_in_a_page(gallery_json):
     assert exc.value.field == "data[1].updated_at"
 
 
-@pytest.mark.parametrize("body", [{"data": []}, {"data": {}, "next_cursor": None},
-                                  {"data": [], "next_cursor": 3}, {"next_cursor": None}])
+@pytest.mark.parametrize(
+    "body",
+    [{"data": []}, {"data": {}, "next_cursor": None}, {"data": [], "next_cursor": 3}, {"next_cursor": None}],
+)
 def test_it_rejects_bad_page(body):
     with pytest.raises(errors.BadResponse):
         Page.from_dict(body, Gallery.from_dict)
@@ -217,8 +226,10 @@ def test_token_set_repr_hides_tokens(token_json):
     assert "RT-secret" not in repr(tokens)
 
 
-@pytest.mark.parametrize(("field", "value"), [("access_token", None), ("expires_in", "3600"),
-                                              ("token_type", "mac"), ("refresh_token", "")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("access_token", None), ("expires_in", "3600"), ("token_type", "mac"), ("refresh_token", "")],
+)
 def test_it_rejects_bad_token_set(token_json, field, value):
     token_json[field] = value
     with pytest.raises(errors.BadResponse):
@@ -232,36 +243,57 @@ def test_token_set_refuses_naive_now(token_json):
 
 # --------------------------------------------------------------------------- webhooks
 def test_it_parses_webhook_subscription_and_hides_secret():
-    sub = WebhookSubscription.from_dict({"id": "wh_1", "url": "https://crm.example/hook",
-                                         "events": ["order.created"], "secret": "whsec_abc"})
+    sub = WebhookSubscription.from_dict(
+        {"id": "wh_1", "url": "https://crm.example/hook", "events": ["order.created"], "secret": "whsec_abc"}
+    )
     assert sub.events == ("order.created",) and sub.secret == "whsec_abc"
     assert "whsec_abc" not in repr(sub)
-    listed = WebhookSubscription.from_dict({"id": "wh_1", "url": "https://crm.example/hook",
-                                            "events": ["order.created"]})
+    listed = WebhookSubscription.from_dict(
+        {"id": "wh_1", "url": "https://crm.example/hook", "events": ["order.created"]}
+    )
     assert listed.secret is None
 
 
 def test_it_parses_webhook_events(gallery_json, order_json):
-    body = json.dumps({"id": "evt_1", "type": "gallery.updated", "created_at": "2026-11-26T10:00:00Z",
-                       "account_id": "acc_1", "data": gallery_json})
+    body = json.dumps(
+        {
+            "id": "evt_1",
+            "type": "gallery.updated",
+            "created_at": "2026-11-26T10:00:00Z",
+            "account_id": "acc_1",
+            "data": gallery_json,
+        }
+    )
     event = WebhookEvent.from_body(body.encode())
     assert event.type == "gallery.updated" and event.resource == "gallery"
     assert event.gallery().id == "gal_1"
     with pytest.raises(ValueError):
         event.order()
 
-    event = WebhookEvent.from_dict({"id": "evt_2", "type": "order.updated",
-                                    "created_at": "2026-11-26T10:00:00Z", "account_id": "acc_1",
-                                    "data": order_json})
+    event = WebhookEvent.from_dict(
+        {
+            "id": "evt_2",
+            "type": "order.updated",
+            "created_at": "2026-11-26T10:00:00Z",
+            "account_id": "acc_1",
+            "data": order_json,
+        }
+    )
     assert event.order().number == "PT-1042"
     with pytest.raises(ValueError):
         event.gallery()
 
 
 def test_webhook_event_reports_bad_payload_in_data(gallery_json):
-    event = WebhookEvent.from_dict({"id": "evt_1", "type": "gallery.created",
-                                    "created_at": "2026-11-26T10:00:00Z", "account_id": "acc_1",
-                                    "data": dict(gallery_json, image_count="x")})
+    event = WebhookEvent.from_dict(
+        {
+            "id": "evt_1",
+            "type": "gallery.created",
+            "created_at": "2026-11-26T10:00:00Z",
+            "account_id": "acc_1",
+            "data": dict(gallery_json, image_count="x"),
+        }
+    )
     with pytest.raises(errors.BadResponse) as exc:
         event.gallery()
     assert exc.value.field == "data.image_count"
@@ -276,19 +308,37 @@ def test_webhook_event_rejects_garbage(raw):
 # --------------------------------------------------------------------------- gallery create body
 def test_gallery_create_drops_nones():
     assert GalleryCreate(name="Smith Wedding").to_body() == {"name": "Smith Wedding"}
-    body = GalleryCreate(name="Smith Wedding", event_date=date(2026, 6, 20), client_name="Ann",
-                         client_email="ann@example.com", brand_id="br_1", preset_id=None, slug="smith",
-                         external_ref="project-42").to_body()
-    assert body == {"name": "Smith Wedding", "event_date": "2026-06-20",
-                    "client": {"name": "Ann", "email": "ann@example.com"}, "brand_id": "br_1",
-                    "slug": "smith", "external_ref": "project-42"}
+    body = GalleryCreate(
+        name="Smith Wedding",
+        event_date=date(2026, 6, 20),
+        client_name="Ann",
+        client_email="ann@example.com",
+        brand_id="br_1",
+        preset_id=None,
+        slug="smith",
+        external_ref="project-42",
+    ).to_body()
+    assert body == {
+        "name": "Smith Wedding",
+        "event_date": "2026-06-20",
+        "client": {"name": "Ann", "email": "ann@example.com"},
+        "brand_id": "br_1",
+        "slug": "smith",
+        "external_ref": "project-42",
+    }
     assert GalleryCreate(name="X", client_name="Ann").to_body()["client"] == {"name": "Ann"}
 
 
-@pytest.mark.parametrize("kwargs", [{"name": ""}, {"name": "x" * 201},
-                                    {"name": "X", "client_email": "a@example.com"},
-                                    {"name": "X", "event_date": datetime(2026, 1, 1, tzinfo=UTC)},
-                                    {"name": "X", "event_date": "2026-01-01"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"name": ""},
+        {"name": "x" * 201},
+        {"name": "X", "client_email": "a@example.com"},
+        {"name": "X", "event_date": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"name": "X", "event_date": "2026-01-01"},
+    ],
+)
 def test_gallery_create_validates(kwargs):
     with pytest.raises(ValueError):
         GalleryCreate(**kwargs)

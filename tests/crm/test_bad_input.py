@@ -1,0 +1,372 @@
+"""Bad input: every form says what is wrong, next to the field, and saves nothing."""
+
+import datetime
+from html import escape
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.clients.models import Client
+from crm.companies.models import Company, Membership
+from crm.payments.models import Installment, Invoice, Payment
+from crm.projects.models import Activity, Project
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            get_user_model(),
+            Company,
+            Membership,
+            Client,
+            Project,
+            Activity,
+            Invoice,
+            Installment,
+            Payment,
+        )
+    }
+
+
+def assert_field_error(response, field, message):
+    """The message is on the form's field, and on the page a person reads."""
+    form = response.context["form"]
+    assert message in form.errors.get(field, []), form.errors
+    assert f'<p class="field-error">{escape(message)}</p>' in response.content.decode()
+
+
+# Sign up
+
+
+def test_sign_up_refuses_an_email_already_in_use(client, owner):
+    before = counts()
+    r = client.post(
+        reverse("signup"),
+        {
+            "company_name": "Copy Studio",
+            "name": "Ada Again",
+            "email": "ADA@lumen.test",
+            "password": "x7-long-pass",
+        },
+    )
+    assert r.status_code == 200
+    assert_field_error(r, "email", "An account with this email already exists. Log in instead.")
+    assert counts() == before
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("password123", "This password is too common."),
+        ("48151623429", "This password is entirely numeric."),
+        ("short", "Ensure this value has at least 8 characters (it has 5)."),
+    ],
+)
+def test_sign_up_refuses_a_weak_password(client, db, password, message):
+    before = counts()
+    r = client.post(
+        reverse("signup"),
+        {"company_name": "New Studio", "name": "Nia New", "email": "nia@new.test", "password": password},
+    )
+    assert r.status_code == 200
+    assert_field_error(r, "password", message)
+    assert counts() == before
+    # What was typed (but the password) is kept for the next try.
+    assert 'value="nia@new.test"' in r.content.decode()
+    assert password not in r.content.decode()
+
+
+def test_adding_a_team_member_refuses_a_weak_password(owner_client, company):
+    before = counts()
+    r = owner_client.post(
+        reverse("add_member"), {"name": "Nina New", "email": "nina@lumen.test", "password": "12345678"}
+    )
+    assert r.status_code == 400
+    assert_field_error(r, "password", "This password is too common.")
+    assert counts() == before
+
+
+# New project
+
+
+def test_new_project_needs_a_client(owner_client, company):
+    before = counts()
+    r = owner_client.post(reverse("project_new"), {"name": "Smith portraits", "type": "portrait"})
+    assert r.status_code == 400
+    assert_field_error(r, "new_client_name", "Choose a client or enter a new client's name.")
+    assert_field_error(r, "new_client_email", "Enter the new client's email.")
+    assert counts() == before
+
+
+def test_new_project_refuses_a_bad_new_client_email(owner_client, company):
+    before = counts()
+    r = owner_client.post(
+        reverse("project_new"),
+        {
+            "new_client_name": "Sam Smith",
+            "new_client_email": "sam@",
+            "name": "Smith portraits",
+            "type": "portrait",
+        },
+    )
+    assert r.status_code == 400
+    assert_field_error(r, "new_client_email", "Enter a valid email address.")
+    assert counts() == before
+
+
+def test_new_project_refuses_a_bad_date(owner_client, company):
+    before = counts()
+    r = owner_client.post(
+        reverse("project_new"),
+        {
+            "new_client_name": "Sam Smith",
+            "new_client_email": "sam@example.com",
+            "name": "Smith portraits",
+            "type": "portrait",
+            "event_date": "2027-02-30",
+        },
+    )
+    assert r.status_code == 400
+    assert_field_error(r, "event_date", "Enter a valid date.")
+    assert counts() == before
+
+
+def test_editing_a_project_refuses_a_bad_date(owner_client, project):
+    before = counts()
+    r = owner_client.post(
+        reverse("project_edit", args=[project.pk]),
+        {"name": "Renamed", "type": "wedding", "stage": "booked", "event_date": "next june"},
+    )
+    assert r.status_code == 400
+    assert_field_error(r, "event_date", "Enter a valid date.")
+    project.refresh_from_db()
+    assert (project.name, project.stage) == ("Bella & Ben Wedding", "inquiry")
+    assert counts() == before
+
+
+def test_private_notes_refuse_more_than_10000_characters(owner_client, project):
+    r = owner_client.post(
+        reverse("project_notes", args=[project.pk]), {"private_notes": "x" * 10001}, follow=True
+    )
+    assert "Ensure this value has at most 10000 characters (it has 10001)." in r.content.decode()
+    project.refresh_from_db()
+    assert project.private_notes == ""
+
+
+def test_new_client_needs_an_email(owner_client, company):
+    before = counts()
+    r = owner_client.post(reverse("client_list"), {"name": "Sam Smith", "email": ""})
+    assert r.status_code == 400
+    assert_field_error(r, "email", "This field is required.")
+    assert counts() == before
+
+
+# New invoice
+
+
+def _invoice(owner_client, project, **rows):
+    data = {"title": "Wedding collection", "send": ""}
+    data.update(rows)
+    return owner_client.post(reverse("invoice_new", args=[project.pk]), data)
+
+
+def test_invoice_refuses_a_negative_amount(owner_client, project):
+    before = counts()
+    r = _invoice(
+        owner_client, project, amount_1="-100.00", due_1="2027-01-15", amount_2="2500.00", due_2="2027-05-01"
+    )
+    assert r.status_code == 400
+    assert_field_error(r, "amount_1", "Enter an amount greater than zero.")
+    assert counts() == before
+
+
+def test_invoice_refuses_a_zero_amount(owner_client, project):
+    before = counts()
+    r = _invoice(owner_client, project, amount_1="0", due_1="2027-01-15")
+    assert r.status_code == 400
+    assert_field_error(r, "amount_1", "Enter an amount greater than zero.")
+    assert counts() == before
+
+
+def test_invoice_needs_a_due_date_for_every_payment(owner_client, project):
+    before = counts()
+    r = _invoice(owner_client, project, amount_1="1000.00", due_1="2027-01-15", amount_2="2500.00")
+    assert r.status_code == 400
+    assert_field_error(r, "due_2", "Enter the date this payment is due.")
+    assert counts() == before
+
+
+def test_invoice_needs_an_amount_for_every_due_date(owner_client, project):
+    before = counts()
+    r = _invoice(owner_client, project, amount_1="1000.00", due_1="2027-01-15", due_2="2027-05-01")
+    assert r.status_code == 400
+    assert_field_error(r, "amount_2", "Enter the amount of this payment.")
+    assert counts() == before
+
+
+def test_invoice_refuses_dates_out_of_order(owner_client, project):
+    before = counts()
+    r = _invoice(
+        owner_client, project, amount_1="1000.00", due_1="2027-05-01", amount_2="2500.00", due_2="2027-01-15"
+    )
+    assert r.status_code == 400
+    assert_field_error(r, "due_2", "Payments are due in order: this date is before the previous one.")
+    assert counts() == before
+
+
+def test_invoice_needs_at_least_one_payment(owner_client, project):
+    before = counts()
+    r = _invoice(owner_client, project)
+    assert r.status_code == 400
+    assert_field_error(r, "amount_1", "Add at least one payment.")
+    assert counts() == before
+
+
+def test_invoice_keeps_what_was_typed(owner_client, project):
+    r = _invoice(
+        owner_client, project, amount_1="1000.00", due_1="2027-05-01", amount_2="-5", due_2="2027-06-01"
+    )
+    page = r.content.decode()
+    assert 'value="Wedding collection"' in page
+    assert 'value="1000.00"' in page
+    assert 'value="2027-06-01"' in page
+
+
+# Record a payment
+
+
+def _record(owner_client, installment, **data):
+    fields = {"amount": "100.00", "method": "check", "reference": "1042", "paid_on": "2026-01-02"}
+    fields.update(data)
+    return owner_client.post(reverse("record_payment", args=[installment.pk]), fields)
+
+
+def test_record_payment_refuses_a_negative_amount(owner_client, installment):
+    before = counts()
+    r = _record(owner_client, installment, amount="-50.00")
+    assert r.status_code == 400
+    assert_field_error(r, "amount", "Ensure this value is greater than or equal to 0.01.")
+    assert counts() == before
+
+
+def test_record_payment_refuses_more_than_the_balance(owner_client, installment):
+    before = counts()
+    r = _record(owner_client, installment, amount="1000.01")
+    assert r.status_code == 400
+    assert_field_error(r, "amount", "The most that can be paid here is 1000.00.")
+    assert counts() == before
+
+
+def test_record_payment_refuses_a_payment_already_paid_in_full(owner_client, installment):
+    assert _record(owner_client, installment, amount="1000.00").status_code == 302
+    before = counts()
+    r = _record(owner_client, installment, amount="1.00")
+    assert r.status_code == 400
+    assert_field_error(r, "amount", "This payment is already paid in full.")
+    assert counts() == before
+
+
+def test_record_payment_refuses_a_future_date(owner_client, installment):
+    before = counts()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    r = _record(owner_client, installment, paid_on=tomorrow.isoformat())
+    assert r.status_code == 400
+    assert_field_error(r, "paid_on", "A payment can't be recorded in the future.")
+    assert counts() == before
+
+
+def test_record_payment_refuses_the_card_method(owner_client, installment):
+    before = counts()
+    r = _record(owner_client, installment, method="card")
+    assert r.status_code == 400
+    assert_field_error(r, "method", "Select a valid choice. card is not one of the available choices.")
+    assert counts() == before
+
+
+# The client portal's card form
+
+
+def _pay(client, project, installment, **data):
+    fields = {"name": "Bella Bride", "number": "4242 4242 4242 4242", "expiry": "12/39", "cvc": "123"}
+    fields.update(data)
+    return client.post(reverse("portal_pay", args=[project.portal_token, installment.pk]), fields)
+
+
+@pytest.mark.parametrize(
+    "number", ["4242 4242 4242 4241", "4242", "abcd efgh ijkl mnop", "4242424242424242424242"]
+)
+def test_portal_refuses_a_bad_card_number(client, project, installment, number):
+    before = counts()
+    r = _pay(client, project, installment, number=number)
+    assert r.status_code == 400
+    assert_field_error(r, "number", "Enter a valid card number.")
+    assert counts() == before
+
+
+def test_portal_refuses_an_expired_card(client, project, installment):
+    before = counts()
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    r = _pay(client, project, installment, expiry=last_month.strftime("%m/%y"))
+    assert r.status_code == 400
+    assert_field_error(r, "expiry", "This card has expired.")
+    assert counts() == before
+
+
+@pytest.mark.parametrize("expiry", ["13/30", "1230", "ab/cd", "00/30"])
+def test_portal_refuses_a_malformed_expiry(client, project, installment, expiry):
+    before = counts()
+    r = _pay(client, project, installment, expiry=expiry)
+    assert r.status_code == 400
+    assert_field_error(r, "expiry", "Enter the expiry as MM/YY.")
+    assert counts() == before
+
+
+@pytest.mark.parametrize("cvc", ["12", "abc", "12a4"])
+def test_portal_refuses_a_bad_cvc(client, project, installment, cvc):
+    before = counts()
+    r = _pay(client, project, installment, cvc=cvc)
+    assert r.status_code == 400
+    assert_field_error(r, "cvc", "Enter the 3 or 4 digits on the back of the card.")
+    assert counts() == before
+
+
+def test_portal_refuses_to_pay_an_installment_twice(client, project, installment):
+    assert _pay(client, project, installment).status_code == 302
+    before = counts()
+    r = _pay(client, project, installment)
+    assert r.status_code == 400
+    assert "This payment is already paid in full." in r.content.decode()
+    assert counts() == before
+
+
+def test_portal_declined_card_records_no_payment(client, project, installment):
+    r = _pay(client, project, installment, number="4000 0000 0000 0002")
+    assert r.status_code == 400
+    assert "Your card was declined. Nothing was charged. Try another card." in r.content.decode()
+    assert Payment.objects.count() == 0
+    assert project.activities.filter(kind=Activity.Kind.PAYMENT_FAILED).count() == 1
+
+
+# Company Settings > General
+
+
+@pytest.mark.parametrize("currency", ["US", "USDT", "12$", ""])
+def test_general_settings_refuse_a_bad_currency(owner_client, company, currency):
+    r = owner_client.post(
+        reverse("settings_general"),
+        {"name": "Lumen Photo", "email": "hi@lumen.test", "phone": "", "website": "", "currency": currency},
+    )
+    assert r.status_code == 400
+    message = {
+        "": "This field is required.",
+        "USDT": "Ensure this value has at most 3 characters (it has 4).",
+    }.get(currency, "Enter a three-letter currency code such as USD.")
+    assert_field_error(r, "currency", message)
+    company.refresh_from_db()
+    assert (company.name, company.email, company.currency) == ("Lumen Studio", "ada@lumen.test", "USD")
