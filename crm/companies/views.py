@@ -15,7 +15,7 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome! {form.cleaned_data['company_name']} is ready.")
         return redirect("dashboard")
-    return render(request, "companies/signup.html", {"form": form})
+    return render(request, "companies/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @member_required
@@ -30,7 +30,10 @@ def settings_general(request):
             messages.success(request, "Company details saved.")
             return redirect("settings_general")
     return render(
-        request, "companies/settings_general.html", {"form": form, "tab": "general", "is_owner": is_owner}
+        request,
+        "companies/settings_general.html",
+        {"form": form, "tab": "general", "is_owner": is_owner},
+        status=400 if form.errors else 200,
     )
 
 

@@ -54,7 +54,7 @@ def test_sign_up_refuses_an_email_already_in_use(client, owner):
             "password": "x7-long-pass",
         },
     )
-    assert r.status_code == 200
+    assert r.status_code == 400
     assert_field_error(r, "email", "An account with this email already exists. Log in instead.")
     assert counts() == before
     assert "_auth_user_id" not in client.session
@@ -74,7 +74,7 @@ def test_sign_up_refuses_a_weak_password(client, db, password, message):
         reverse("signup"),
         {"company_name": "New Studio", "name": "Nia New", "email": "nia@new.test", "password": password},
     )
-    assert r.status_code == 200
+    assert r.status_code == 400
     assert_field_error(r, "password", message)
     assert counts() == before
     # What was typed (but the password) is kept for the next try.
