@@ -80,11 +80,30 @@ def _luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
+class SecretTextInput(forms.TextInput):
+    """A text box that never sends its value back in the page (a card's number and CVC)."""
+
+    def format_value(self, value):
+        return None
+
+
 class CardForm(forms.Form):
-    name = forms.CharField(label="Name on card", max_length=100)
-    number = forms.CharField(label="Card number", max_length=23)
-    expiry = forms.CharField(label="Expiry (MM/YY)", max_length=5)
-    cvc = forms.CharField(label="CVC", max_length=4)
+    name = forms.CharField(
+        label="Name on card", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "cc-name"})
+    )
+    number = forms.CharField(
+        label="Card number",
+        max_length=23,
+        widget=SecretTextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    expiry = forms.CharField(
+        label="Expiry (MM/YY)", max_length=5, widget=forms.TextInput(attrs={"autocomplete": "cc-exp"})
+    )
+    cvc = forms.CharField(
+        label="CVC",
+        max_length=4,
+        widget=SecretTextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
 
     def clean_number(self):
         number = self.cleaned_data["number"].replace(" ", "").replace("-", "")

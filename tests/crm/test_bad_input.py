@@ -345,6 +345,17 @@ def test_portal_refuses_to_pay_an_installment_twice(client, project, installment
     assert counts() == before
 
 
+def test_portal_never_sends_the_card_number_or_cvc_back(client, project, installment):
+    r = _pay(client, project, installment, number="4000 0000 0000 0002", expiry="13/39", cvc="987")
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "Enter the expiry as MM/YY." in page
+    assert "4000 0000 0000 0002" not in page
+    assert 'value="987"' not in page
+    assert 'value="Bella Bride"' in page
+    assert 'value="13/39"' in page
+
+
 def test_portal_declined_card_records_no_payment(client, project, installment):
     r = _pay(client, project, installment, number="4000 0000 0000 0002")
     assert r.status_code == 400
