@@ -16,7 +16,9 @@ def test_connecting_stores_the_account_and_encrypted_tokens(connection, pictime_
             [connection.pk],
         )
         raw = cursor.fetchone()
-    for stored, plain in zip(raw, [connection.access_token, connection.refresh_token, connection.webhook_secret]):
+    for stored, plain in zip(
+        raw, [connection.access_token, connection.refresh_token, connection.webhook_secret], strict=True
+    ):
         assert plain not in stored
         assert stored.startswith("gAAAA")  # a Fernet token
     assert CompanyIntegration.objects.get(company=connection.company).status == "connected"

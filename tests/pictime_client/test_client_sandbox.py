@@ -15,16 +15,14 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
-from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
-import requests
 
 from pictime import errors
 from pictime.client import PicTimeClient, PicTimeOAuth
 from pictime.schemas import GalleryCreate, WebhookEvent
 from pictime.signatures import verify_signature
+from tests.oauth_forms import authorize_in_browser
 
 CLIENT_ID = "studio-crm"
 CLIENT_SECRET = "crm secret/with+specials"  # exercises RFC 6749 §2.3.1 form-encoding in Basic auth
@@ -68,88 +66,9 @@ def _other_client(sandbox, scope=None, expires_in=None):
     return other, PicTimeClient(sandbox.url, tok["access_token"])
 
 
-class _Forms(HTMLParser):
-    """Just enough HTML parsing to submit the sandbox's sign-in and consent forms like a browser."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms = []
-        self._form = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._form = {
-                "action": a.get("action") or "",
-                "method": (a.get("method") or "get").lower(),
-                "fields": {},
-                "buttons": [],
-            }
-            self.forms.append(self._form)
-        elif self._form is not None and tag == "input" and a.get("name"):
-            if a.get("type") in ("submit", "button"):
-                self._form["buttons"].append((a["name"], a.get("value", "")))
-            elif a.get("type") not in ("checkbox", "radio") or "checked" in a:
-                self._form["fields"][a["name"]] = a.get("value") or ""
-        elif self._form is not None and tag == "button" and a.get("name"):
-            self._form["buttons"].append((a["name"], a.get("value", "")))
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-
-
-def _forms(html):
-    parser = _Forms()
-    parser.feed(html)
-    return parser.forms
-
-
-def _submit(browser, page_url, form, extra):
-    data = dict(form["fields"])
-    data.update(extra)
-    url = urljoin(page_url, form["action"] or page_url)
-    return browser.post(url, data=data, allow_redirects=False, timeout=10)
-
-
-def authorize_in_browser(sandbox, auth_url, *, email, password=PASSWORD, decision="approve"):
-    """Drive /oauth/authorize like a person: sign in, then Approve or Deny. Return the query of the
-    redirect back to the CRM (``code``/``state`` or ``error``/``state``)."""
-    browser = requests.Session()
-    url = auth_url
-    for _ in range(10):
-        resp = browser.get(url, allow_redirects=False, timeout=10)
-        while resp.is_redirect:
-            location = urljoin(url, resp.headers["Location"])
-            if location.startswith(REDIRECT_URI):
-                return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-            url = location
-            resp = browser.get(url, allow_redirects=False, timeout=10)
-        forms = _forms(resp.text)
-        signin = next((f for f in forms if "password" in f["fields"]), None)
-        consent = next(
-            (f for f in forms if any(n == "decision" for n, _ in f["buttons"]) or "decision" in f["fields"]),
-            None,
-        )
-        if signin is not None:
-            resp = _submit(browser, url, signin, {"email": email, "password": password})
-        elif consent is not None:
-            resp = _submit(browser, url, consent, {"decision": decision})
-        else:
-            raise AssertionError(
-                f"no sign-in or consent form at {url} ({resp.status_code}): {resp.text[:300]}"
-            )
-        assert resp.is_redirect, f"form at {url} answered {resp.status_code}: {resp.text[:300]}"
-        location = urljoin(url, resp.headers["Location"])
-        if location.startswith(REDIRECT_URI):
-            return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-        url = location
-    raise AssertionError("the authorize flow did not come back to the redirect URI")
-
-
 def connect(sandbox, oauth_app, account, **kwargs):
     url, state, verifier = oauth_app.create_authorization(**kwargs)
-    callback = authorize_in_browser(sandbox, url, email=account["email"])
+    callback = authorize_in_browser(url, email=account["email"], redirect_uri=REDIRECT_URI)
     code = PicTimeOAuth.parse_callback(callback, state)
     return code, verifier
 
@@ -193,7 +112,7 @@ def test_it_connects_with_fewer_scopes(sandbox, oauth_app, account):
 
 def test_it_handles_deny(sandbox, oauth_app, account):
     url, state, _ = oauth_app.create_authorization()
-    callback = authorize_in_browser(sandbox, url, email=account["email"], decision="deny")
+    callback = authorize_in_browser(url, email=account["email"], redirect_uri=REDIRECT_URI, decision="deny")
     assert callback["error"] == "access_denied" and callback["state"] == state
     with pytest.raises(errors.AccessDenied):
         PicTimeOAuth.parse_callback(callback, state)
@@ -201,7 +120,7 @@ def test_it_handles_deny(sandbox, oauth_app, account):
 
 def test_it_handles_unknown_scope(sandbox, oauth_app, account):
     url, state, _ = oauth_app.create_authorization(scope="galleries:read photos:delete")
-    callback = authorize_in_browser(sandbox, url, email=account["email"])
+    callback = authorize_in_browser(url, email=account["email"], redirect_uri=REDIRECT_URI)
     assert callback["error"] == "invalid_scope"
     with pytest.raises(errors.OAuthError) as exc:
         PicTimeOAuth.parse_callback(callback, state)
@@ -210,7 +129,7 @@ def test_it_handles_unknown_scope(sandbox, oauth_app, account):
 
 def test_it_handles_wrong_state(sandbox, oauth_app, account):
     url, _, _ = oauth_app.create_authorization()
-    callback = authorize_in_browser(sandbox, url, email=account["email"])
+    callback = authorize_in_browser(url, email=account["email"], redirect_uri=REDIRECT_URI)
     with pytest.raises(errors.OAuthError) as exc:
         PicTimeOAuth.parse_callback(callback, "a-state-from-another-tab")
     assert exc.value.code == "invalid_state"
