@@ -176,6 +176,10 @@ INTEGRATION_PROVIDERS = env.list("INTEGRATION_PROVIDERS", default=["pictime.prov
 
 # Pic-Time: where its API is (the sandbox in development), and this CRM's OAuth client there.
 PICTIME_BASE_URL = env.str("PICTIME_BASE_URL", default="http://127.0.0.1:8001").rstrip("/")
+# Where browsers reach Pic-Time's sign-in page, when it differs from where servers reach its API
+# (e.g. inside docker-compose), and where Pic-Time reaches our webhook endpoint.
+PICTIME_PUBLIC_URL = env.str("PICTIME_PUBLIC_URL", default="").rstrip("/")
+PICTIME_WEBHOOK_BASE_URL = env.str("PICTIME_WEBHOOK_BASE_URL", default="").rstrip("/")
 PICTIME_CLIENT_ID = env.str("PICTIME_CLIENT_ID", default="studio-crm")
 PICTIME_CLIENT_SECRET = env.str("PICTIME_CLIENT_SECRET", default="studio-crm-dev-secret")
 # (connect, read) seconds: short, because a person may be waiting behind a click.

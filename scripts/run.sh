@@ -14,6 +14,7 @@ $PY manage.py migrate --no-input -v 0
 $PY manage.py seed_demo
 if [ -d sandbox ]; then
   export SANDBOX_SEED_REDIRECT_URI="$SITE_URL/integrations/pictime/callback/"
+  export SANDBOX_PUBLIC_BASE_URL="$PICTIME_BASE_URL"
   $PY -m sandbox migrate --no-input -v 0
   $PY -m sandbox seed
 fi

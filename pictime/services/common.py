@@ -15,7 +15,8 @@ def redirect_uri() -> str:
 
 
 def webhook_url(connection: Connection) -> str:
-    return settings.SITE_URL + reverse("pictime:webhook", args=[connection.webhook_token])
+    base = settings.PICTIME_WEBHOOK_BASE_URL or settings.SITE_URL
+    return base + reverse("pictime:webhook", args=[connection.webhook_token])
 
 
 def oauth_client(**log_context) -> PicTimeOAuth:

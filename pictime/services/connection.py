@@ -21,7 +21,10 @@ WEBHOOK_EVENTS = ["gallery.created", "gallery.updated", "gallery.deleted", "orde
 
 def begin_authorization() -> tuple[str, str, str]:
     """(url, state, code_verifier): send the browser to url; keep state and verifier in the session."""
-    return oauth_client().create_authorization()
+    url, state, verifier = oauth_client().create_authorization()
+    if settings.PICTIME_PUBLIC_URL and url.startswith(settings.PICTIME_BASE_URL):
+        url = settings.PICTIME_PUBLIC_URL + url[len(settings.PICTIME_BASE_URL) :]
+    return url, state, verifier
 
 
 @dataclass(frozen=True)
