@@ -3,7 +3,6 @@ same under the CRM's pytest-django settings (no Django test database is needed) 
 
 import os
 import sys
-import uuid
 
 import pytest
 
@@ -34,12 +33,10 @@ def oauth_client(pictime_sandbox):
     return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uri": REDIRECT_URI}
 
 
-def unique_email(prefix="studio"):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
-
-
 @pytest.fixture
 def account(sandbox):
+    from pictime_sandbox_helpers import unique_email
+
     return sandbox.create_account("Lumen Studio", unique_email())
 
 
@@ -54,6 +51,8 @@ def api(sandbox, account, oauth_client):
 
 @pytest.fixture
 def other_api(sandbox, oauth_client):
+    from pictime_sandbox_helpers import unique_email
+
     other = sandbox.create_account("Other Studio", unique_email("other"))
     from pictime_sandbox_helpers import Api
 

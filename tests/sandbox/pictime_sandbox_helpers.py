@@ -9,6 +9,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -18,6 +19,10 @@ import requests
 import yaml
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "contract" / "pictime-openapi.yaml"
+
+
+def unique_email(prefix="studio"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
 
 
 class Api:
