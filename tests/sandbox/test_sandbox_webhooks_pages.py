@@ -88,16 +88,16 @@ def test_non_2xx_is_retried_with_a_fresh_signature(api, sandbox):
         )
         assert attempts[1]["at"] - attempts[0]["at"] >= 0.15  # backoff
         deliveries = sandbox.webhook_deliveries(api.account["id"])
-        d = [d for d in deliveries if d["url"] == receiver.url + "/flaky"][0]
+        d = next(d for d in deliveries if d["url"] == receiver.url + "/flaky")
         for _ in range(50):
             if d["status"] != "pending":
                 break
             time.sleep(0.1)
-            d = [
+            d = next(
                 d
                 for d in sandbox.webhook_deliveries(api.account["id"])
                 if d["url"] == receiver.url + "/flaky"
-            ][0]
+            )
         assert d["status"] == "delivered"
         assert [a["status_code"] for a in d["attempts"]] == [500, 503, 200]
     finally:
@@ -117,7 +117,7 @@ def test_four_attempts_in_all_each_stamped_anew(api, sandbox):
             int(re.match(r"t=(\d+)", r["headers"]["PicTime-Signature"]).group(1)) for r in receiver.received
         ]
         assert stamps == sorted(stamps) and stamps[-1] > stamps[0]  # 1.4 s of backoff: a new t
-        d = [d for d in sandbox.webhook_deliveries(api.account["id"]) if d["url"].endswith("/down")][0]
+        d = next(d for d in sandbox.webhook_deliveries(api.account["id"]) if d["url"].endswith("/down"))
         assert d["status"] == "failed" and len(d["attempts"]) == 4
         assert [a["t"] for a in d["attempts"]] == stamps
     finally:
