@@ -133,6 +133,11 @@ class Sandbox:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
 
+    @property
+    def db_path(self) -> str | None:
+        """The SQLite file of a sandbox started by start() (for `python -m sandbox <command>` against it)."""
+        return os.path.join(self._workdir, "sandbox.sqlite3") if self._workdir else None
+
     def log(self) -> str:
         """The server's output so far (for debugging a failing test)."""
         if not self._workdir:

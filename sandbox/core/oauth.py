@@ -27,7 +27,6 @@ from .models import (
 )
 from .pages import current_account
 
-CODE_TTL_SECONDS = 60
 CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 VERIFIER_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 SCOPE_LABELS = {
@@ -135,7 +134,7 @@ def authorize(request):
         redirect_uri=ctx["redirect_uri"],
         scope=" ".join(ctx["scopes"]),
         code_challenge=ctx["code_challenge"],
-        expires_at=timezone.now() + timedelta(seconds=CODE_TTL_SECONDS),
+        expires_at=timezone.now() + timedelta(seconds=state.code_ttl()),
     )
     return _redirect(ctx["redirect_uri"], code=code, state=ctx["state"])
 

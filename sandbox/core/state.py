@@ -18,15 +18,20 @@ FAULT_DEFAULTS = {
     "fail_next": 0,  # the next N /api/v2 requests answered 500
     "rate_limit_next": 0,  # the next N /api/v2 requests answered 429
     "retry_after": 1,  # Retry-After (seconds) of those forced 429s
-    "hang_seconds": 0.0,  # every /api/v2 request sleeps this long before its answer
-    "hang_next": 0,  # only the next N /api/v2 requests hang (hang_seconds, or 30 s if 0)
+    "hang_seconds": 0.0,  # EVERY /api/v2 request hangs this long before its answer
+    "hang_next": 0,  # only the next N /api/v2 requests hang ...
+    "hang_next_seconds": 30.0,  # ... this long
     "token_ttl": None,  # lifetime (s) of new access tokens instead of 3600
+    "code_ttl": None,  # lifetime (s) of new authorization codes instead of 60
+    "refresh_grace": None,  # seconds a spent refresh token gives the same pair again, instead of 30
     "token_fail_next": 0,  # the next N /oauth/token requests answered 500
     "token_error_rate": 0.0,  # share of /oauth/token requests answered 500
     "token_hang_seconds": 0.0,  # every /oauth/token request sleeps this long first
 }
 _TYPES = {k: (float if isinstance(v, float) else int) for k, v in FAULT_DEFAULTS.items()}
 _TYPES["token_ttl"] = int
+_TYPES["code_ttl"] = int
+_TYPES["refresh_grace"] = float
 
 _lock = threading.Lock()
 _faults = dict(FAULT_DEFAULTS)
@@ -81,10 +86,10 @@ def api_fault():
     """Decide the fault of one /api/v2 request: (kind, value) or None, plus seconds to sleep."""
     f = get_faults()
     sleep = f["latency_ms"] / 1000.0
-    if f["hang_seconds"] > 0:
+    if _take("hang_next"):
+        sleep += f["hang_next_seconds"]
+    else:
         sleep += f["hang_seconds"]
-    elif _take("hang_next"):
-        sleep += f["hang_seconds"] or 30.0
     if _take("rate_limit_next"):
         return ("429", max(1, f["retry_after"])), sleep
     if _take("fail_next"):
@@ -107,6 +112,16 @@ def token_fault():
 def access_token_ttl():
     ttl = get_faults()["token_ttl"]
     return 3600 if ttl is None else ttl
+
+
+def code_ttl():
+    ttl = get_faults()["code_ttl"]
+    return 60 if ttl is None else ttl
+
+
+def refresh_grace():
+    grace = get_faults()["refresh_grace"]
+    return 30.0 if grace is None else grace
 
 
 # ---------------------------------------------------------------- rate limit

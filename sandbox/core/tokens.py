@@ -13,8 +13,6 @@ from django.utils import timezone
 from . import state
 from .models import AccessToken, Grant, OAuthClient, RefreshToken, WebhookSubscription
 
-REFRESH_GRACE_SECONDS = 30
-
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -116,7 +114,7 @@ def refresh(client: OAuthClient, presented: str):
         rt.successor_sealed = seal(presented, pair)
         rt.save(update_fields=["rotated_at", "successor_sealed"])
         return pair, None
-    if (now - rt.rotated_at).total_seconds() <= REFRESH_GRACE_SECONDS:
+    if (now - rt.rotated_at).total_seconds() <= state.refresh_grace():
         return unseal(presented, rt.successor_sealed), None
     revoke_grant(grant, "refresh_token_reuse")
     return None, "The refresh token was already used: the grant is revoked."
