@@ -6,6 +6,7 @@ import os
 
 bind = os.environ.get("SANDBOX_BIND", "127.0.0.1:8001")
 workers = 1
+control_socket_disable = True  # several gunicorns (CRM, sandbox, tests) share one machine
 worker_class = "gthread"
 threads = int(os.environ.get("SANDBOX_THREADS", "16"))
 timeout = 300
