@@ -9,7 +9,7 @@ import pytest
 if os.path.dirname(__file__) not in sys.path:  # the helpers module, whatever the import mode
     sys.path.insert(0, os.path.dirname(__file__))
 
-CLIENT_ID = "studio-crm-tests"
+CLIENT_ID = "sandbox-suite-client"  # its own OAuth client: the CRM tests register theirs
 CLIENT_SECRET = "tests-secret+/="  # characters that HTTP Basic form-encoding changes
 REDIRECT_URI = "http://127.0.0.1:9/integrations/pictime/callback/"
 
