@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -49,9 +50,13 @@ def panel_context(request, project):
         .order_by("created_at", "id")
     )
     now = timezone.now()
+    # One reverse for the panel; each link's action URLs hang under it (no reverse per link).
+    base = reverse("pictime:panel", args=[project.pk])
     for link in links:
         link.expiry_label = expiry_label(link.expires_at, now)
         link.is_expired = bool(link.expires_at and link.expires_at <= now)
+        link.sync_url = f"{base}{link.pk}/sync/"
+        link.unlink_url = f"{base}{link.pk}/unlink/"
     connected = bool(connection and connection.is_connected)
     return {
         "project": project,
