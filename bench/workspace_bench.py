@@ -146,7 +146,7 @@ def start_gunicorn(env, port, workers, log_path):
 
 
 def measure(url, cookies, total, threads, expect):
-    """`total` GETs of `url` from `threads` threads; returns (requests/s, p50 ms, p99 ms)."""
+    """`total` GETs of `url` from `threads` threads; returns (latencies in s, elapsed s)."""
     per_thread = total // threads
 
     def run(_):
@@ -165,9 +165,25 @@ def measure(url, cookies, total, threads, expect):
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
         latencies = sorted(t for times in pool.map(run, range(threads)) for t in times)
-    elapsed = time.perf_counter() - started
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+    return latencies, time.perf_counter() - started
+
+
+def measure_interleaved(pages, cookies, total, threads, rounds):
+    """Both pages in alternating rounds, so a change in the machine's load hits both alike.
+    Returns {page: (requests/s, p50 ms, p99 ms)}."""
+    latencies = {name: [] for name in pages}
+    elapsed = dict.fromkeys(pages, 0.0)
+    for _ in range(rounds):
+        for name, (url, expect) in pages.items():
+            times, seconds = measure(url, cookies, max(threads, total // rounds), threads, expect)
+            latencies[name] += times
+            elapsed[name] += seconds
+    results = {}
+    for name, times in latencies.items():
+        times.sort()
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        results[name] = (len(times) / elapsed[name], statistics.median(times) * 1000, p99 * 1000)
+    return results
 
 
 def main():
@@ -175,6 +191,7 @@ def main():
     parser.add_argument("--requests", type=int, default=400, help="per page (default 400)")
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per page (default 5)")
     args = parser.parse_args()
     total = max(args.threads, min(args.requests, 20_000))
 
@@ -194,10 +211,7 @@ def main():
             }
             for url, expect in pages.values():  # warm-up: imports, template caches, connections
                 measure(url, cookies, args.threads * 5, args.threads, expect)
-            results = {
-                name: measure(url, cookies, total, args.threads, expect)
-                for name, (url, expect) in pages.items()
-            }
+            results = measure_interleaved(pages, cookies, total, args.threads, args.rounds)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -206,7 +220,9 @@ def main():
         f"Workspace with 10 linked Pic-Time galleries vs a minimal page "
         f"({db}, gunicorn {args.workers} workers,"
     )
-    print(f"{args.threads} client threads, {total} requests each, loopback)")
+    print(
+        f"{args.threads} client threads, {total} requests each in {args.rounds} alternating rounds, loopback)"
+    )
     print(f"{'page':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for name, (rps, p50, p99) in results.items():
         print(f"{name:<10} {rps:>8.1f} {p50:>8.2f} {p99:>8.2f}")
