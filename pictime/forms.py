@@ -21,3 +21,104 @@ class GalleryDefaultsForm(forms.Form):
         self.fields["default_preset_id"].choices = [("", "No preset")] + [
             (p["id"], p["name"]) for p in connection.presets
         ]
+
+
+SLUG_HELP = (
+    "3 to 100 characters: lowercase letters, digits and hyphens. Leave empty to make one from the name."
+)
+
+
+class NewGalleryForm(forms.Form):
+    """Create a new Pic-Time gallery: prefilled from the project and the company's defaults."""
+
+    name = forms.CharField(label="Gallery name", max_length=200)
+    event_date = forms.DateField(
+        label="Event date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    client_name = forms.CharField(label="Client name", max_length=200, required=False)
+    client_email = forms.EmailField(label="Client email", required=False)
+    brand_id = forms.ChoiceField(label="Brand", required=False)
+    preset_id = forms.ChoiceField(label="Preset", required=False)
+    slug = forms.RegexField(
+        label="Gallery address (slug)",
+        regex=r"^[a-z0-9-]{3,100}$",
+        required=False,
+        max_length=100,
+        help_text=SLUG_HELP,
+        error_messages={"invalid": "Use 3 to 100 lowercase letters, digits or hyphens."},
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    create_anyway = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    # Pic-Time's 422 details name fields of its API body; they are shown on these form fields.
+    REMOTE_FIELDS = {
+        "name": "name",
+        "event_date": "event_date",
+        "client": "client_name",
+        "client.name": "client_name",
+        "client.email": "client_email",
+        "brand_id": "brand_id",
+        "preset_id": "preset_id",
+        "slug": "slug",
+    }
+
+    def __init__(self, *args, connection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["brand_id"].choices = [("", "No brand")] + [
+            (b["id"], b["name"]) for b in connection.brands
+        ]
+        self.fields["preset_id"].choices = [("", "No preset")] + [
+            (p["id"], p["name"]) for p in connection.presets
+        ]
+
+    @classmethod
+    def initial_for(cls, project, connection):
+        import uuid
+
+        from django.utils.text import slugify
+
+        client = project.client
+        slug = slugify(project.name)[:100]
+        return {
+            "name": project.name,
+            "event_date": project.event_date,
+            "client_name": client.name if client else "",
+            "client_email": client.email if client else "",
+            "brand_id": connection.default_brand_id,
+            "preset_id": connection.default_preset_id,
+            "slug": slug if len(slug) >= 3 else "",
+            "idempotency_key": uuid.uuid4().hex,
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name for the gallery.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("client_email") and not (data.get("client_name") or "").strip():
+            self.add_error("client_name", "Enter the client's name as well as their email.")
+        return data
+
+    def add_remote_errors(self, field_messages):
+        """Shows Pic-Time's 422 details on the matching fields (others as form errors)."""
+        for remote, messages in field_messages.items():
+            field = self.REMOTE_FIELDS.get(remote)
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+    def gallery_data(self):
+        from pictime.services.galleries import GalleryData
+
+        d = self.cleaned_data
+        return GalleryData(
+            name=d["name"],
+            event_date=d.get("event_date"),
+            client_name=(d.get("client_name") or "").strip(),
+            client_email=d.get("client_email") or "",
+            brand_id=d.get("brand_id") or "",
+            preset_id=d.get("preset_id") or "",
+            slug=d.get("slug") or "",
+        )

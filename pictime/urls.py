@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, webhooks
+from .views import connect, panel, webhooks
 
 app_name = "pictime"
 
@@ -11,4 +11,12 @@ urlpatterns = [
     path("auto-create/", connect.auto_create, name="auto_create"),
     path("defaults/", connect.gallery_defaults, name="defaults"),
     path("webhooks/<str:token>/", webhooks.receive, name="webhook"),
+    # The Pic-Time Galleries panel of a project's workspace
+    path("projects/<int:project_pk>/galleries/", panel.panel, name="panel"),
+    path("projects/<int:project_pk>/galleries/add/", panel.add, name="panel_add"),
+    path("projects/<int:project_pk>/galleries/new/", panel.new, name="panel_new"),
+    path("projects/<int:project_pk>/galleries/existing/", panel.existing, name="panel_existing"),
+    path("projects/<int:project_pk>/galleries/connect/", panel.connect, name="panel_connect"),
+    path("projects/<int:project_pk>/galleries/<int:link_pk>/sync/", panel.sync, name="panel_sync"),
+    path("projects/<int:project_pk>/galleries/<int:link_pk>/unlink/", panel.unlink, name="panel_unlink"),
 ]

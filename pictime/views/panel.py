@@ -1,18 +1,219 @@
 """The Pic-Time Galleries panel of the project workspace ("Only visible to you").
 
-It renders from the CRM's own rows only: no call to Pic-Time while a page renders.
+Rendering the panel reads the CRM's own rows only (two queries, however many galleries are linked):
+no call to Pic-Time while a page renders. Pic-Time is called only behind a click (add, search,
+connect, create, sync), through ``pictime.services.galleries``.
+
+With htmx each action answers the panel's new HTML, swapped in place (always 200: htmx does not
+swap error statuses; the message is in the panel). Without htmx, GETs answer a page holding the
+panel and POSTs redirect back to the workspace with a message.
 """
 
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm.companies.access import member_required
+from crm.projects.models import Project
+from pictime.errors import PicTimeError
+from pictime.forms import NewGalleryForm
 from pictime.models import Connection, GalleryLink
+from pictime.services import galleries
+from pictime.services.galleries import GalleryActionError
+
+PANEL_TEMPLATE = "pictime/panel.html"
+
+
+def expiry_label(expires_at, now=None):
+    if expires_at is None:
+        return ""
+    now = now or timezone.now()
+    if expires_at <= now:
+        return "Expired"
+    days = (expires_at - now).days
+    if days == 0:
+        return "Expires today"
+    return f"Expires in {days} day{'s' if days != 1 else ''}"
 
 
 def panel_context(request, project):
     connection = (
         Connection.objects.select_related("integration").filter(company_id=project.company_id).first()
     )
-    links = (
+    links = list(
         GalleryLink.objects.for_company(project.company_id)
         .filter(project=project)
         .order_by("created_at", "id")
     )
-    return {"project": project, "connection": connection, "links": links}
+    now = timezone.now()
+    # One reverse for the panel; each link's action URLs hang under it (no reverse per link).
+    base = reverse("pictime:panel", args=[project.pk])
+    for link in links:
+        link.expiry_label = expiry_label(link.expires_at, now)
+        link.is_expired = bool(link.expires_at and link.expires_at <= now)
+        link.sync_url = f"{base}{link.pk}/sync/"
+        link.unlink_url = f"{base}{link.pk}/unlink/"
+    connected = bool(connection and connection.is_connected)
+    return {
+        "project": project,
+        "connection": connection,
+        "connected": connected,
+        "needs_reconnection": bool(connection and connection.needs_reconnection),
+        "links": links,
+        "linked_ids": {link.gallery_id for link in links},
+    }
+
+
+def _project(request, project_pk):
+    return get_object_or_404(
+        Project.objects.for_company(request.company).select_related("client"), pk=project_pk
+    )
+
+
+def _link(request, project, link_pk):
+    return get_object_or_404(
+        GalleryLink.objects.for_company(request.company).select_related("connection__integration"),
+        pk=link_pk,
+        project=project,
+    )
+
+
+def _render(request, project, status=200, **extra):
+    """The panel with `extra` (mode, form, notice, error …): in place for htmx, else in a page."""
+    context = {**panel_context(request, project), **extra}
+    if request.htmx:
+        return HttpResponse(render_to_string(PANEL_TEMPLATE, context, request))
+    return render(request, "pictime/panel_page.html", context, status=status)
+
+
+def _done(request, project, *, notice="", error=""):
+    """After a POST: the panel in place (htmx), or back to the workspace with a message."""
+    if request.htmx:
+        return _render(request, project, notice=notice, error=error)
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect(project)
+
+
+@member_required
+@require_GET
+def panel(request, project_pk):
+    project = _project(request, project_pk)
+    if not request.htmx:
+        return redirect(project)
+    return _render(request, project)
+
+
+@member_required
+@require_GET
+def add(request, project_pk):
+    """The + (Add gallery): create a new gallery, or select an existing one."""
+    project = _project(request, project_pk)
+    context = panel_context(request, project)
+    if not context["connected"]:
+        return _render(request, project, error=galleries.NotConnected(context["connection"]).user_message)
+    return _render(request, project, mode="choose")
+
+
+@member_required
+@require_GET
+def existing(request, project_pk):
+    """The account's galleries, searched by name and paged with Pic-Time's cursors."""
+    project = _project(request, project_pk)
+    connection = panel_context(request, project)["connection"]
+    q = request.GET.get("q", "").strip()[:200]
+    cursor = request.GET.get("cursor", "").strip()[:2000] or None
+    try:
+        page = galleries.list_account_galleries(connection, q=q, cursor=cursor)
+    except (PicTimeError, GalleryActionError) as error:
+        return _render(request, project, mode="existing", q=q, error=error.user_message, page=None)
+    return _render(request, project, mode="existing", q=q, page=page, paged=bool(cursor))
+
+
+@member_required
+@require_POST
+def connect(request, project_pk):
+    """Connect gallery: links an existing gallery of the connected account."""
+    project = _project(request, project_pk)
+    connection = panel_context(request, project)["connection"]
+    try:
+        link = galleries.link_existing(project, connection, request.POST.get("gallery_id", ""), request.user)
+    except (PicTimeError, GalleryActionError) as error:
+        return _done(request, project, error=error.user_message)
+    return _done(request, project, notice=f"“{link.name}” is now linked to this project.")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def new(request, project_pk):
+    """Create a new Pic-Time gallery, prefilled from the project; warns about a likely duplicate."""
+    project = _project(request, project_pk)
+    connection = panel_context(request, project)["connection"]
+    if not (connection and connection.is_connected):
+        error = galleries.NotConnected(connection).user_message
+        return (
+            _done(request, project, error=error)
+            if request.method == "POST"
+            else _render(request, project, error=error)
+        )
+    if request.method == "GET":
+        form = NewGalleryForm(initial=NewGalleryForm.initial_for(project, connection), connection=connection)
+        return _render(request, project, mode="create", form=form)
+
+    form = NewGalleryForm(request.POST, connection=connection)
+    if not form.is_valid():
+        return _render(request, project, status=400, mode="create", form=form)
+    data = form.gallery_data()
+    try:
+        if not form.cleaned_data.get("create_anyway"):
+            duplicates = galleries.find_duplicates(connection, data.client_email, data.event_date)
+            if duplicates:
+                again = NewGalleryForm({**request.POST.dict(), "create_anyway": "on"}, connection=connection)
+                again.is_valid()
+                return _render(request, project, mode="create", form=again, duplicates=duplicates)
+        link = galleries.create_and_link(
+            project, connection, data, form.cleaned_data["idempotency_key"], request.user
+        )
+    except PicTimeError as error:
+        if hasattr(error, "field_messages"):
+            form.add_remote_errors(error.field_messages())
+        return _render(request, project, status=400, mode="create", form=form, error=error.user_message)
+    except GalleryActionError as error:
+        return _render(request, project, status=400, mode="create", form=form, error=error.user_message)
+    return _done(
+        request, project, notice=f"“{link.name}” was created in Pic-Time and linked to this project."
+    )
+
+
+@member_required
+@require_POST
+def sync(request, project_pk, link_pk):
+    """Sync: refreshes the gallery's status, image count and expiry from Pic-Time now."""
+    project = _project(request, project_pk)
+    link = _link(request, project, link_pk)
+    try:
+        link = galleries.sync_link(link)
+    except (PicTimeError, GalleryActionError) as error:
+        return _done(request, project, error=error.user_message)
+    if link.is_deleted:
+        return _done(request, project, error=f"“{link.name}” was deleted in Pic-Time.")
+    return _done(request, project, notice=f"“{link.name}” is up to date.")
+
+
+@member_required
+@require_POST
+def unlink(request, project_pk, link_pk):
+    """Unlink: removes the gallery from the project; nothing is deleted at Pic-Time."""
+    project = _project(request, project_pk)
+    link = _link(request, project, link_pk)
+    name = link.name
+    galleries.unlink(link, request.user)
+    return _done(
+        request, project, notice=f"“{name}” was unlinked from this project. It is still in Pic-Time."
+    )

@@ -1,0 +1,237 @@
+"""How fast is a project workspace with 10 linked Pic-Time galleries, next to a minimal page?
+
+    python bench/workspace_bench.py [--requests 400] [--threads 4] [--workers 2]
+
+Seeds a company with a project holding 10 gallery links (SQLite in a temp dir, or the database at
+DATABASE_URL: it must exist; the bench adds its own company), starts gunicorn (2 sync workers) on
+a free loopback port with bench.settings_bench, logs in with a session cookie it creates, then
+sends the same number of requests to /bench/minimal/ (a member's smallest page: session, user and
+membership, no template) and to the workspace, from a few client threads. Prints requests/s, p50
+and p99 of each, and the ratio workspace / minimal (goal ≥ 0.5). Loopback only; bounded loops.
+"""
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_env(var_dir):
+    from cryptography.fernet import Fernet
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
+            "CRM_VAR_DIR": str(var_dir),
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "PICTIME_BASE_URL": "http://127.0.0.1:9",  # the page must not call Pic-Time: nothing listens
+            "PYTHONPATH": str(REPO),
+        }
+    )
+    return env
+
+
+def seed(galleries=10):
+    """Company, owner, project, Pic-Time connection and `galleries` links; returns (session key, url)."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from crm.clients.models import Client
+    from crm.companies.services import sign_up
+    from crm.projects.services import create_project
+    from integrations.models import CompanyIntegration
+    from pictime.models import Connection, GalleryLink
+
+    call_command("migrate", interactive=False, verbosity=0)
+    tag = secrets.token_hex(4)
+    owner = sign_up(
+        company_name=f"Bench Studio {tag}",
+        name="Bench Owner",
+        email=f"bench-{tag}@bench.test",
+        password=tag * 4,
+    )
+    company = owner.membership.company
+    client = Client.objects.create(company=company, name="Bella Bride", email="bella@example.com")
+    project = create_project(company=company, client=client, name="Bella & Ben Wedding", type="wedding")
+    integration = CompanyIntegration.objects.create(
+        company=company, provider="pictime", status=CompanyIntegration.Status.CONNECTED
+    )
+    connection = Connection.objects.create(
+        company=company, integration=integration, account_id=f"acc_{tag}", account_name="Bench Pic-Time"
+    )
+    now = timezone.now()
+    for n in range(galleries):
+        GalleryLink.objects.create(
+            company=company,
+            project=project,
+            connection=connection,
+            account_id=connection.account_id,
+            gallery_id=f"gal_{tag}_{n}",
+            name=f"Bench gallery {n}",
+            status="online" if n % 2 else "offline",
+            published_at=now if n % 2 else None,
+            image_count=100 + n,
+            cover_url=f"https://pictime.example/cover/{n}.jpg",
+            public_url=f"https://pictime.example/g/{n}",
+            edit_url=f"https://pictime.example/edit/{n}",
+            expires_at=now + timezone.timedelta(days=n + 1) if n % 3 == 0 else None,
+            last_synced_at=now,
+        )
+    session = SessionStore()
+    session[SESSION_KEY] = str(owner.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
+    session.create()
+    return session.session_key, settings.SESSION_COOKIE_NAME, project.get_absolute_url()
+
+
+def start_gunicorn(env, port, workers, log_path):
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "crm.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{Path(log_path).read_text(errors='replace')}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}/login/", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer within 30 s")
+
+
+def measure(url, cookies, total, threads, expect):
+    """`total` GETs of `url` from `threads` threads; returns (latencies in s, elapsed s)."""
+    per_thread = total // threads
+
+    def run(_):
+        session = requests.Session()
+        session.cookies.update(cookies)
+        times = []
+        for _ in range(per_thread):
+            start = time.perf_counter()
+            response = session.get(url, timeout=30, allow_redirects=False)
+            times.append(time.perf_counter() - start)
+            if response.status_code != 200 or expect not in response.text:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+        session.close()
+        return times
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        latencies = sorted(t for times in pool.map(run, range(threads)) for t in times)
+    return latencies, time.perf_counter() - started
+
+
+def measure_interleaved(pages, cookies, total, threads, rounds):
+    """Both pages in alternating rounds, so a change in the machine's load hits both alike.
+    Returns {page: (requests/s, p50 ms, p99 ms)}."""
+    latencies = {name: [] for name in pages}
+    elapsed = dict.fromkeys(pages, 0.0)
+    for _ in range(rounds):
+        for name, (url, expect) in pages.items():
+            times, seconds = measure(url, cookies, max(threads, total // rounds), threads, expect)
+            latencies[name] += times
+            elapsed[name] += seconds
+    results = {}
+    for name, times in latencies.items():
+        times.sort()
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        results[name] = (len(times) / elapsed[name], statistics.median(times) * 1000, p99 * 1000)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400, help="per page (default 400)")
+    parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per page (default 5)")
+    args = parser.parse_args()
+    total = max(args.threads, min(args.requests, 20_000))
+
+    with tempfile.TemporaryDirectory(prefix="workspace-bench-") as var_dir:
+        env = bench_env(var_dir)
+        os.environ.update(env)
+        session_key, cookie_name, path = seed()
+        db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
+        port = free_port()
+        server = start_gunicorn(env, port, args.workers, Path(var_dir, "gunicorn.log"))
+        try:
+            base = f"http://127.0.0.1:{port}"
+            cookies = {cookie_name: session_key}
+            pages = {
+                "minimal": (f"{base}/bench/minimal/", "ok "),
+                "workspace": (f"{base}{path}", "Bench gallery 9"),
+            }
+            for url, expect in pages.values():  # warm-up: imports, template caches, connections
+                measure(url, cookies, args.threads * 5, args.threads, expect)
+            results = measure_interleaved(pages, cookies, total, args.threads, args.rounds)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    print(
+        f"Workspace with 10 linked Pic-Time galleries vs a minimal page "
+        f"({db}, gunicorn {args.workers} workers,"
+    )
+    print(
+        f"{args.threads} client threads, {total} requests each in {args.rounds} alternating rounds, loopback)"
+    )
+    print(f"{'page':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, (rps, p50, p99) in results.items():
+        print(f"{name:<10} {rps:>8.1f} {p50:>8.2f} {p99:>8.2f}")
+    ratio = results["workspace"][0] / results["minimal"][0]
+    print(
+        f"ratio workspace/minimal requests/s: {ratio:.2f} "
+        f"(goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    main()

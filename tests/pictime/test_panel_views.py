@@ -1,0 +1,503 @@
+"""The Pic-Time Galleries panel's pages, as the photographer (and an outsider) would use them."""
+
+import datetime
+import html as htmllib
+import re
+import uuid
+
+import pytest
+import requests.adapters
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.models import CompanyIntegration
+from pictime.models import Connection, GalleryLink
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def make_link(project, connection, n, **fields):
+    values = {
+        "company_id": project.company_id,
+        "project": project,
+        "connection": connection,
+        "account_id": connection.account_id,
+        "gallery_id": f"g_local_{n}",
+        "name": f"Gallery number {n}",
+        "image_count": n,
+        "public_url": f"https://pictime.example/g/{n}",
+        "edit_url": f"https://pictime.example/dashboard/{n}",
+        "last_synced_at": timezone.now(),
+    }
+    values.update(fields)
+    return GalleryLink.objects.create(**values)
+
+
+def text(response):
+    """The response's text without tags, whitespace collapsed: what a person reads."""
+    html = response.content.decode()
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def workspace(client, project):
+    return client.get(reverse("project_workspace", args=[project.pk]))
+
+
+def gallery_count(sandbox, account):
+    return sandbox.stats(account["id"])["galleries"]
+
+
+# ----------------------------------------------------------------------------- rendering
+def test_workspace_lists_linked_galleries_with_their_state(owner_client, project, connection):
+    make_link(
+        project,
+        connection,
+        1,
+        name="Wedding day",
+        status="online",
+        published_at=timezone.now(),
+        image_count=312,
+        expires_at=timezone.now() + datetime.timedelta(days=5, hours=3),
+    )
+    make_link(
+        project,
+        connection,
+        2,
+        name="Engagement",
+        published_at=None,
+        expires_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    make_link(project, connection, 3, name="Removed one", deleted_at=timezone.now())
+    make_link(project, connection, 4, name="Old account's", is_active=False)
+
+    response = workspace(owner_client, project)
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Only visible to you" in page and "Pic-Time Galleries" in page
+    assert "Wedding day Online Expires in 5 days 312 images" in page
+    assert "Engagement Offline Expired" in page
+    assert "Removed one Deleted in Pic-Time" in page
+    assert "Old account's Offline Inactive" in page
+    html = response.content.decode()
+    assert 'aria-label="Add gallery"' in html
+    for name in ("View gallery", "Edit in Pic-Time", "Sync", "Unlink"):
+        assert f'aria-label="{name}"' in html
+    # View gallery opens the live gallery only once published; otherwise disabled with a tooltip.
+    assert 'href="https://pictime.example/g/1" target="_blank"' in html
+    assert 'href="https://pictime.example/g/2"' not in html
+    assert "View gallery is available once the gallery is published in Pic-Time" in html
+
+
+def test_workspace_queries_do_not_grow_with_linked_galleries(owner_client, project, connection):
+    make_link(project, connection, 0)
+    workspace(owner_client, project)  # warm caches (content types, sessions)
+    with CaptureQueriesContext(db) as one:
+        assert workspace(owner_client, project).status_code == 200
+    for n in range(1, 10):
+        make_link(project, connection, n)
+    with CaptureQueriesContext(db) as ten:
+        response = workspace(owner_client, project)
+    assert "Gallery number 9" in text(response)
+    assert len(ten) == len(one)
+
+
+def test_workspace_makes_no_request_to_pictime(owner_client, project, connection, settings, monkeypatch):
+    make_link(project, connection, 1, name="Wedding day")
+    make_link(project, connection, 2, name="Engagement")
+    settings.PICTIME_BASE_URL = "http://127.0.0.1:9"  # nothing listens there
+    sent = []
+    real_send = requests.adapters.HTTPAdapter.send
+
+    def spy(adapter, request, *args, **kwargs):
+        sent.append(request.url)
+        return real_send(adapter, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", spy)
+
+    response = workspace(owner_client, project)
+
+    assert response.status_code == 200
+    assert "Wedding day" in text(response) and "Engagement" in text(response)
+    assert sent == []
+
+
+def test_panel_says_pictime_is_not_connected(owner_client, project):
+    response = workspace(owner_client, project)
+    page = text(response)
+    assert "Pic-Time is not connected. Connect it in Company Settings > Integrations" in page
+    assert 'href="/settings/integrations/"' in response.content.decode()
+    assert 'aria-label="Add gallery"' not in response.content.decode()
+
+
+def test_panel_asks_to_reconnect(owner_client, project, connection):
+    make_link(project, connection, 1, name="Wedding day")
+    CompanyIntegration.objects.filter(pk=connection.integration_id).update(status="needs_reconnection")
+
+    response = workspace(owner_client, project)
+
+    page = text(response)
+    assert "Pic-Time needs to be reconnected" in page and "Reconnect" in page
+    assert re.search(r'href="/settings/integrations/">Reconnect</a>', response.content.decode())
+    assert "Wedding day" in page
+    assert 'aria-label="Add gallery"' not in response.content.decode()
+
+
+# ----------------------------------------------------------------------------- adding
+def test_add_gallery_offers_create_or_select(teammate_client, project, connection):
+    response = teammate_client.get(reverse("pictime:panel_add", args=[project.pk]), **HTMX)
+    assert response.status_code == 200
+    page = text(response)
+    assert "Create a new Pic-Time gallery" in page and "Select an existing gallery" in page
+
+
+def test_new_gallery_form_is_prefilled_from_the_project(owner_client, project, connection):
+    response = owner_client.get(reverse("pictime:panel_new", args=[project.pk]), **HTMX)
+    html = response.content.decode()
+    assert 'value="Bella &amp; Ben Wedding"' in html
+    assert 'value="2027-06-12"' in html
+    assert 'value="Bella Bride"' in html and 'value="bella@example.com"' in html
+    assert 'value="bella-ben-wedding"' in html
+    assert f'<option value="{connection.default_brand_id}" selected>' in html
+    assert re.search(r'name="idempotency_key" value="[0-9a-f]{32}"', html)
+
+
+def form_data(connection, **overrides):
+    data = {
+        "name": "Bella & Ben Wedding",
+        "event_date": "2027-06-12",
+        "client_name": "Bella Bride",
+        "client_email": "bella@example.com",
+        "brand_id": connection.default_brand_id,
+        "preset_id": connection.default_preset_id,
+        "slug": f"bella-ben-{uuid.uuid4().hex[:8]}",
+        "idempotency_key": uuid.uuid4().hex,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_creating_a_gallery_links_it_and_a_double_submit_creates_one(
+    teammate_client, project, connection, sandbox, pictime_account
+):
+    before = gallery_count(sandbox, pictime_account)
+    url = reverse("pictime:panel_new", args=[project.pk])
+    data = form_data(connection)
+
+    first = teammate_client.post(url, data, **HTMX)
+    second = teammate_client.post(url, data, **HTMX)  # the same form submitted twice
+
+    assert "“Bella & Ben Wedding” was created in Pic-Time and linked to this project." in text(first)
+    assert "Bella & Ben Wedding Offline 0 images" in text(first)
+    assert second.status_code == 200
+    assert gallery_count(sandbox, pictime_account) == before + 1
+    link = GalleryLink.objects.get(project=project)
+    assert link.origin == "created" and link.slug == data["slug"]
+    assert "Pic-Time gallery “Bella & Ben Wedding” created and linked." in text(
+        workspace(teammate_client, project)
+    )
+
+
+def test_bad_form_input_shows_field_messages_and_creates_nothing(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    before = gallery_count(sandbox, pictime_account)
+    data = form_data(connection, name="  ", client_email="not-an-email", slug="No Spaces!")
+
+    response = owner_client.post(reverse("pictime:panel_new", args=[project.pk]), data)
+
+    assert response.status_code == 400
+    page = text(response)
+    assert "Enter a name for the gallery." in page or "This field is required." in page
+    assert "Enter a valid email address." in page
+    assert "Use 3 to 100 lowercase letters, digits or hyphens." in page
+    assert gallery_count(sandbox, pictime_account) == before
+    assert not GalleryLink.objects.exists()
+
+
+def test_pictime_validation_details_show_on_the_right_field(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    sandbox.create_gallery(pictime_account["id"], name="Earlier", slug="taken-slug")
+    before = gallery_count(sandbox, pictime_account)
+
+    response = owner_client.post(
+        reverse("pictime:panel_new", args=[project.pk]), form_data(connection, slug="taken-slug"), **HTMX
+    )
+
+    html = response.content.decode()
+    slug_field = re.search(r'<div class="field has-error">\s*<label for="id_slug">.*?</div>', html, re.S)
+    assert slug_field and "This slug is already taken in the account." in slug_field.group(0)
+    assert "Pic-Time rejected some of the details" in text(response)
+    assert gallery_count(sandbox, pictime_account) == before
+    assert not GalleryLink.objects.exists()
+
+
+def test_a_likely_duplicate_is_offered_for_connection_instead(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    existing = sandbox.create_gallery(
+        pictime_account["id"],
+        name="Bella wedding (made in Pic-Time)",
+        client={"name": "Bella", "email": "bella@example.com"},
+        event_date="2027-06-12",
+    )
+    before = gallery_count(sandbox, pictime_account)
+    url = reverse("pictime:panel_new", args=[project.pk])
+    data = form_data(connection)
+
+    warned = owner_client.post(url, data, **HTMX)
+
+    page = text(warned)
+    assert "1 gallery for bella@example.com on Jun 12, 2027 already exists in Pic-Time." in page
+    assert "Bella wedding (made in Pic-Time)" in page and "Connect gallery" in page
+    assert "Create anyway" in page
+    assert gallery_count(sandbox, pictime_account) == before
+
+    connected = owner_client.post(
+        reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": existing["id"]}, **HTMX
+    )
+    assert "“Bella wedding (made in Pic-Time)” is now linked to this project." in text(connected)
+    assert gallery_count(sandbox, pictime_account) == before
+
+
+def test_create_anyway_creates_despite_a_duplicate(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    sandbox.create_gallery(
+        pictime_account["id"],
+        name="Twin",
+        client={"name": "B", "email": "bella@example.com"},
+        event_date="2027-06-12",
+    )
+    before = gallery_count(sandbox, pictime_account)
+    response = owner_client.post(
+        reverse("pictime:panel_new", args=[project.pk]), form_data(connection, create_anyway="on"), **HTMX
+    )
+    assert "was created in Pic-Time" in text(response)
+    assert gallery_count(sandbox, pictime_account) == before + 1
+
+
+def test_existing_galleries_are_searchable_and_marks_linked_ones(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    linked = sandbox.create_gallery(pictime_account["id"], name="Smith wedding")
+    sandbox.create_gallery(pictime_account["id"], name="Smith engagement")
+    sandbox.create_gallery(pictime_account["id"], name="Jones family")
+    owner_client.post(
+        reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": linked["id"]}, **HTMX
+    )
+
+    response = owner_client.get(reverse("pictime:panel_existing", args=[project.pk]), {"q": "smith"}, **HTMX)
+
+    html = response.content.decode()
+    results = html.split('aria-label="Pic-Time galleries"')[1].split("</ul>")[0]
+    assert "Smith engagement" in results and "Jones family" not in results
+    linked_row = re.search(rf'<li data-gallery-id="{linked["id"]}">.*?</li>', results, re.S).group(0)
+    assert "Linked to this project" in linked_row and "Connect gallery" not in linked_row
+
+
+def test_existing_galleries_page_with_cursors(owner_client, project, connection, sandbox, pictime_account):
+    for i in range(13):
+        sandbox.create_gallery(pictime_account["id"], name=f"Session {i:02}")
+    url = reverse("pictime:panel_existing", args=[project.pk])
+
+    first = owner_client.get(url, **HTMX).content.decode()
+    cursor = re.search(r'name="cursor" value="([^"]+)"', first).group(1)
+    second = owner_client.get(url, {"cursor": cursor}, **HTMX).content.decode()
+
+    name = r'<span class="pt-result-name">(Session \d\d)</span>'
+    seen = re.findall(name, first) + re.findall(name, second)
+    assert sorted(seen) == [f"Session {i:02}" for i in range(13)]
+    assert "Next page" in first and "Next page" not in second and "First page" in second
+
+
+def test_connecting_another_accounts_gallery_is_refused(owner_client, project, connection, sandbox):
+    stranger = sandbox.create_account(name="Someone else", email=f"else-{uuid.uuid4().hex[:8]}@pictime.test")
+    theirs = sandbox.create_gallery(stranger["id"], name="Their gallery")
+
+    response = owner_client.post(
+        reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": theirs["id"]}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert "That gallery isn't in your connected Pic-Time account, so it can't be linked." in text(response)
+    assert not GalleryLink.objects.exists()
+
+
+def test_the_same_gallery_cannot_be_linked_twice(owner_client, project, connection, sandbox, pictime_account):
+    remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    url = reverse("pictime:panel_connect", args=[project.pk])
+    owner_client.post(url, {"gallery_id": remote["id"]}, **HTMX)
+    response = owner_client.post(url, {"gallery_id": remote["id"]}, **HTMX)
+    assert "“Wedding day” is already linked to this project." in text(response)
+    assert GalleryLink.objects.filter(project=project).count() == 1
+
+
+def test_a_project_may_have_several_galleries(owner_client, project, connection, sandbox, pictime_account):
+    url = reverse("pictime:panel_connect", args=[project.pk])
+    for name in ("Engagement", "Wedding"):
+        owner_client.post(url, {"gallery_id": sandbox.create_gallery(pictime_account["id"], name=name)["id"]})
+    page = text(workspace(owner_client, project))
+    assert "Engagement Offline" in page and "Wedding Offline" in page
+
+
+def test_plain_post_without_htmx_redirects_to_the_workspace(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    remote = sandbox.create_gallery(pictime_account["id"], name="No-JS gallery")
+    response = owner_client.post(
+        reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": remote["id"]}, follow=True
+    )
+    assert response.redirect_chain == [(project.get_absolute_url(), 302)]
+    assert "“No-JS gallery” is now linked to this project." in text(response)
+
+
+# ----------------------------------------------------------------------------- sync and unlink
+def test_sync_shows_the_new_figures(owner_client, project, connection, sandbox, pictime_account):
+    remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    owner_client.post(reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": remote["id"]})
+    link = GalleryLink.objects.get(project=project)
+    sandbox.add_photos(remote["id"], 25)
+    sandbox.publish(remote["id"])
+
+    response = owner_client.post(reverse("pictime:panel_sync", args=[project.pk, link.pk]), **HTMX)
+
+    page = text(response)
+    assert "“Wedding day” is up to date." in page
+    assert "Wedding day Online 25 images" in page
+    assert f'href="{remote["public_url"]}" target="_blank"' in response.content.decode()
+
+
+def test_unlink_removes_it_from_the_project_only(owner_client, project, connection, sandbox, pictime_account):
+    remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    owner_client.post(reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": remote["id"]})
+    link = GalleryLink.objects.get(project=project)
+    before = gallery_count(sandbox, pictime_account)
+
+    response = owner_client.post(reverse("pictime:panel_unlink", args=[project.pk, link.pk]), **HTMX)
+
+    assert "“Wedding day” was unlinked from this project. It is still in Pic-Time." in text(response)
+    assert not GalleryLink.objects.exists()
+    assert gallery_count(sandbox, pictime_account) == before
+    html = response.content.decode()
+    assert 'hx-confirm="Unlink' not in html  # no link left to unlink
+
+
+def test_unlink_asks_to_confirm(owner_client, project, connection):
+    make_link(project, connection, 1, name="Wedding day")
+    html = workspace(owner_client, project).content.decode()
+    assert 'hx-confirm="Unlink “Wedding day” from this project? The gallery stays in Pic-Time."' in html
+
+
+# ----------------------------------------------------------------------------- Pic-Time down
+def test_pictime_down_while_connecting_shows_the_message(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    sandbox.set_faults(fail_next=5)
+    response = owner_client.post(
+        reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": remote["id"]}, **HTMX
+    )
+    assert response.status_code == 200
+    assert "Couldn't reach Pic-Time. Try again in a minute." in text(response)
+    assert not GalleryLink.objects.exists()
+
+
+def test_pictime_down_while_syncing_changes_nothing(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    owner_client.post(reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": remote["id"]})
+    link = GalleryLink.objects.get(project=project)
+    sandbox.add_photos(remote["id"], 9)
+    sandbox.set_faults(fail_next=5)
+
+    response = owner_client.post(reverse("pictime:panel_sync", args=[project.pk, link.pk]), **HTMX)
+
+    assert response.status_code == 200
+    assert "Couldn't reach Pic-Time. Try again in a minute." in text(response)
+    assert "Wedding day Offline 0 images" in text(response)
+    link.refresh_from_db()
+    assert link.image_count == 0
+
+
+def test_pictime_down_while_creating_creates_nothing(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    before = gallery_count(sandbox, pictime_account)
+    sandbox.set_faults(fail_next=5)
+    response = owner_client.post(
+        reverse("pictime:panel_new", args=[project.pk]), form_data(connection), **HTMX
+    )
+    assert response.status_code == 200
+    assert "Couldn't reach Pic-Time. Try again in a minute." in text(response)
+    assert 'value="Bella &amp; Ben Wedding"' in response.content.decode()  # the form is kept
+    sandbox.reset()
+    assert gallery_count(sandbox, pictime_account) == before
+    assert not GalleryLink.objects.exists()
+
+
+def test_pictime_down_while_listing_shows_the_message(owner_client, project, connection, sandbox):
+    sandbox.set_faults(fail_next=5)
+    response = owner_client.get(reverse("pictime:panel_existing", args=[project.pk]), **HTMX)
+    assert response.status_code == 200
+    assert "Couldn't reach Pic-Time. Try again in a minute." in text(response)
+
+
+# ----------------------------------------------------------------------------- other companies
+@pytest.fixture
+def other_link(other_project):
+    integration = CompanyIntegration.objects.create(
+        company=other_project.company, provider="pictime", status="connected"
+    )
+    other_connection = Connection.objects.create(
+        company=other_project.company, integration=integration, account_id="acc_other"
+    )
+    return make_link(other_project, other_connection, 99, name="Other studio's gallery")
+
+
+PROJECT_ENDPOINTS = [
+    ("get", "pictime:panel"),
+    ("get", "pictime:panel_add"),
+    ("get", "pictime:panel_new"),
+    ("post", "pictime:panel_new"),
+    ("get", "pictime:panel_existing"),
+    ("post", "pictime:panel_connect"),
+]
+LINK_ENDPOINTS = ["pictime:panel_sync", "pictime:panel_unlink"]
+
+
+@pytest.mark.parametrize("method,name", PROJECT_ENDPOINTS)
+def test_outsider_gets_404_on_project_endpoints(outsider_client, project, connection, method, name):
+    response = getattr(outsider_client, method)(reverse(name, args=[project.pk]), **HTMX)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("method,name", PROJECT_ENDPOINTS)
+def test_another_companys_project_is_404(owner_client, other_project, connection, method, name):
+    response = getattr(owner_client, method)(reverse(name, args=[other_project.pk]), **HTMX)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", LINK_ENDPOINTS)
+def test_outsider_gets_404_on_link_endpoints(outsider_client, project, connection, name):
+    link = make_link(project, connection, 1)
+    response = outsider_client.post(reverse(name, args=[project.pk, link.pk]), **HTMX)
+    assert response.status_code == 404
+    assert GalleryLink.objects.filter(pk=link.pk).exists()
+
+
+@pytest.mark.parametrize("name", LINK_ENDPOINTS)
+def test_another_companys_link_is_404(owner_client, project, other_link, name):
+    for project_pk in (project.pk, other_link.project_id):
+        response = owner_client.post(reverse(name, args=[project_pk, other_link.pk]), **HTMX)
+        assert response.status_code == 404
+    assert GalleryLink.objects.filter(pk=other_link.pk).exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, project):
+    response = client.get(reverse("pictime:panel_add", args=[project.pk]))
+    assert response.status_code == 302 and response.url.startswith("/login/")
