@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "crm.projects",
     "crm.payments",
     "crm.portal",
+    "crm.audit",
+    "crm.ops",
     "integrations",
     "pictime",
 ]
