@@ -16,7 +16,7 @@ from crm.audit.services import record
 from integrations.models import CompanyIntegration
 from pictime.models import AutoCreateJob, Connection, SyncRun
 
-from .conftest import (
+from .factories import (
     make_connection,
     make_delivery,
     make_event,
