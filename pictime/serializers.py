@@ -6,6 +6,11 @@ from .models import Connection, GalleryLink, Order
 
 
 class GalleryLinkSerializer(serializers.ModelSerializer):
+    # Plain strings: "" when Pic-Time has none (the model's URL/Email fields allow blank).
+    cover_url = serializers.CharField(read_only=True)
+    public_url = serializers.CharField(read_only=True)
+    edit_url = serializers.CharField(read_only=True)
+    client_email = serializers.CharField(read_only=True)
     is_deleted = serializers.BooleanField(read_only=True)
     can_view = serializers.BooleanField(read_only=True, help_text="View gallery works (it was published)")
 
@@ -103,6 +108,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
     """The company's Pic-Time connection as the Integrations tab shows it."""
 
     status = serializers.CharField(read_only=True, help_text="connected, needs_reconnection or disconnected")
+    account_email = serializers.CharField(read_only=True)
     last_error = serializers.CharField(read_only=True, source="integration.last_error")
     brands = NamedIdSerializer(many=True, read_only=True)
     presets = NamedIdSerializer(many=True, read_only=True)

@@ -4,6 +4,7 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 
 from crm.projects.models import Project
 
@@ -27,10 +28,18 @@ def id_parameter(name: str, description: str) -> OpenApiParameter:
 PROJECT_ID = id_parameter("project_id", "The project's id.")
 
 
+class Metadata(SimpleMetadata):
+    """OPTIONS names the view and its media types; the OpenAPI schema describes its fields."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class CompanyAPIView(GenericAPIView):
     """A view that runs as a member of one company (request.company)."""
 
     permission_classes = [IsCompanyMember]
+    metadata_class = Metadata
 
     def get_project(self) -> Project:
         project_id = parse_id(self.kwargs["project_id"])
