@@ -373,3 +373,20 @@ def test_list_pages_make_as_many_queries_for_ten_rows_as_for_one(support_client,
         MAKERS[model]()
     ten = count()
     assert one == ten
+
+
+def test_the_connection_page_links_to_its_records(support_client):
+    import re
+
+    rows = _everything()
+    make_everything_else = _everything()  # another company's rows must not appear
+    connection = rows["connection"]
+    page = support_client.get(
+        reverse("admin:pictime_connection_change", args=[connection.pk])
+    ).content.decode()
+    links = re.findall(r'href="(/admin/pictime/[a-z]+/\?[^"]+)"', page)
+    assert len(links) == 6
+    for url in links:
+        response = support_client.get(url.replace("&amp;", "&"))
+        assert response.status_code == 200, url  # a refused filter would redirect to ?e=1
+        assert str(make_everything_else["connection"].company) not in response.content.decode(), url
