@@ -53,7 +53,7 @@ def ensure_support_group(apps):
         permission, _ = Permission.objects.get_or_create(
             content_type=content_type,
             codename=f"view_{model}",
-            defaults={"name": f"Can view {model}"},
+            defaults={"name": f"Can view {apps.get_model(app_label, model)._meta.verbose_name}"},
         )
         permissions.append(permission)
     for app_label, model, codename, name in ACTION_PERMISSIONS:
