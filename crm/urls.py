@@ -5,6 +5,7 @@ from django.urls import include, path
 from crm.clients import views as clients
 from crm.companies import views as companies
 from crm.companies.forms import EmailAuthenticationForm
+from crm.ops.health import healthz
 from crm.payments import views as payments
 from crm.portal import views as portal
 from crm.projects import views as projects
@@ -38,4 +39,6 @@ urlpatterns = [
     path("portal/<str:token>/pay/<int:installment_pk>/", portal.pay, name="portal_pay"),
     path("integrations/pictime/", include("pictime.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("crm.api.urls")),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,412 @@
+"""The admin site's Pic-Time pages, for support staff.
+
+Everything here is read-only (the rows are written by the services, tasks and webhooks); support
+acts through three admin actions, each behind a permission of its own and each written to the audit
+trail (crm.audit): re-run a sync, retry a failed auto-create, disconnect.
+
+Tokens are never shown: Connection's pages list their fields explicitly and leave out
+``access_token``, ``refresh_token`` and ``webhook_secret`` (a test renders the change page and looks
+for both the plaintext and the ciphertext).
+"""
+
+import importlib
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from crm.audit.models import AuditEntry
+from crm.audit.services import record
+
+from .errors import PicTimeError
+from .models import AutoCreateJob, Connection, GalleryLink, Order, SyncRun, WebhookDelivery, WebhookEvent
+from .services import connection as connection_service
+
+SECRET_FIELDS = ("access_token", "refresh_token", "webhook_secret")
+
+
+def _service(module: str):
+    """The Pic-Time service module `pictime.services.<module>`, imported when an action runs."""
+    return importlib.import_module(f"pictime.services.{module}")
+
+
+def _short(text, length=80):
+    return Truncator(text or "").chars(length)
+
+
+def _error_text(error: Exception) -> str:
+    return str(error) if isinstance(error, PicTimeError) else f"{error.__class__.__name__}: {error}"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Support reads these rows; only code writes them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _changelist_link(model, text, **filters):
+    url = reverse(f"admin:pictime_{model._meta.model_name}_changelist")
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, text)
+
+
+@admin.register(Connection)
+class ConnectionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "company",
+        "account_name",
+        "account_id",
+        "connection_status",
+        "access_token_expires_at",
+        "auto_create_enabled",
+        "last_synced_at",
+        "last_error",
+    ]
+    list_select_related = ["company", "integration"]
+    list_filter = ["integration__status", "auto_create_enabled", "plan"]
+    search_fields = [
+        "company__name",
+        "company__email",
+        "account_id",
+        "account_name",
+        "account_email",
+        "webhook_id",
+        "company__projects__name",
+        "company__clients__email",
+    ]
+    # Listed one by one so that a new secret field never appears by default.
+    fields = [
+        "company",
+        "connection_status",
+        "last_error",
+        "account_id",
+        "account_name",
+        "account_email",
+        "plan",
+        "scope",
+        "access_token_expires_at",
+        "connected_at",
+        "last_synced_at",
+        "orders_synced_until",
+        "webhook_id",
+        "auto_create_enabled",
+        "auto_create_enabled_at",
+        "default_brand_id",
+        "default_preset_id",
+        "portal_intro",
+        "brands",
+        "presets",
+        "updated_at",
+        "related_records",
+        "recent_audit",
+    ]
+    readonly_fields = fields
+    exclude = SECRET_FIELDS
+    actions = ["run_sync", "disconnect_connection"]
+
+    @admin.display(description="status", ordering="integration__status")
+    def connection_status(self, obj):
+        return obj.integration.get_status_display()
+
+    @admin.display(description="last error")
+    def last_error(self, obj):
+        return _short(obj.integration.last_error)
+
+    @admin.display(description="records")
+    def related_records(self, obj):
+        company = obj.company_id
+        return format_html_join(
+            " · ",
+            "{}",
+            [
+                (_changelist_link(GalleryLink, "Gallery links", company__id__exact=company),),
+                (_changelist_link(AutoCreateJob, "Auto-create jobs", company__id__exact=company),),
+                (_changelist_link(SyncRun, "Sync runs", company__id__exact=company),),
+                (_changelist_link(WebhookDelivery, "Webhook deliveries", connection__id__exact=obj.pk),),
+                (_changelist_link(WebhookEvent, "Webhook events", connection__id__exact=obj.pk),),
+                (_changelist_link(Order, "Orders", company__id__exact=company),),
+            ],
+        )
+
+    @admin.display(description="support actions (latest 10)")
+    def recent_audit(self, obj):
+        entries = AuditEntry.objects.filter(target_type="pictime.connection", target_id=str(obj.pk))[:10]
+        if not entries:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{} · {} · {} · {}</div>",
+            ((e.created_at.strftime("%Y-%m-%d %H:%M"), e.actor_repr, e.action, e.outcome) for e in entries),
+        )
+
+    # ---- actions
+    def has_run_sync_permission(self, request):
+        return request.user.has_perm("pictime.run_sync")
+
+    def has_disconnect_connection_permission(self, request):
+        return request.user.has_perm("pictime.disconnect_connection")
+
+    @admin.action(description="Re-run a sync now", permissions=["run_sync"])
+    def run_sync(self, request, queryset):
+        for connection in queryset.select_related("company", "integration"):
+            if not connection.is_connected:
+                message = f"Not connected ({connection.integration.get_status_display()}): nothing to sync."
+                record(
+                    actor=request.user,
+                    action="pictime.run_sync",
+                    target=connection,
+                    outcome=AuditEntry.Outcome.FAILED,
+                    message=message,
+                )
+                self.message_user(request, f"{connection.company}: {message}", messages.WARNING)
+                continue
+            try:
+                result = _service("sync").sync_connection(connection, trigger=SyncRun.Trigger.SUPPORT)
+            except Exception as error:
+                record(
+                    actor=request.user,
+                    action="pictime.run_sync",
+                    target=connection,
+                    outcome=AuditEntry.Outcome.FAILED,
+                    message=_error_text(error),
+                )
+                self.message_user(
+                    request, f"{connection.company}: the sync failed: {_error_text(error)}", messages.ERROR
+                )
+                continue
+            message = f"Sync run {getattr(result, 'pk', '')} {getattr(result, 'status', 'done')}".strip()
+            failed = getattr(result, "status", None) == SyncRun.Status.FAILED
+            record(
+                actor=request.user,
+                action="pictime.run_sync",
+                target=connection,
+                outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.SUCCEEDED,
+                message=message,
+                details={"sync_run": getattr(result, "pk", None)},
+            )
+            self.message_user(
+                request, f"{connection.company}: {message}.", messages.ERROR if failed else messages.SUCCESS
+            )
+
+    @admin.action(description="Disconnect Pic-Time…", permissions=["disconnect_connection"])
+    def disconnect_connection(self, request, queryset):
+        connections = list(queryset.select_related("company", "integration"))
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/pictime/connection/disconnect_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Disconnect Pic-Time?",
+                    "opts": self.model._meta,
+                    "connections": connections,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        for connection in connections:
+            if connection.status == "disconnected":
+                self.message_user(request, f"{connection.company}: already disconnected.", messages.INFO)
+                record(
+                    actor=request.user,
+                    action="pictime.disconnect",
+                    target=connection,
+                    outcome=AuditEntry.Outcome.FAILED,
+                    message="Already disconnected.",
+                )
+                continue
+            try:
+                revoked = connection_service.disconnect(connection)
+            except Exception as error:
+                record(
+                    actor=request.user,
+                    action="pictime.disconnect",
+                    target=connection,
+                    outcome=AuditEntry.Outcome.FAILED,
+                    message=_error_text(error),
+                )
+                self.message_user(
+                    request, f"{connection.company}: disconnect failed: {_error_text(error)}", messages.ERROR
+                )
+                continue
+            message = (
+                "Disconnected; Pic-Time revoked the grant."
+                if revoked
+                else ("Disconnected; Pic-Time could not be told, the grant will expire there.")
+            )
+            record(
+                actor=request.user,
+                action="pictime.disconnect",
+                target=connection,
+                outcome=AuditEntry.Outcome.SUCCEEDED,
+                message=message,
+                details={"revoked": revoked},
+            )
+            self.message_user(request, f"{connection.company}: {message}", messages.SUCCESS)
+        return None
+
+
+@admin.register(GalleryLink)
+class GalleryLinkAdmin(ReadOnlyAdmin):
+    list_display = [
+        "name",
+        "gallery_id",
+        "project",
+        "company",
+        "status",
+        "is_active",
+        "origin",
+        "image_count",
+        "deleted_at",
+        "last_synced_at",
+        "sync_error",
+    ]
+    list_select_related = ["project", "company"]
+    list_filter = ["status", "is_active", "origin"]
+    search_fields = [
+        "name",
+        "gallery_id",
+        "account_id",
+        "client_email",
+        "company__name",
+        "project__name",
+        "project__client__email",
+    ]
+
+    @admin.display(description="last sync error")
+    def sync_error(self, obj):
+        return _short(obj.last_sync_error)
+
+
+@admin.register(AutoCreateJob)
+class AutoCreateJobAdmin(ReadOnlyAdmin):
+    list_display = ["project", "company", "status", "attempts", "next_attempt_at", "error", "updated_at"]
+    list_select_related = ["project", "company"]
+    list_filter = ["status"]
+    search_fields = [
+        "company__name",
+        "project__name",
+        "project__client__email",
+        "link__gallery_id",
+        "idempotency_key",
+    ]
+    actions = ["retry_autocreate"]
+
+    @admin.display(description="last error")
+    def error(self, obj):
+        return _short(obj.last_error)
+
+    def has_retry_autocreate_permission(self, request):
+        return request.user.has_perm("pictime.retry_autocreate")
+
+    @admin.action(description="Retry the failed auto-create", permissions=["retry_autocreate"])
+    def retry_autocreate(self, request, queryset):
+        for job in queryset.select_related("project", "company"):
+            if job.status != AutoCreateJob.Status.FAILED:
+                message = f"Not failed ({job.get_status_display()}): not retried."
+                record(
+                    actor=request.user,
+                    action="pictime.retry_autocreate",
+                    target=job,
+                    outcome=AuditEntry.Outcome.FAILED,
+                    message=message,
+                )
+                self.message_user(request, f"{job.project}: {message}", messages.WARNING)
+                continue
+            try:
+                result = _service("autocreate").retry_autocreate(job)
+            except Exception as error:
+                record(
+                    actor=request.user,
+                    action="pictime.retry_autocreate",
+                    target=job,
+                    outcome=AuditEntry.Outcome.FAILED,
+                    message=_error_text(error),
+                )
+                self.message_user(
+                    request, f"{job.project}: retry failed: {_error_text(error)}", messages.ERROR
+                )
+                continue
+            job.refresh_from_db()
+            message = f"Retry queued; the job is now {job.get_status_display()}."
+            record(
+                actor=request.user,
+                action="pictime.retry_autocreate",
+                target=job,
+                outcome=AuditEntry.Outcome.SUCCEEDED,
+                message=message,
+                details={"status": job.status, "result": str(result) if result is not None else None},
+            )
+            self.message_user(request, f"{job.project}: {message}", messages.SUCCESS)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at",
+        "company",
+        "project",
+        "trigger",
+        "status",
+        "galleries_checked",
+        "galleries_updated",
+        "orders_upserted",
+        "requests_made",
+        "finished_at",
+        "short_error",
+    ]
+    list_select_related = ["company", "project"]
+    list_filter = ["status", "trigger"]
+    search_fields = ["company__name", "project__name", "project__client__email", "connection__account_id"]
+    date_hierarchy = "started_at"
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return _short(obj.error)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "event_type", "event_id", "outcome", "company"]
+    list_select_related = ["connection__company"]
+    list_filter = ["outcome", "event_type"]
+    search_fields = ["event_id", "event_type", "connection__company__name", "connection__account_id"]
+    date_hierarchy = "received_at"
+
+    @admin.display(description="company", ordering="connection__company__name")
+    def company(self, obj):
+        return obj.connection.company if obj.connection else "—"
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "type", "event_id", "status", "company", "processed_at", "short_error"]
+    list_select_related = ["connection__company"]
+    list_filter = ["status", "type"]
+    search_fields = ["event_id", "type", "connection__company__name", "connection__account_id"]
+    date_hierarchy = "received_at"
+
+    @admin.display(description="company", ordering="connection__company__name")
+    def company(self, obj):
+        return obj.connection.company
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return _short(obj.error)
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "order_id", "gallery_id", "company", "status", "total", "currency", "placed_at"]
+    list_select_related = ["company"]
+    list_filter = ["status", "currency"]
+    search_fields = ["number", "order_id", "gallery_id", "company__name", "customer_email", "customer_name"]
+    date_hierarchy = "placed_at"

@@ -1,0 +1,327 @@
+"""The REST API of the Pic-Time integration: a project's galleries and orders, and the company's
+connection. Views are thin: they check the company, call one service, and answer.
+
+Gallery operations call pictime.services.galleries (list_account_galleries, create_and_link,
+link_existing, sync_link, unlink); they are imported when called, by `_galleries()`.
+"""
+
+import importlib
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.mixins import ListModelMixin
+from rest_framework.response import Response
+
+from crm.api.base import PROJECT_ID, CompanyAPIView, id_parameter, parse_id
+from crm.api.errors import ApiError
+from crm.api.permissions import IsCompanyOwnerOrReadOnly
+from integrations.models import CompanyIntegration
+
+from . import errors
+from .models import Connection, GalleryLink, Order
+from .serializers import (
+    AccountGalleryPageSerializer,
+    AutoCreateSerializer,
+    ConnectionSerializer,
+    GalleryCreateSerializer,
+    GalleryDefaultsSerializer,
+    GalleryLinkSerializer,
+    LinkExistingSerializer,
+    OrderSerializer,
+)
+from .services import connection as connection_service
+
+LINK_ID = id_parameter("link_id", "The gallery link's id (not Pic-Time's gallery id).")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Send the same key again to retry a create without making a second gallery.",
+)
+
+
+def _galleries():
+    try:
+        return importlib.import_module("pictime.services.galleries")
+    except ImportError:  # the galleries service arrives with its own branch
+        raise ApiError(501, "not_available", "Gallery operations are not available yet.") from None
+
+
+def pictime_error(error: errors.PicTimeError) -> ApiError:
+    """A Pic-Time failure as an API error the caller can act on."""
+    if isinstance(error, errors.NeedsReconnection):
+        return ApiError(409, "needs_reconnection", error.user_message)
+    if isinstance(error, errors.NotFound):
+        return ApiError(404, "pictime_not_found", error.user_message)
+    if isinstance(error, errors.ValidationFailed):
+        return ApiError(422, "pictime_invalid", error.user_message, error.field_messages())
+    if isinstance(error, errors.Conflict):
+        return ApiError(409, "conflict", error.user_message)
+    if not error.permanent:
+        return ApiError(503, "pictime_unavailable", error.user_message)
+    return ApiError(502, "pictime_error", error.user_message)
+
+
+def call_service(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except errors.PicTimeError as error:
+        raise pictime_error(error) from error
+    except DjangoValidationError as error:
+        details = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        raise ApiError(422, "invalid", " ".join(error.messages), details) from error
+
+
+def company_connection(company) -> Connection | None:
+    return Connection.objects.select_related("integration").filter(company=company).first()
+
+
+def connected(company) -> Connection:
+    """The company's connection, or 409 saying what to do: connect or reconnect Pic-Time."""
+    connection = company_connection(company)
+    if connection is None or connection.status == CompanyIntegration.Status.DISCONNECTED:
+        raise ApiError(
+            409, "not_connected", "Pic-Time is not connected. Connect it in Company Settings > Integrations."
+        )
+    if connection.needs_reconnection:
+        raise ApiError(409, "needs_reconnection", errors.NeedsReconnection.default_user_message)
+    return connection
+
+
+# ---------------------------------------------------------------- a project's galleries
+
+
+class ProjectGalleries(ListModelMixin, CompanyAPIView):
+    serializer_class = GalleryLinkSerializer
+
+    def get_queryset(self):
+        project = self.get_project()
+        return (
+            GalleryLink.objects.for_company(self.request.company)
+            .filter(project=project)
+            .order_by("created_at", "id")
+        )
+
+    @extend_schema(operation_id="project_galleries_list", parameters=[PROJECT_ID])
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="project_galleries_create",
+        summary="Create a new Pic-Time gallery and link it to the project",
+        parameters=[PROJECT_ID, IDEMPOTENCY_KEY],
+        request=GalleryCreateSerializer,
+        responses={201: GalleryLinkSerializer},
+    )
+    def post(self, request, project_id):
+        project = self.get_project()
+        data = GalleryCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        connection = connected(request.company)
+        key = request.headers.get("Idempotency-Key") or f"api-{uuid.uuid4()}"
+        link = call_service(
+            _galleries().create_and_link,
+            project,
+            connection,
+            dict(data.validated_data),
+            key[:255],
+            request.user,
+        )
+        return Response(GalleryLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectGalleryLinkExisting(CompanyAPIView):
+    serializer_class = LinkExistingSerializer
+
+    @extend_schema(
+        operation_id="project_galleries_link_existing",
+        summary="Link an existing gallery of the connected Pic-Time account",
+        parameters=[PROJECT_ID],
+        request=LinkExistingSerializer,
+        responses={201: GalleryLinkSerializer},
+    )
+    def post(self, request, project_id):
+        project = self.get_project()
+        data = LinkExistingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        connection = connected(request.company)
+        link = call_service(
+            _galleries().link_existing, project, connection, data.validated_data["gallery_id"], request.user
+        )
+        return Response(GalleryLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectAccountGalleries(CompanyAPIView):
+    serializer_class = AccountGalleryPageSerializer
+
+    @extend_schema(
+        operation_id="project_galleries_available",
+        summary="Search the connected account's galleries (those linked to this project are marked)",
+        parameters=[
+            PROJECT_ID,
+            OpenApiParameter("q", str, description="Search text (name, client)"),
+            OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
+        ],
+    )
+    def get(self, request, project_id):
+        project = self.get_project()
+        connection = connected(request.company)
+        page = call_service(
+            _galleries().list_account_galleries,
+            connection,
+            request.query_params.get("q", ""),
+            request.query_params.get("cursor") or None,
+        )
+        linked = set(
+            GalleryLink.objects.for_company(request.company)
+            .filter(project=project)
+            .values_list("gallery_id", flat=True)
+        )
+        results = [
+            {
+                "id": gallery.id,
+                "name": gallery.name,
+                "status": gallery.status,
+                "image_count": gallery.image_count,
+                "cover_url": gallery.cover_url,
+                "event_date": gallery.event_date,
+                "client_name": gallery.client.name if gallery.client else None,
+                "client_email": gallery.client.email if gallery.client else None,
+                "linked": gallery.id in linked,
+            }
+            for gallery in page.data
+        ]
+        return Response({"results": results, "next_cursor": page.next_cursor})
+
+
+class ProjectGalleryMixin:
+    def get_link(self) -> GalleryLink:
+        project = self.get_project()
+        link = (
+            GalleryLink.objects.for_company(self.request.company)
+            .filter(project=project, pk=parse_id(self.kwargs["link_id"]))
+            .first()
+        )
+        if link is None:
+            raise Http404
+        return link
+
+
+class ProjectGalleryDetail(ProjectGalleryMixin, CompanyAPIView):
+    serializer_class = GalleryLinkSerializer
+
+    @extend_schema(operation_id="project_galleries_retrieve", parameters=[PROJECT_ID, LINK_ID])
+    def get(self, request, project_id, link_id):
+        return Response(GalleryLinkSerializer(self.get_link()).data)
+
+    @extend_schema(
+        operation_id="project_galleries_unlink",
+        summary="Unlink the gallery from the project (nothing is deleted at Pic-Time)",
+        parameters=[PROJECT_ID, LINK_ID],
+        request=None,
+        responses={204: OpenApiResponse(description="Unlinked")},
+    )
+    def delete(self, request, project_id, link_id):
+        link = self.get_link()
+        call_service(_galleries().unlink, link)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectGallerySync(ProjectGalleryMixin, CompanyAPIView):
+    serializer_class = GalleryLinkSerializer
+
+    @extend_schema(
+        operation_id="project_galleries_sync",
+        summary="Refresh the gallery's status and image count from Pic-Time now",
+        parameters=[PROJECT_ID, LINK_ID],
+        request=None,
+        responses={200: GalleryLinkSerializer},
+    )
+    def post(self, request, project_id, link_id):
+        link = self.get_link()
+        connected(request.company)
+        link = call_service(_galleries().sync_link, link) or link
+        link.refresh_from_db()
+        return Response(GalleryLinkSerializer(link).data)
+
+
+# ---------------------------------------------------------------- a project's orders
+
+
+class ProjectOrders(ListModelMixin, CompanyAPIView):
+    serializer_class = OrderSerializer
+
+    def get_queryset(self):
+        project = self.get_project()
+        gallery_ids = (
+            GalleryLink.objects.for_company(self.request.company).filter(project=project).values("gallery_id")
+        )
+        return (
+            Order.objects.for_company(self.request.company)
+            .filter(gallery_id__in=gallery_ids)
+            .order_by("-placed_at", "-id")
+        )
+
+    @extend_schema(operation_id="project_orders_list", parameters=[PROJECT_ID])
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+
+# ---------------------------------------------------------------- the company's connection
+
+
+class ConnectionState(CompanyAPIView):
+    serializer_class = ConnectionSerializer
+
+    @extend_schema(operation_id="pictime_connection_retrieve")
+    def get(self, request):
+        connection = company_connection(request.company) or Connection(
+            company=request.company,
+            integration=CompanyIntegration(company=request.company, provider="pictime"),
+        )
+        return Response(ConnectionSerializer(connection).data)
+
+
+class ConnectionAutoCreate(CompanyAPIView):
+    permission_classes = [IsCompanyOwnerOrReadOnly]
+    serializer_class = AutoCreateSerializer
+
+    @extend_schema(
+        operation_id="pictime_connection_auto_create",
+        summary="Turn Auto-create galleries on or off (owner only)",
+        request=AutoCreateSerializer,
+        responses={200: ConnectionSerializer},
+    )
+    def put(self, request):
+        data = AutoCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        connection = connected(request.company)
+        connection_service.set_auto_create(connection, data.validated_data["enabled"])
+        return Response(ConnectionSerializer(connection).data)
+
+
+class ConnectionDefaults(CompanyAPIView):
+    permission_classes = [IsCompanyOwnerOrReadOnly]
+    serializer_class = GalleryDefaultsSerializer
+
+    @extend_schema(
+        operation_id="pictime_connection_defaults",
+        summary="Defaults for galleries the CRM creates, and the client portal's text (owner only)",
+        request=GalleryDefaultsSerializer,
+        responses={200: ConnectionSerializer},
+    )
+    def put(self, request):
+        connection = connected(request.company)
+        data = GalleryDefaultsSerializer(data=request.data, context={"connection": connection})
+        data.is_valid(raise_exception=True)
+        connection_service.save_gallery_defaults(
+            connection,
+            brand_id=data.validated_data["default_brand_id"],
+            preset_id=data.validated_data["default_preset_id"],
+            portal_intro=data.validated_data["portal_intro"],
+        )
+        return Response(ConnectionSerializer(connection).data)

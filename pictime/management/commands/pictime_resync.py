@@ -1,0 +1,90 @@
+"""Resync a company's Pic-Time galleries and orders, or one project's, by hand.
+
+    python manage.py pictime_resync --company 12
+    python manage.py pictime_resync --project 345
+
+Runs the sync service in this process (not on a worker), prints what it did, and writes an entry
+to the audit trail. Exits non-zero when the company is not connected or the sync failed.
+"""
+
+import importlib
+
+from django.core.management.base import BaseCommand, CommandError
+
+from crm.audit.models import AuditEntry
+from crm.audit.services import record
+from crm.projects.models import Project
+from pictime.models import Connection, SyncRun
+
+ACTOR = "manage.py pictime_resync"
+
+
+def _sync_service():
+    return importlib.import_module("pictime.services.sync")
+
+
+def _summary(run) -> str:
+    if not isinstance(run, SyncRun):
+        return "done"
+    return (
+        f"sync run {run.pk} {run.status}: {run.galleries_checked} galleries checked, "
+        f"{run.galleries_updated} updated, {run.orders_upserted} orders stored"
+        + (f"; error: {run.error}" if run.error else "")
+    )
+
+
+class Command(BaseCommand):
+    help = "Resync a company's Pic-Time galleries and orders (--company ID) or one project's (--project ID)."
+
+    def add_arguments(self, parser):
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--company", type=int, help="the company's id")
+        target.add_argument("--project", type=int, help="the project's id")
+
+    def handle(self, *args, company=None, project=None, **options):
+        if project is not None:
+            obj = Project.objects.select_related("company").filter(pk=project).first()
+            if obj is None:
+                raise CommandError(f"No project with id {project}.")
+            connection = Connection.objects.select_related("integration").filter(company=obj.company).first()
+            target, action = obj, "pictime.resync_project"
+        else:
+            connection = (
+                Connection.objects.select_related("integration", "company").filter(company_id=company).first()
+            )
+            if connection is None:
+                raise CommandError(f"Company {company} has no Pic-Time connection.")
+            target, action = connection, "pictime.resync_company"
+        if connection is None or not connection.is_connected:
+            status = connection.integration.get_status_display() if connection else "Not connected"
+            raise CommandError(f"Pic-Time is not connected for this company ({status}).")
+
+        sync = _sync_service()
+        try:
+            if project is not None:
+                run = sync.sync_project(target)
+            else:
+                run = sync.sync_connection(connection, trigger=SyncRun.Trigger.COMMAND)
+        except Exception as error:
+            record(
+                actor=ACTOR,
+                action=action,
+                target=target,
+                outcome=AuditEntry.Outcome.FAILED,
+                message=str(error),
+            )
+            raise CommandError(f"The sync failed: {error}") from error
+
+        failed = isinstance(run, SyncRun) and run.status == SyncRun.Status.FAILED
+        summary = _summary(run)
+        record(
+            actor=ACTOR,
+            action=action,
+            target=target,
+            outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.SUCCEEDED,
+            message=summary,
+            details={"sync_run": getattr(run, "pk", None)},
+        )
+        if failed:
+            raise CommandError(summary)
+        self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,39 @@
+"""Support staff: a staff user in the "Support" group (not a superuser), and a superuser."""
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.test import Client as HttpClient
+
+from crm.ops.support import ensure_support_group
+
+
+@pytest.fixture
+def support_group(db):
+    # The data migration made it; ensure_support_group() is the same (idempotent) code, run again in
+    # case a transactional test flushed the database earlier in the session.
+    return ensure_support_group(apps)
+
+
+@pytest.fixture
+def support_user(support_group):
+    user = get_user_model().objects.create_user(
+        username="sam@support.test", email="sam@support.test", password="x", is_staff=True
+    )
+    user.groups.add(support_group)
+    return user
+
+
+@pytest.fixture
+def support_client(support_user):
+    http = HttpClient()
+    http.force_login(support_user)
+    return http
+
+
+@pytest.fixture
+def superuser_client(db):
+    user = get_user_model().objects.create_superuser(username="root@support.test", password="x")
+    http = HttpClient()
+    http.force_login(user)
+    return http

@@ -1,0 +1,44 @@
+import socket
+import time
+
+from crm.ops import health
+
+
+def _closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once the socket is closed
+
+
+def test_healthz_says_ok_when_database_and_broker_answer(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok"}
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_is_503_naming_the_broker_when_it_is_down(client, db, settings):
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    started = time.monotonic()
+    response = client.get("/healthz")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["broker"].startswith("error")
+    assert elapsed < 3, f"healthz took {elapsed:.1f}s with the broker down"
+
+
+def test_healthz_is_503_naming_the_database_when_it_fails(client, db, monkeypatch):
+    def broken():
+        raise health.connections["default"].Database.OperationalError("the database is gone")
+
+    monkeypatch.setitem(health.CHECKS, "database", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "error: OperationalError"
+    assert response.json()["broker"] == "ok"
+
+
+def test_healthz_needs_no_login_and_only_answers_get(client, db):
+    assert client.post("/healthz").status_code == 405
