@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, webhooks
+from .views import autocreate, connect, webhooks
 
 app_name = "pictime"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("auto-create/", connect.auto_create, name="auto_create"),
     path("defaults/", connect.gallery_defaults, name="defaults"),
     path("webhooks/<str:token>/", webhooks.receive, name="webhook"),
+    path("projects/<int:project_id>/auto-create/retry/", autocreate.retry, name="autocreate_retry"),
 ]
