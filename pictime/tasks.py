@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from pictime.services import autocreate, webhooks
+from pictime.models import Connection
+from pictime.services import autocreate, sync, webhooks
 
 
 @shared_task(name="pictime.process_webhook_event", acks_late=True)
@@ -39,3 +40,19 @@ def run_due_autocreate_jobs() -> int:
     for job_id in job_ids:
         run_autocreate_job.delay(job_id)
     return len(job_ids)
+
+
+@shared_task(name="pictime.sync_connection", acks_late=True)
+def sync_connection_task(connection_id: int, trigger: str = "schedule") -> str:
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return "missing"
+    return sync.sync_connection(connection, trigger).status
+
+
+@shared_task(name="pictime.sync_all_connections")
+def sync_all_connections() -> int:
+    """Beat: a sync per connected company, and webhook events stored but never queued."""
+    for event_pk in webhooks.requeue_stale_events():
+        process_webhook_event.delay(event_pk)
+    return len(sync.enqueue_all())
