@@ -193,6 +193,10 @@ PICTIME_TIMEOUT = (
 PICTIME_SYNC_INTERVAL_SECONDS = env.int("PICTIME_SYNC_INTERVAL_SECONDS", default=900)
 PICTIME_AUTOCREATE_MAX_ATTEMPTS = env.int("PICTIME_AUTOCREATE_MAX_ATTEMPTS", default=8)
 PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = env.int("PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS", default=900)
+# First retry after about this many seconds, doubling each time (with jitter, up to the maximum).
+PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = env.float("PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS", default=5)
+# A run still "running" after this long is taken to be a dead worker's, and run again.
+PICTIME_AUTOCREATE_LEASE_SECONDS = env.int("PICTIME_AUTOCREATE_LEASE_SECONDS", default=120)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token".

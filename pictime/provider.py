@@ -21,7 +21,18 @@ class PicTimeProvider(IntegrationProvider):
     def workspace_panel(self, request, project):
         from pictime.views.panel import panel_context
 
-        return render_to_string("pictime/panel.html", panel_context(request, project), request)
+        return render_to_string(
+            "pictime/panel.html", panel_context(request, project), request
+        ) + self.sales_section(request, project)
+
+    def sales_section(self, request, project):
+        """Photo sales of the project's linked galleries, under the panel (only once one is linked)."""
+        from pictime.models import GalleryLink
+        from pictime.services.sales import sales_context
+
+        if not GalleryLink.objects.filter(company_id=project.company_id, project=project).exists():
+            return ""
+        return render_to_string("pictime/sales.html", sales_context(project), request)
 
     def portal_section(self, request, project):
         from pictime.views.portal import portal_context

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import connect, panel, webhooks
+from .views import autocreate, connect, panel, webhooks
 
 app_name = "pictime"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("projects/<int:project_pk>/galleries/connect/", panel.connect, name="panel_connect"),
     path("projects/<int:project_pk>/galleries/<int:link_pk>/sync/", panel.sync, name="panel_sync"),
     path("projects/<int:project_pk>/galleries/<int:link_pk>/unlink/", panel.unlink, name="panel_unlink"),
+    path("projects/<int:project_id>/auto-create/retry/", autocreate.retry, name="autocreate_retry"),
 ]

@@ -127,10 +127,8 @@ def subscribe_webhooks(connection: Connection) -> bool:
 
 def _resume_waiting_work(connection: Connection) -> None:
     """Auto-creates that waited for a reconnection run now (see services.autocreate)."""
-    try:
-        from pictime.services.autocreate import resume_waiting_jobs
-    except ImportError:  # pragma: no cover - autocreate arrives with its own module
-        return
+    from pictime.services.autocreate import resume_waiting_jobs
+
     resume_waiting_jobs(connection)
 
 

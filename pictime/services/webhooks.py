@@ -7,8 +7,10 @@ id is stored once (a unique constraint), so a redelivery is answered 2xx and ign
 
 import json
 import logging
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink, WebhookDelivery, WebhookEvent
@@ -66,36 +68,68 @@ def receive(
 
 
 def process(event_pk: int) -> WebhookEvent:
-    """Applies one stored event to the company's links or orders, once."""
-    from django.utils import timezone
+    """Applies one stored event to the company's links or orders, once.
 
-    with transaction.atomic():
-        stored = WebhookEvent.objects.select_for_update().select_related("connection").get(pk=event_pk)
-        if stored.status != WebhookEvent.Status.QUEUED:
-            return stored
-        connection = stored.connection
-        event = RemoteEvent.from_dict(stored.payload)
-        applied = False
-        if event.type.startswith("gallery."):
-            gallery = event.gallery()
-            links = GalleryLink.objects.select_for_update().filter(
-                company_id=connection.company_id, account_id=connection.account_id, gallery_id=gallery.id
-            )
-            for link in links:
-                if event.type == "gallery.deleted":
+    Events may arrive out of order: a state older than the one we have is ignored (compared on
+    Pic-Time's ``updated_at``), and a gallery deleted at Pic-Time stays deleted unless a strictly
+    newer state arrives. An event that can't be applied is recorded as failed (the periodic sync
+    repairs what it would have changed)."""
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.select_for_update().select_related("connection").get(pk=event_pk)
+            if stored.status != WebhookEvent.Status.QUEUED:
+                return stored
+            applied = _apply(stored)
+            stored.status = WebhookEvent.Status.PROCESSED if applied else WebhookEvent.Status.IGNORED
+            stored.processed_at = timezone.now()
+            stored.save(update_fields=["status", "processed_at"])
+        return stored
+    except (PicTimeError, ValueError) as error:
+        log.warning("pictime.webhook.unprocessable", extra={"event": event_pk, "error": str(error)})
+        WebhookEvent.objects.filter(pk=event_pk, status=WebhookEvent.Status.QUEUED).update(
+            status=WebhookEvent.Status.FAILED, error=str(error)[:2000], processed_at=timezone.now()
+        )
+        return WebhookEvent.objects.get(pk=event_pk)
+
+
+def _apply(stored: WebhookEvent) -> bool:
+    connection = stored.connection
+    event = RemoteEvent.from_dict(stored.payload)
+    applied = False
+    if event.resource == "gallery":
+        gallery = event.gallery()
+        links = GalleryLink.objects.select_for_update().filter(
+            company_id=connection.company_id, account_id=connection.account_id, gallery_id=gallery.id
+        )
+        for link in links:
+            newer = link.remote_updated_at is None or gallery.updated_at > link.remote_updated_at
+            if event.type == "gallery.deleted":
+                if not link.is_deleted:
                     mark_deleted(link)
                     applied = True
-                else:
-                    applied = apply_gallery(link, gallery) or applied
-        elif event.type.startswith("order."):
-            order = event.order()
-            if GalleryLink.objects.filter(
-                company_id=connection.company_id,
-                account_id=connection.account_id,
-                gallery_id=order.gallery_id,
-            ).exists():
-                _, applied = upsert_order(connection.company_id, order)
-        stored.status = WebhookEvent.Status.PROCESSED if applied else WebhookEvent.Status.IGNORED
-        stored.processed_at = timezone.now()
-        stored.save(update_fields=["status", "processed_at"])
-    return stored
+                if newer:  # so that an older "updated" delivered late can't bring it back
+                    GalleryLink.objects.filter(pk=link.pk).update(remote_updated_at=gallery.updated_at)
+            elif link.is_deleted and not newer:
+                continue
+            else:
+                applied = apply_gallery(link, gallery) or applied
+    elif event.resource == "order":
+        order = event.order()
+        if GalleryLink.objects.filter(
+            company_id=connection.company_id,
+            account_id=connection.account_id,
+            gallery_id=order.gallery_id,
+        ).exists():
+            _, applied = upsert_order(connection.company_id, order)
+    return applied
+
+
+def requeue_stale_events(older_than_seconds: int = 300) -> list[int]:
+    """Events stored but never processed (the broker was down when they arrived): their ids, to queue
+    again. Processing is idempotent, so queueing one twice does no harm."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        WebhookEvent.objects.filter(status=WebhookEvent.Status.QUEUED, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:1000]
+    )

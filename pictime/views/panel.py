@@ -23,6 +23,7 @@ from pictime.errors import PicTimeError
 from pictime.forms import NewGalleryForm
 from pictime.models import Connection, GalleryLink
 from pictime.services import galleries
+from pictime.services.autocreate import autocreate_job_for
 from pictime.services.galleries import GalleryActionError
 
 PANEL_TEMPLATE = "pictime/panel.html"
@@ -65,6 +66,7 @@ def panel_context(request, project):
         "needs_reconnection": bool(connection and connection.needs_reconnection),
         "links": links,
         "linked_ids": {link.gallery_id for link in links},
+        "autocreate_job": autocreate_job_for(project),
     }
 
 

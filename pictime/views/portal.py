@@ -1,18 +1,29 @@
-"""The Galleries section of the client portal: online galleries only, under the studio's intro text."""
+"""The Galleries section of the client portal: online galleries only, under the studio's intro text.
+
+Offline (never published, taken offline, expired), deleted and inactive (disconnected or another
+account's) galleries never appear.
+"""
 
 from pictime.models import Connection, GalleryLink
 
 
-def portal_context(project):
-    links = list(
+def portal_links(project):
+    return (
         GalleryLink.objects.filter(
             company_id=project.company_id,
             project=project,
             is_active=True,
             status=GalleryLink.Status.ONLINE,
+            published_at__isnull=False,
             deleted_at__isnull=True,
-        ).exclude(public_url="")
+        )
+        .exclude(public_url="")
+        .order_by("created_at", "id")
     )
+
+
+def portal_context(project):
+    links = list(portal_links(project))
     if not links:
         return None
     connection = Connection.objects.filter(company_id=project.company_id).only("portal_intro").first()

@@ -1,0 +1,147 @@
+"""The periodic sync of one company with many linked galleries against the rate-limited sandbox.
+
+    .venv/bin/python bench/sync_bench.py                  # 10,000 linked galleries
+    .venv/bin/python bench/sync_bench.py --galleries 1000
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust). Uses its own database (dropped and made
+again); everything runs on loopback. Prints the requests made, the elapsed time, and beside it the
+bound the rate limit puts on it (requests beyond the burst / requests allowed per second).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--galleries", type=int, default=10_000)
+    parser.add_argument("--changed", type=int, default=200, help="galleries given photos before the sync")
+    parser.add_argument("--orders", type=int, default=100, help="orders placed before the sync")
+    parser.add_argument("--rate", type=float, default=10.0, help="sandbox requests per second")
+    parser.add_argument("--burst", type=int, default=20)
+    parser.add_argument("--database", default="crm_sync_bench")
+    args = parser.parse_args()
+
+    db_url = f"postgres://postgres@127.0.0.1:5432/{args.database}"
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {args.database}"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {args.database}"], check=True)
+
+    from sandbox.testing import Sandbox
+
+    sandbox = Sandbox.start()
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": db_url,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "PICTIME_BASE_URL": sandbox.url,
+        "PICTIME_CLIENT_ID": "bench-crm",
+        "PICTIME_CLIENT_SECRET": "bench-crm-secret",
+        "SITE_URL": "http://127.0.0.1:9",
+    }
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "crm.settings"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    try:
+        import logging
+
+        import django
+
+        django.setup()
+        logging.getLogger("pictime.client").setLevel(logging.WARNING)
+        from crm.clients.models import Client
+        from crm.companies.services import sign_up
+        from crm.projects.services import create_project
+        from pictime.models import GalleryLink, SyncRun
+        from pictime.schemas import Gallery, TokenSet
+        from pictime.services.common import apply_gallery
+        from pictime.services.connection import connect_account
+        from pictime.services.sync import sync_connection
+
+        sandbox.register_client("bench-crm", "bench-crm-secret", ["http://127.0.0.1:9/cb/"])
+        account = sandbox.create_account(name="Big Studio", email="big@bench.test")
+        print(f"creating {args.galleries} galleries at the sandbox ...", flush=True)
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            galleries = list(
+                pool.map(
+                    lambda n: sandbox.create_gallery(account["id"], name=f"Gallery {n}"),
+                    range(args.galleries),
+                )
+            )
+        print(f"  made in {time.monotonic() - started:.1f} s", flush=True)
+
+        owner = sign_up(
+            company_name="Big Studio", name="Big Owner", email="big@bench.test", password="pw-123456789"
+        )
+        company = owner.membership.company
+        connection = connect_account(
+            company=company, tokens=TokenSet.from_dict(sandbox.issue_grant(account["id"], "bench-crm"))
+        ).connection
+        client = Client.objects.create(company=company, name="Client", email="client@bench.test")
+        projects = [
+            create_project(company=company, client=client, name=f"Project {p}", type="wedding")
+            for p in range(100)
+        ]
+        links = []
+        for n, data in enumerate(galleries):
+            link = GalleryLink(
+                company=company,
+                project=projects[n % len(projects)],
+                connection=connection,
+                account_id=account["id"],
+                gallery_id=data["id"],
+            )
+            apply_gallery(link, Gallery.from_dict(data), save=False)
+            links.append(link)
+        GalleryLink.objects.bulk_create(links, batch_size=1000)
+
+        step = max(1, args.galleries // max(1, args.changed))
+        changed = galleries[::step][: args.changed]
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda g: sandbox.add_photos(g["id"], 5), changed))
+            list(pool.map(lambda g: sandbox.place_order(g["id"]), galleries[: args.orders]))
+        sandbox.set_rate_limit(per_sec=args.rate, burst=args.burst)
+        before = sandbox.stats(account["id"])
+
+        print(f"syncing {args.galleries} linked galleries ...", flush=True)
+        started = time.monotonic()
+        run = sync_connection(connection, SyncRun.Trigger.COMMAND)
+        elapsed = time.monotonic() - started
+        after = sandbox.stats(account["id"])
+
+        bound = max(0.0, (run.requests_made - args.burst) / args.rate)
+        print(f"status:                 {run.status} {run.error}")
+        print(f"galleries checked:      {run.galleries_checked} (updated {run.galleries_updated})")
+        print(f"orders upserted:        {run.orders_upserted}")
+        print(f"requests made:          {run.requests_made}")
+        print(f"refused (429):          {after['rate_limited'] - before['rate_limited']}")
+        print(f"elapsed:                {elapsed:.2f} s")
+        print(
+            f"rate-limit bound:       {bound:.2f} s = ({run.requests_made} requests - burst {args.burst})"
+            f" / {args.rate:g} per s; elapsed / bound = {elapsed / bound if bound else float('nan'):.2f}"
+        )
+        print(f"requests per gallery:   {run.requests_made / max(1, args.galleries):.4f}")
+        ok = run.status == SyncRun.Status.SUCCEEDED and run.galleries_checked == args.galleries
+        print("RESULT:", "OK" if ok else "FAILED")
+        return 0 if ok else 1
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

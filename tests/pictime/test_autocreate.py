@@ -1,0 +1,350 @@
+"""Auto-create: a project's first payment makes exactly one offline Pic-Time gallery, linked to it."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from crm.payments.models import Payment
+from crm.payments.services import record_payment
+from crm.payments.signals import project_first_paid
+from crm.projects.models import Activity
+from integrations.models import CompanyIntegration
+from pictime.models import AutoCreateJob, GalleryLink
+from pictime.schemas import TokenSet
+from pictime.services import autocreate
+from pictime.services.connection import connect_account, set_auto_create
+from pictime.tasks import run_due_autocreate_jobs
+
+
+@pytest.fixture
+def fast_retries(settings):
+    settings.PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = 0.05
+    settings.PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = 1
+    return settings
+
+
+@pytest.fixture
+def auto_create_on(connection):
+    return set_auto_create(connection, True)
+
+
+def galleries_at_pictime(sandbox, account):
+    return sandbox.stats(account["id"])["galleries"]
+
+
+def pay(installment, capture, amount="1000.00"):
+    with capture(execute=True):
+        return record_payment(installment=installment, amount=Decimal(amount), method="card")
+
+
+def feed(project):
+    return list(project.activities.filter(kind=Activity.Kind.INTEGRATION).values_list("message", flat=True))
+
+
+def drive_retries(job, timeout=15):
+    """What the beat does: run the job again whenever its retry is due, until it stops retrying."""
+    deadline = time.monotonic() + timeout
+    job.refresh_from_db()
+    while job.status == AutoCreateJob.Status.RETRYING and time.monotonic() < deadline:
+        wait = (job.next_attempt_at - timezone.now()).total_seconds()
+        time.sleep(max(0.0, wait) + 0.01)
+        run_due_autocreate_jobs()
+        job.refresh_from_db()
+    return job
+
+
+@pytest.mark.django_db
+def test_first_payment_creates_one_offline_gallery_from_the_project(
+    auto_create_on, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    project = installment.invoice.project
+    pay(installment, django_capture_on_commit_callbacks)
+
+    link = GalleryLink.objects.get(project=project)
+    assert link.origin == GalleryLink.Origin.AUTO_CREATED
+    assert link.name == "Bella & Ben Wedding"
+    assert link.status == GalleryLink.Status.OFFLINE and link.published_at is None
+    assert link.event_date == project.event_date
+    assert (link.client_name, link.client_email) == ("Bella Bride", "bella@example.com")
+    assert link.account_id == pictime_account["id"]
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+
+    from pictime.services.common import client_for
+
+    remote = client_for(auto_create_on).get_gallery(link.gallery_id)
+    assert remote.brand_id == auto_create_on.default_brand_id and remote.brand_id
+    assert remote.preset_id == auto_create_on.default_preset_id and remote.preset_id
+    assert remote.external_ref == f"crm-project-{project.pk}"
+    job = AutoCreateJob.objects.get(project=project)
+    assert job.status == AutoCreateJob.Status.SUCCEEDED and job.link == link and job.attempts == 1
+    assert feed(project) == ["Pic-Time gallery created: Bella & Ben Wedding (offline)"]
+
+
+@pytest.mark.django_db
+def test_the_signal_delivered_five_times_makes_one_gallery(
+    auto_create_on, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    project = installment.invoice.project
+    payment = pay(installment, django_capture_on_commit_callbacks)
+    for _ in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            project_first_paid.send(
+                sender=Payment, project_id=project.pk, payment_id=payment.pk, company_id=project.company_id
+            )
+
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.filter(project=project).count() == 1
+    assert AutoCreateJob.objects.filter(project=project).count() == 1
+    assert feed(project) == ["Pic-Time gallery created: Bella & Ben Wedding (offline)"]
+
+
+@pytest.mark.django_db
+def test_a_second_payment_makes_no_second_gallery(
+    auto_create_on, invoice, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    first, second = invoice.installments.order_by("position")
+    pay(first, django_capture_on_commit_callbacks)
+    pay(second, django_capture_on_commit_callbacks, "2500.00")
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.filter(project=invoice.project).count() == 1
+
+
+@pytest.mark.django_db
+def test_it_is_not_retroactive(
+    connection, invoice, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    first, second = invoice.installments.order_by("position")
+    pay(first, django_capture_on_commit_callbacks)  # paid while auto-create was off
+    set_auto_create(connection, True)
+    pay(second, django_capture_on_commit_callbacks, "2500.00")  # the second payment, after turning it on
+
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    assert not GalleryLink.objects.filter(project=invoice.project).exists()
+    assert not AutoCreateJob.objects.exists()
+    assert feed(invoice.project) == []
+
+
+@pytest.mark.django_db
+def test_it_does_nothing_while_auto_create_is_off(
+    connection, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    pay(installment, django_capture_on_commit_callbacks)
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    assert not AutoCreateJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_payment_dated_before_the_toggle_is_not_retroactive(
+    auto_create_on, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    """A payment recorded now but dated earlier (a check received last week) is not a new one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        record_payment(
+            installment=installment,
+            amount=Decimal("1000.00"),
+            method="check",
+            paid_at=auto_create_on.auto_create_enabled_at - timezone.timedelta(days=7),
+        )
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    assert not AutoCreateJob.objects.exists()
+
+
+class WorkerDied(BaseException):
+    """Stands for a worker killed (SIGKILL, OOM): nothing in the service can catch it."""
+
+
+@pytest.mark.django_db
+def test_a_worker_dying_after_pictime_answered_leaves_one_gallery_after_the_retry(
+    auto_create_on, installment, sandbox, pictime_account, django_capture_on_commit_callbacks, monkeypatch
+):
+    project = installment.invoice.project
+    with django_capture_on_commit_callbacks(execute=False):  # the payment; its task is the test's to run
+        payment = record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
+    job = autocreate.start_for_first_payment(project.pk, payment.pk)
+
+    made = []
+
+    def die(job, gallery):
+        made.append(gallery.id)
+        raise WorkerDied
+
+    monkeypatch.setattr(autocreate, "after_remote_create", die)
+    with pytest.raises(WorkerDied):
+        autocreate.run_job(job.pk)
+    monkeypatch.undo()
+
+    job.refresh_from_db()
+    assert job.status == AutoCreateJob.Status.RUNNING  # as a dead worker leaves it
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert not GalleryLink.objects.exists()
+
+    assert run_due_autocreate_jobs() == 0  # its lease has not run out: it may still be working
+    AutoCreateJob.objects.filter(pk=job.pk).update(
+        updated_at=timezone.now() - timezone.timedelta(seconds=autocreate.lease_seconds() + 1)
+    )
+    assert run_due_autocreate_jobs() == 1  # the beat takes over a dead worker's job
+
+    job.refresh_from_db()
+    assert job.status == AutoCreateJob.Status.SUCCEEDED and job.attempts == 2
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.get(project=project).gallery_id == made[0]
+
+
+@pytest.mark.django_db
+def test_an_error_after_pictime_answered_retries_and_finds_the_same_gallery(
+    auto_create_on,
+    installment,
+    sandbox,
+    pictime_account,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    fast_retries,
+):
+    project = installment.invoice.project
+    calls = []
+
+    def database_hiccup(job, gallery):
+        calls.append(gallery.id)
+        if len(calls) == 1:
+            raise RuntimeError("connection to the database lost")
+
+    monkeypatch.setattr(autocreate, "after_remote_create", database_hiccup)
+    pay(installment, django_capture_on_commit_callbacks)
+    job = drive_retries(AutoCreateJob.objects.get(project=project))
+
+    assert job.status == AutoCreateJob.Status.SUCCEEDED
+    assert calls[0] == calls[1]  # Pic-Time replayed its first answer
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.get(project=project).gallery_id == calls[0]
+
+
+@pytest.mark.django_db
+def test_it_retries_three_server_errors_then_creates_one_gallery(
+    auto_create_on, installment, sandbox, pictime_account, django_capture_on_commit_callbacks, fast_retries
+):
+    project = installment.invoice.project
+    sandbox.set_faults(fail_next=3)
+    pay(installment, django_capture_on_commit_callbacks)
+    job = AutoCreateJob.objects.get(project=project)
+    assert job.status == AutoCreateJob.Status.RETRYING
+    assert "will retry" in feed(project)[0].lower()
+
+    job = drive_retries(job)
+    assert job.status == AutoCreateJob.Status.SUCCEEDED
+    assert job.attempts == 4
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    messages = feed(project)
+    assert messages[0] == "Pic-Time gallery created: Bella & Ben Wedding (offline)"
+    assert len([m for m in messages if "Will retry" in m]) == 3
+
+
+@pytest.mark.django_db
+def test_it_waits_as_long_as_retry_after_says(
+    auto_create_on, installment, sandbox, pictime_account, django_capture_on_commit_callbacks, fast_retries
+):
+    project = installment.invoice.project
+    sandbox.set_faults(rate_limit_next=1, retry_after=1)
+    before = timezone.now()
+    pay(installment, django_capture_on_commit_callbacks)
+
+    job = AutoCreateJob.objects.get(project=project)
+    assert job.status == AutoCreateJob.Status.RETRYING
+    assert job.next_attempt_at >= before + timezone.timedelta(seconds=1)  # not the 0.05 s backoff
+    assert run_due_autocreate_jobs() == 0  # not due yet: nothing is sent during Retry-After
+    job = drive_retries(job)
+    assert job.status == AutoCreateJob.Status.SUCCEEDED
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert sandbox.stats(pictime_account["id"])["rate_limited"] == 1
+
+
+@pytest.mark.django_db
+def test_after_the_last_attempt_it_fails_and_retry_works(
+    auto_create_on,
+    installment,
+    sandbox,
+    pictime_account,
+    django_capture_on_commit_callbacks,
+    fast_retries,
+    owner_client,
+):
+    fast_retries.PICTIME_AUTOCREATE_MAX_ATTEMPTS = 2
+    project = installment.invoice.project
+    sandbox.set_faults(fail_next=2)
+    pay(installment, django_capture_on_commit_callbacks)
+    job = drive_retries(AutoCreateJob.objects.get(project=project))
+
+    assert job.status == AutoCreateJob.Status.FAILED and job.attempts == 2
+    assert job.last_error
+    assert "Use Retry in the Pic-Time Galleries panel" in feed(project)[0]
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    assert autocreate.autocreate_job_for(project) == job
+
+    from django.template.loader import render_to_string
+
+    snippet = render_to_string("pictime/autocreate_status.html", {"job": job})
+    assert "could not be created" in snippet and ">Retry</button>" in snippet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(f"/integrations/pictime/projects/{project.pk}/auto-create/retry/")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == AutoCreateJob.Status.SUCCEEDED
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert feed(project)[0] == "Pic-Time gallery created: Bella & Ben Wedding (offline)"
+
+
+@pytest.mark.django_db
+def test_an_outsider_cannot_retry_another_companys_job(auto_create_on, installment, outsider_client):
+    job = AutoCreateJob.objects.create(
+        company=installment.invoice.company,
+        project=installment.invoice.project,
+        payment_id=1,
+        status=AutoCreateJob.Status.FAILED,
+        idempotency_key="k",
+    )
+    response = outsider_client.post(f"/integrations/pictime/projects/{job.project_id}/auto-create/retry/")
+    assert response.status_code == 404
+    job.refresh_from_db()
+    assert job.status == AutoCreateJob.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_it_waits_for_a_reconnection_then_creates_the_gallery(
+    auto_create_on,
+    installment,
+    sandbox,
+    pictime_account,
+    pictime_settings,
+    company,
+    django_capture_on_commit_callbacks,
+):
+    project = installment.invoice.project
+    CompanyIntegration.objects.filter(company=company).update(
+        status=CompanyIntegration.Status.NEEDS_RECONNECTION
+    )
+    pay(installment, django_capture_on_commit_callbacks)
+    job = AutoCreateJob.objects.get(project=project)
+    assert job.status == AutoCreateJob.Status.WAITING_RECONNECT
+    assert "needs to be reconnected" in feed(project)[0]
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+
+    grant = sandbox.issue_grant(pictime_account["id"], pictime_settings.PICTIME_CLIENT_ID)
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_account(company=company, tokens=TokenSet.from_dict(grant))
+
+    job.refresh_from_db()
+    assert job.status == AutoCreateJob.Status.SUCCEEDED
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.get(project=project).origin == GalleryLink.Origin.AUTO_CREATED
+
+
+def test_backoff_grows_with_jitter_up_to_the_maximum_and_honours_retry_after(settings):
+    settings.PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = 5
+    settings.PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = 60
+    first = [autocreate.backoff_seconds(1) for _ in range(50)]
+    assert all(2.5 <= d <= 5 for d in first) and len(set(first)) > 1
+    assert all(20 <= autocreate.backoff_seconds(4) <= 40 for _ in range(20))
+    assert all(autocreate.backoff_seconds(30) <= 60 for _ in range(20))
+    assert autocreate.backoff_seconds(1, retry_after=30) == 30

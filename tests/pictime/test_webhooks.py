@@ -1,0 +1,232 @@
+"""Pic-Time's webhooks: signed, fresh, stored, processed once, in order of Pic-Time's updated_at."""
+
+import datetime
+import time
+
+import pytest
+
+from pictime.models import GalleryLink, Order, WebhookDelivery, WebhookEvent
+from tests.pictime.sync_helpers import deliver, event, link_gallery, wait_until
+
+
+@pytest.fixture
+def gallery(sandbox, pictime_account):
+    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+
+
+@pytest.fixture
+def link(connection, project, gallery):
+    return link_gallery(connection, project, gallery)
+
+
+@pytest.fixture
+def send(client, connection, django_capture_on_commit_callbacks):
+    """Delivers a signed event; the task queued after commit runs (eagerly) before it returns."""
+
+    def send(body, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return deliver(client, connection, body, **kwargs)
+
+    return send
+
+
+def later(gallery: dict, seconds: int, **changes) -> dict:
+    """The gallery as Pic-Time would send it `seconds` after its last change."""
+    from datetime import datetime, timedelta
+
+    when = datetime.fromisoformat(gallery["updated_at"].replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return {**gallery, **changes, "updated_at": when.isoformat().replace("+00:00", "Z")}
+
+
+@pytest.mark.django_db
+def test_a_signed_gallery_update_refreshes_the_link(send, client, connection, link, gallery, pictime_account):
+    data = later(
+        gallery,
+        5,
+        status="online",
+        published_at=gallery["updated_at"],
+        image_count=42,
+        cover_url="http://pictime.test/cover.jpg",
+        expires_at="2027-12-31T00:00:00Z",
+    )
+    response = send(event("gallery.updated", data, pictime_account["id"], "evt_1"))
+
+    assert response.status_code == 202
+    link.refresh_from_db()
+    assert link.status == GalleryLink.Status.ONLINE and link.is_online
+    assert link.image_count == 42
+    assert link.cover_url == "http://pictime.test/cover.jpg"
+    assert link.expires_at.year == 2027
+    assert link.can_view
+    assert WebhookEvent.objects.get(event_id="evt_1").status == WebhookEvent.Status.PROCESSED
+    assert WebhookDelivery.objects.get(event_id="evt_1").outcome == WebhookDelivery.Outcome.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_bad_signature(send, client, connection, link, gallery, pictime_account):
+    data = later(gallery, 5, image_count=42)
+    response = send(event("gallery.updated", data, pictime_account["id"], "evt_bad"), secret="not-it")
+    assert response.status_code == 400
+    link.refresh_from_db()
+    assert link.image_count == 0
+    assert not WebhookEvent.objects.exists()
+    assert WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.BAD_SIGNATURE
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_tampered_body(client, connection, link, gallery, pictime_account):
+    import json
+
+    from pictime.signatures import sign
+
+    signed = json.dumps(
+        event("gallery.updated", later(gallery, 5, image_count=1), pictime_account["id"], "e")
+    )
+    tampered = signed.replace('"image_count": 1', '"image_count": 999')
+    response = client.post(
+        f"/integrations/pictime/webhooks/{connection.webhook_token}/",
+        data=tampered,
+        content_type="application/json",
+        headers={"PicTime-Signature": sign(signed, connection.webhook_secret)},
+    )
+    assert response.status_code == 400
+    link.refresh_from_db()
+    assert link.image_count == 0
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_stale_timestamp(send, client, connection, link, gallery, pictime_account):
+    data = later(gallery, 5, image_count=42)
+    response = send(
+        event("gallery.updated", data, pictime_account["id"], "evt_old"),
+        timestamp=int(time.time()) - 301,
+    )
+    assert response.status_code == 400
+    link.refresh_from_db()
+    assert link.image_count == 0
+    assert WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.STALE
+
+
+@pytest.mark.django_db
+def test_it_rejects_an_unknown_endpoint_and_another_accounts_event(
+    send, client, connection, link, gallery, pictime_account
+):
+    data = later(gallery, 5, image_count=42)
+    assert send(event("gallery.updated", data, "acc_other", "e1")).status_code == 404
+    response = send(event("gallery.updated", data, pictime_account["id"], "e2"), token="nope")
+    assert response.status_code == 404
+    link.refresh_from_db()
+    assert link.image_count == 0
+
+
+@pytest.mark.django_db
+def test_a_replayed_event_is_processed_once(
+    send, client, connection, link, gallery, sandbox, pictime_account
+):
+    order = sandbox.place_order(gallery["id"])
+    body = event("order.created", order, pictime_account["id"], "evt_order_1")
+    assert send(body).status_code == 202
+    assert send(body).status_code == 200  # a fresh t, the same event
+
+    assert Order.objects.count() == 1
+    assert WebhookEvent.objects.count() == 1
+    outcomes = sorted(WebhookDelivery.objects.values_list("outcome", flat=True))
+    assert outcomes == [WebhookDelivery.Outcome.ACCEPTED, WebhookDelivery.Outcome.DUPLICATE]
+
+
+@pytest.mark.django_db
+def test_an_older_state_arriving_late_is_ignored(send, client, connection, link, gallery, pictime_account):
+    newer = later(gallery, 20, image_count=30)
+    older = later(gallery, 10, image_count=10)
+    send(event("gallery.updated", newer, pictime_account["id"], "evt_new"))
+    send(event("gallery.updated", older, pictime_account["id"], "evt_old"))
+
+    link.refresh_from_db()
+    assert link.image_count == 30
+    assert WebhookEvent.objects.get(event_id="evt_old").status == WebhookEvent.Status.IGNORED
+
+
+@pytest.mark.django_db
+def test_a_deleted_gallery_is_shown_as_deleted_and_a_late_update_does_not_revive_it(
+    send, client, connection, link, gallery, pictime_account
+):
+    last = later(gallery, 10, image_count=5)
+    send(event("gallery.deleted", last, pictime_account["id"], "evt_del"))
+    send(event("gallery.updated", last, pictime_account["id"], "evt_upd_late"))
+
+    link.refresh_from_db()
+    assert link.is_deleted
+    assert not link.is_online
+    assert GalleryLink.objects.filter(pk=link.pk).exists()  # kept, not dropped
+
+
+@pytest.mark.django_db
+def test_orders_of_unlinked_galleries_are_not_stored(
+    send, client, connection, link, sandbox, pictime_account
+):
+    other = sandbox.create_gallery(pictime_account["id"], name="Someone else's gallery")
+    order = sandbox.place_order(other["id"])
+    send(event("order.created", order, pictime_account["id"], "evt_o"))
+    assert not Order.objects.exists()
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.IGNORED
+
+
+@pytest.mark.django_db
+def test_a_malformed_body_is_rejected(client, connection):
+    from pictime.signatures import sign
+
+    response = client.post(
+        f"/integrations/pictime/webhooks/{connection.webhook_token}/",
+        data=b"{not json",
+        content_type="application/json",
+        headers={"PicTime-Signature": sign(b"{not json", connection.webhook_secret)},
+    )
+    assert response.status_code == 400
+    assert WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.MALFORMED
+
+
+@pytest.mark.django_db
+def test_an_event_stored_while_the_broker_was_down_is_queued_again(
+    send, client, connection, link, gallery, pictime_account, monkeypatch
+):
+    from pictime import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks.process_webhook_event, "delay", broker_down)
+    data = later(gallery, 5, image_count=12)
+    response = send(event("gallery.updated", data, pictime_account["id"], "evt_q"))
+    assert response.status_code == 202  # stored: Pic-Time need not retry
+    monkeypatch.undo()
+    link.refresh_from_db()
+    assert link.image_count == 0
+
+    WebhookEvent.objects.update(
+        received_at=WebhookEvent.objects.get().received_at - datetime.timedelta(minutes=6)
+    )
+    tasks.sync_all_connections()
+    link.refresh_from_db()
+    assert link.image_count == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_deliveries_from_pictime_update_the_link(
+    live_server, connection, project, sandbox, pictime_account
+):
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+    link = link_gallery(connection, project, gallery)
+
+    sandbox.add_photos(gallery["id"], 7)
+    sandbox.publish(gallery["id"])
+
+    def updated():
+        link.refresh_from_db()
+        return link.image_count == 7 and link.status == GalleryLink.Status.ONLINE
+
+    assert wait_until(updated), sandbox.webhook_deliveries(pictime_account["id"])
+    assert link.can_view and link.public_url == gallery["public_url"]
+    assert WebhookDelivery.objects.filter(outcome=WebhookDelivery.Outcome.ACCEPTED).count() >= 2
+
+    sandbox.delete_gallery(gallery["id"])
+    assert wait_until(lambda: GalleryLink.objects.get(pk=link.pk).is_deleted)

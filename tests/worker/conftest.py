@@ -1,0 +1,101 @@
+"""A real Celery worker on Redis, started by the test against the test's own database."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def broker_url():
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis://") else "redis://127.0.0.1:6379/0"
+
+
+def database_url(settings):
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(settings, pictime_settings):
+    """Starts `celery -A crm worker` on Redis with the test database; the test's own process stops
+    running tasks eagerly and publishes to the same broker. Stopped by its pid at the end."""
+    from crm.celery import app
+
+    broker = broker_url()
+    workdir = tempfile.mkdtemp(prefix="crm-worker-")
+    pidfile, logfile = os.path.join(workdir, "worker.pid"), os.path.join(workdir, "worker.log")
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": database_url(settings),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": "django-db",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS": "1",
+        "SITE_URL": settings.SITE_URL,
+        "PICTIME_BASE_URL": settings.PICTIME_BASE_URL,
+        "PICTIME_CLIENT_ID": settings.PICTIME_CLIENT_ID,
+        "PICTIME_CLIENT_SECRET": settings.PICTIME_CLIENT_SECRET,
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    previous = (app.conf.task_always_eager,)
+    app.conf.task_always_eager = False
+    if app.conf.broker_url != broker:  # before the first publish of this run (eager until now)
+        app.conf.broker_url = broker
+    app.control.purge()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+            "--pidfile",
+            pidfile,
+            "--logfile",
+            logfile,
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        from crm.celery import ping
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert ping.apply_async(args=["ready"]).get(timeout=5) == "ready"
+                break
+            except Exception:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = Path(logfile).read_text(errors="replace") if Path(logfile).exists() else ""
+                    raise RuntimeError(f"the Celery worker did not start:\n{log}") from None
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        app.conf.task_always_eager = previous[0]
