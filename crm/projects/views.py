@@ -14,7 +14,9 @@ from .models import Project
 
 
 def _project(request, pk):
-    return get_object_or_404(Project.objects.for_company(request.company).select_related("client"), pk=pk)
+    return get_object_or_404(
+        Project.objects.for_company(request.company).select_related("client", "company"), pk=pk
+    )
 
 
 @member_required
