@@ -84,12 +84,16 @@ def celery_worker_process(settings, pictime_settings):
         deadline = time.monotonic() + 60
         while True:
             try:
-                assert ping.apply_async(args=["ready"]).get(timeout=5) == "ready"
+                # Earlier eager tasks in this process can leave Celery believing it is inside a task.
+                ready = ping.apply_async(args=["ready"]).get(timeout=5, disable_sync_subtasks=False)
+                assert ready == "ready"
                 break
-            except Exception:
+            except Exception as error:
                 if process.poll() is not None or time.monotonic() > deadline:
                     log = Path(logfile).read_text(errors="replace") if Path(logfile).exists() else ""
-                    raise RuntimeError(f"the Celery worker did not start:\n{log}") from None
+                    raise RuntimeError(
+                        f"the Celery worker did not answer ({error!r}):\n{log[-3000:]}"
+                    ) from None
         yield process
     finally:
         process.terminate()
