@@ -193,6 +193,17 @@ PICTIME_TIMEOUT = (
 PICTIME_SYNC_INTERVAL_SECONDS = env.int("PICTIME_SYNC_INTERVAL_SECONDS", default=900)
 PICTIME_AUTOCREATE_MAX_ATTEMPTS = env.int("PICTIME_AUTOCREATE_MAX_ATTEMPTS", default=8)
 PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = env.int("PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS", default=900)
+
+# Celery beat (django-celery-beat copies these into its database schedule at start).
+CELERY_BEAT_SCHEDULE = {
+    # Keeps gallery statuses, image counts and orders current beside the webhooks.
+    "pictime-sync-connections": {
+        "task": "pictime.sync_all_connections",
+        "schedule": float(PICTIME_SYNC_INTERVAL_SECONDS),
+    },
+    # Auto-create retries that are due, and runs whose worker died (a lost countdown message).
+    "pictime-run-due-autocreate-jobs": {"task": "pictime.run_due_autocreate_jobs", "schedule": 60.0},
+}
 # First retry after about this many seconds, doubling each time (with jitter, up to the maximum).
 PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = env.float("PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS", default=5)
 # A run still "running" after this long is taken to be a dead worker's, and run again.

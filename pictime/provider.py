@@ -19,20 +19,15 @@ class PicTimeProvider(IntegrationProvider):
         return render_to_string("pictime/settings_section.html", settings_context(request, company), request)
 
     def workspace_panel(self, request, project):
+        """The Pic-Time Galleries panel and, once a gallery is linked, the project's photo sales."""
+        from pictime.services.sales import sales_context
         from pictime.views.panel import panel_context
 
-        return render_to_string(
-            "pictime/panel.html", panel_context(request, project), request
-        ) + self.sales_section(request, project)
-
-    def sales_section(self, request, project):
-        """Photo sales of the project's linked galleries, under the panel (only once one is linked)."""
-        from pictime.models import GalleryLink
-        from pictime.services.sales import sales_context
-
-        if not GalleryLink.objects.filter(company_id=project.company_id, project=project).exists():
-            return ""
-        return render_to_string("pictime/sales.html", sales_context(project), request)
+        context = panel_context(request, project)
+        html = render_to_string("pictime/panel.html", context, request)
+        if context["links"]:
+            html += render_to_string("pictime/sales.html", sales_context(project, context["links"]), request)
+        return html
 
     def portal_section(self, request, project):
         from pictime.views.portal import portal_context

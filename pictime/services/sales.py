@@ -11,11 +11,14 @@ from decimal import Decimal
 from pictime.models import GalleryLink, Order
 
 
-def project_orders(project):
-    """The project's orders, newest first, in one query."""
-    gallery_ids = GalleryLink.objects.filter(company_id=project.company_id, project=project).values(
-        "gallery_id"
-    )
+def project_orders(project, links=None):
+    """The project's orders, newest first, in one query (`links`: the project's links, if loaded)."""
+    if links is None:
+        gallery_ids = GalleryLink.objects.filter(company_id=project.company_id, project=project).values(
+            "gallery_id"
+        )
+    else:
+        gallery_ids = {link.gallery_id for link in links}
     return (
         Order.objects.for_company(project.company_id)
         .filter(gallery_id__in=gallery_ids)
@@ -31,6 +34,6 @@ def totals(orders) -> list[tuple[str, Decimal]]:
     return sorted(sums.items())
 
 
-def sales_context(project) -> dict:
-    orders = list(project_orders(project))
+def sales_context(project, links=None) -> dict:
+    orders = list(project_orders(project, links))
     return {"project": project, "orders": orders, "totals": totals(orders)}

@@ -66,7 +66,8 @@ def panel_context(request, project):
         "needs_reconnection": bool(connection and connection.needs_reconnection),
         "links": links,
         "linked_ids": {link.gallery_id for link in links},
-        "autocreate_job": autocreate_job_for(project),
+        # Only a project that has been paid can have an auto-create job: skip the query otherwise.
+        "autocreate_job": autocreate_job_for(project) if project.first_paid_at else None,
     }
 
 
