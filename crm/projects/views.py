@@ -71,7 +71,7 @@ def workspace(request, pk):
         "project": project,
         "invoices": invoices,
         "payments": payments,
-        "activities": project.activities.all()[:30],
+        "activities": project.activities.all()[:20],  # the newest; the admin keeps them all
         "notes_form": PrivateNotesForm(initial={"private_notes": project.private_notes}),
         "portal_url": request.build_absolute_uri(project.get_portal_url()) if project.portal_token else None,
     }
