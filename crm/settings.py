@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "crm.ops.logging.RequestIdMiddleware",
+    # /healthz for load balancers: before the Host check (CommonMiddleware) and the SSL redirect.
+    "crm.ops.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
