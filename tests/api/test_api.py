@@ -537,4 +537,3 @@ def test_the_docs_page_is_swagger_ui_from_local_static_files(owner_client):
         assert url.startswith("/static/"), url  # no CDN: the page works offline
         assert finders.find(url.removeprefix("/static/")), url
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
-
