@@ -52,6 +52,8 @@ ACTION_ERROR_STATUS = {
     "inactive": 409,
     "not_in_account": 422,
 }
+
+
 def pictime_error(error: errors.PicTimeError) -> ApiError:
     """A Pic-Time failure as an API error the caller can act on."""
     if isinstance(error, errors.NeedsReconnection):
@@ -69,8 +71,6 @@ def pictime_error(error: errors.PicTimeError) -> ApiError:
 
 def action_error(error: galleries.GalleryActionError) -> ApiError:
     """The CRM refused the gallery action (not connected, already linked, another account's …)."""
-    if isinstance(error, galleries.NotConnected) and "reconnected" in error.user_message:
-        return ApiError(409, "needs_reconnection", error.user_message)
     details = {"gallery_id": [error.user_message]} if error.code == "not_in_account" else None
     return ApiError(ACTION_ERROR_STATUS.get(error.code, 409), error.code, error.user_message, details)
 
