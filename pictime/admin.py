@@ -9,7 +9,7 @@ Tokens are never shown: Connection's pages list their fields explicitly and leav
 for both the plaintext and the ciphertext).
 """
 
-import importlib
+import logging
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
@@ -22,14 +22,13 @@ from crm.audit.services import record
 
 from .errors import PicTimeError
 from .models import AutoCreateJob, Connection, GalleryLink, Order, SyncRun, WebhookDelivery, WebhookEvent
+from .services import autocreate as autocreate_service
 from .services import connection as connection_service
+from .services import sync as sync_service
+
+log = logging.getLogger(__name__)
 
 SECRET_FIELDS = ("access_token", "refresh_token", "webhook_secret")
-
-
-def _service(module: str):
-    """The Pic-Time service module `pictime.services.<module>`, imported when an action runs."""
-    return importlib.import_module(f"pictime.services.{module}")
 
 
 def _short(text, length=80):
@@ -37,7 +36,10 @@ def _short(text, length=80):
 
 
 def _error_text(error: Exception) -> str:
-    return str(error) if isinstance(error, PicTimeError) else f"{error.__class__.__name__}: {error}"
+    if isinstance(error, PicTimeError):
+        return str(error)
+    log.exception("pictime.admin.action_failed")  # a bug: keep its traceback in the logs
+    return f"{error.__class__.__name__}: {error}"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -170,7 +172,7 @@ class ConnectionAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{connection.company}: {message}", messages.WARNING)
                 continue
             try:
-                result = _service("sync").sync_connection(connection, trigger=SyncRun.Trigger.SUPPORT)
+                run = sync_service.sync_connection(connection, trigger=SyncRun.Trigger.SUPPORT)
             except Exception as error:
                 record(
                     actor=request.user,
@@ -183,15 +185,19 @@ class ConnectionAdmin(ReadOnlyAdmin):
                     request, f"{connection.company}: the sync failed: {_error_text(error)}", messages.ERROR
                 )
                 continue
-            message = f"Sync run {getattr(result, 'pk', '')} {getattr(result, 'status', 'done')}".strip()
-            failed = getattr(result, "status", None) == SyncRun.Status.FAILED
+            failed = run.status == SyncRun.Status.FAILED
+            message = (
+                f"Sync run {run.pk} {run.get_status_display().lower()}: {run.galleries_checked} galleries "
+                f"checked, {run.galleries_updated} updated, {run.orders_upserted} orders stored"
+                + (f"; error: {run.error}" if run.error else "")
+            )
             record(
                 actor=request.user,
                 action="pictime.run_sync",
                 target=connection,
                 outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.SUCCEEDED,
                 message=message,
-                details={"sync_run": getattr(result, "pk", None)},
+                details={"sync_run": run.pk},
             )
             self.message_user(
                 request, f"{connection.company}: {message}.", messages.ERROR if failed else messages.SUCCESS
@@ -322,7 +328,7 @@ class AutoCreateJobAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{job.project}: {message}", messages.WARNING)
                 continue
             try:
-                result = _service("autocreate").retry_autocreate(job)
+                retried = autocreate_service.retry_autocreate(job)
             except Exception as error:
                 record(
                     actor=request.user,
@@ -336,6 +342,18 @@ class AutoCreateJobAdmin(ReadOnlyAdmin):
                 )
                 continue
             job.refresh_from_db()
+            if not retried:  # another retry (the panel's, a colleague's) got there first
+                message = f"Not retried: the job is now {job.get_status_display()}."
+                record(
+                    actor=request.user,
+                    action="pictime.retry_autocreate",
+                    target=job,
+                    outcome=AuditEntry.Outcome.FAILED,
+                    message=message,
+                    details={"status": job.status},
+                )
+                self.message_user(request, f"{job.project}: {message}", messages.WARNING)
+                continue
             message = f"Retry queued; the job is now {job.get_status_display()}."
             record(
                 actor=request.user,
@@ -343,7 +361,7 @@ class AutoCreateJobAdmin(ReadOnlyAdmin):
                 target=job,
                 outcome=AuditEntry.Outcome.SUCCEEDED,
                 message=message,
-                details={"status": job.status, "result": str(result) if result is not None else None},
+                details={"status": job.status},
             )
             self.message_user(request, f"{job.project}: {message}", messages.SUCCESS)
 

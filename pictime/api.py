@@ -1,11 +1,11 @@
 """The REST API of the Pic-Time integration: a project's galleries and orders, and the company's
 connection. Views are thin: they check the company, call one service, and answer.
 
-Gallery operations call pictime.services.galleries (list_account_galleries, create_and_link,
-link_existing, sync_link, unlink); they are imported when called, by `_galleries()`.
+Gallery operations call pictime.services.galleries (list_account_galleries, find_duplicates,
+create_and_link, link_existing, sync_link, unlink). Errors keep the API's one format
+(crm.api.errors): Pic-Time's failures and the CRM's refusals each get a status and a code.
 """
 
-import importlib
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,7 +16,7 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 
 from crm.api.base import PROJECT_ID, CompanyAPIView, id_parameter, parse_id
-from crm.api.errors import ApiError
+from crm.api.errors import ApiError, ErrorSerializer
 from crm.api.permissions import IsCompanyOwnerOrReadOnly
 from integrations.models import CompanyIntegration
 
@@ -33,6 +33,7 @@ from .serializers import (
     OrderSerializer,
 )
 from .services import connection as connection_service
+from .services import galleries
 
 LINK_ID = id_parameter("link_id", "The gallery link's id (not Pic-Time's gallery id).")
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -44,11 +45,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def _galleries():
-    try:
-        return importlib.import_module("pictime.services.galleries")
-    except ImportError:  # the galleries service arrives with its own branch
-        raise ApiError(501, "not_available", "Gallery operations are not available yet.") from None
+# The CRM's refusals (galleries.GalleryActionError.code) as API errors.
+ACTION_ERROR_STATUS = {
+    "not_connected": 409,
+    "already_linked": 409,
+    "inactive": 409,
+    "not_in_account": 422,
+}
 
 
 def pictime_error(error: errors.PicTimeError) -> ApiError:
@@ -66,11 +69,19 @@ def pictime_error(error: errors.PicTimeError) -> ApiError:
     return ApiError(502, "pictime_error", error.user_message)
 
 
+def action_error(error: galleries.GalleryActionError) -> ApiError:
+    """The CRM refused the gallery action (not connected, already linked, another account's …)."""
+    details = {"gallery_id": [error.user_message]} if error.code == "not_in_account" else None
+    return ApiError(ACTION_ERROR_STATUS.get(error.code, 409), error.code, error.user_message, details)
+
+
 def call_service(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except errors.PicTimeError as error:
         raise pictime_error(error) from error
+    except galleries.GalleryActionError as error:
+        raise action_error(error) from error
     except DjangoValidationError as error:
         details = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
         raise ApiError(422, "invalid", " ".join(error.messages), details) from error
@@ -113,23 +124,51 @@ class ProjectGalleries(ListModelMixin, CompanyAPIView):
     @extend_schema(
         operation_id="project_galleries_create",
         summary="Create a new Pic-Time gallery and link it to the project",
+        description=(
+            "Before creating, the connected account is searched for a gallery with the same client "
+            "email and event date (the most common duplicate). If there is one, nothing is created: "
+            "the answer is 409 with code `duplicate` and the existing galleries in "
+            "`error.details.galleries` (each as in `galleries/available/`, with `linked`), so that "
+            "the caller can link one of them instead (`galleries/link/`). Send "
+            '`"allow_duplicate": true` to create the gallery anyway.'
+        ),
         parameters=[PROJECT_ID, IDEMPOTENCY_KEY],
         request=GalleryCreateSerializer,
-        responses={201: GalleryLinkSerializer},
+        responses={
+            201: GalleryLinkSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "`duplicate`: the account already has a gallery for this client email and event "
+                    "date (`details.galleries` lists them); `not_connected` / `needs_reconnection`: "
+                    "connect Pic-Time first; `conflict`: the Idempotency-Key was used with other data."
+                ),
+            ),
+        },
     )
     def post(self, request, project_id):
         project = self.get_project()
         data = GalleryCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        allow_duplicate = fields.pop("allow_duplicate", False)
+        gallery_data = galleries.GalleryData(**fields)
         connection = connected(request.company)
+        if not allow_duplicate:
+            duplicates = call_service(
+                galleries.find_duplicates, connection, gallery_data.client_email, gallery_data.event_date
+            )
+            if duplicates:
+                raise ApiError(
+                    409,
+                    "duplicate",
+                    "This client already has a Pic-Time gallery for this event date. Link it instead, "
+                    'or send "allow_duplicate": true to create another one.',
+                    {"galleries": account_galleries(duplicates, linked_ids(request.company, project))},
+                )
         key = request.headers.get("Idempotency-Key") or f"api-{uuid.uuid4()}"
         link = call_service(
-            _galleries().create_and_link,
-            project,
-            connection,
-            dict(data.validated_data),
-            key[:255],
-            request.user,
+            galleries.create_and_link, project, connection, gallery_data, key[:255], request.user
         )
         return Response(GalleryLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
@@ -150,7 +189,7 @@ class ProjectGalleryLinkExisting(CompanyAPIView):
         data.is_valid(raise_exception=True)
         connection = connected(request.company)
         link = call_service(
-            _galleries().link_existing, project, connection, data.validated_data["gallery_id"], request.user
+            galleries.link_existing, project, connection, data.validated_data["gallery_id"], request.user
         )
         return Response(GalleryLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
@@ -171,31 +210,37 @@ class ProjectAccountGalleries(CompanyAPIView):
         project = self.get_project()
         connection = connected(request.company)
         page = call_service(
-            _galleries().list_account_galleries,
+            galleries.list_account_galleries,
             connection,
             request.query_params.get("q", ""),
             request.query_params.get("cursor") or None,
         )
-        linked = set(
-            GalleryLink.objects.for_company(request.company)
-            .filter(project=project)
-            .values_list("gallery_id", flat=True)
-        )
-        results = [
-            {
-                "id": gallery.id,
-                "name": gallery.name,
-                "status": gallery.status,
-                "image_count": gallery.image_count,
-                "cover_url": gallery.cover_url,
-                "event_date": gallery.event_date,
-                "client_name": gallery.client.name if gallery.client else None,
-                "client_email": gallery.client.email if gallery.client else None,
-                "linked": gallery.id in linked,
-            }
-            for gallery in page.data
-        ]
+        results = account_galleries(page.data, linked_ids(request.company, project))
         return Response({"results": results, "next_cursor": page.next_cursor})
+
+
+def linked_ids(company, project) -> set[str]:
+    return set(
+        GalleryLink.objects.for_company(company).filter(project=project).values_list("gallery_id", flat=True)
+    )
+
+
+def account_galleries(found, linked: set[str]) -> list[dict]:
+    """Pic-Time galleries as AccountGallerySerializer shows them (JSON-ready: dates as text)."""
+    return [
+        {
+            "id": gallery.id,
+            "name": gallery.name,
+            "status": gallery.status,
+            "image_count": gallery.image_count,
+            "cover_url": gallery.cover_url,
+            "event_date": gallery.event_date.isoformat() if gallery.event_date else None,
+            "client_name": gallery.client.name if gallery.client else None,
+            "client_email": gallery.client.email if gallery.client else None,
+            "linked": gallery.id in linked,
+        }
+        for gallery in found
+    ]
 
 
 class ProjectGalleryMixin:
@@ -227,7 +272,7 @@ class ProjectGalleryDetail(ProjectGalleryMixin, CompanyAPIView):
     )
     def delete(self, request, project_id, link_id):
         link = self.get_link()
-        call_service(_galleries().unlink, link)
+        call_service(galleries.unlink, link, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -244,8 +289,7 @@ class ProjectGallerySync(ProjectGalleryMixin, CompanyAPIView):
     def post(self, request, project_id, link_id):
         link = self.get_link()
         connected(request.company)
-        link = call_service(_galleries().sync_link, link) or link
-        link.refresh_from_db()
+        link = call_service(galleries.sync_link, link)
         return Response(GalleryLinkSerializer(link).data)
 
 

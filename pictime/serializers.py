@@ -73,6 +73,14 @@ class GalleryCreateSerializer(serializers.Serializer):
     client_email = serializers.EmailField(required=False, allow_blank=True)
     brand_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     preset_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    allow_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Create the gallery even if the account already has one for this client email and event "
+            "date. Without it such a request answers 409 `duplicate`, listing those galleries."
+        ),
+    )
 
 
 class OrderSerializer(serializers.ModelSerializer):

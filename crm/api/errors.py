@@ -67,7 +67,12 @@ def exception_handler(exc, context):
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A stable, machine-readable code: invalid, not_found, …")
     message = serializers.CharField(help_text="A sentence a person can read.")
-    details = serializers.JSONField(help_text="{field: [messages]} for invalid input; {} otherwise.")
+    details = serializers.JSONField(
+        help_text=(
+            "{field: [messages]} for invalid input; for a 409 `duplicate`, {galleries: [the account's "
+            "galleries for the same client email and event date]}; {} otherwise."
+        )
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -85,7 +90,6 @@ ERROR_STATUSES = [
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     status.HTTP_422_UNPROCESSABLE_ENTITY,
     status.HTTP_429_TOO_MANY_REQUESTS,
-    status.HTTP_501_NOT_IMPLEMENTED,
     status.HTTP_502_BAD_GATEWAY,
     status.HTTP_503_SERVICE_UNAVAILABLE,
 ]

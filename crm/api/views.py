@@ -1,10 +1,7 @@
 """Projects: list and detail, the company's only."""
 
-from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.mixins import ListModelMixin
-from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -58,13 +55,3 @@ class ApiRoot(APIView):
                 "docs": reverse("api-docs", request=request),
             }
         )
-
-
-class ApiDocs(SpectacularAPIView):
-    """The OpenAPI schema in DRF's browsable page: documentation that works offline.
-
-    (drf-spectacular's Swagger UI and Redoc views load their JavaScript from a CDN unless the
-    drf-spectacular-sidecar package is installed, which this project does not ship.)
-    """
-
-    renderer_classes = [BrowsableAPIRenderer, OpenApiJsonRenderer]

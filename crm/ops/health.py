@@ -3,6 +3,10 @@
 200 {"database": "ok", "broker": "ok"} when both are; 503 with the failing one(s) named otherwise
 (e.g. {"database": "ok", "broker": "error: ConnectionRefusedError"}). It takes no session, no user,
 and at most about BROKER_TIMEOUT seconds when the broker is down.
+
+HealthCheckMiddleware answers it before CommonMiddleware (which checks the Host header against
+ALLOWED_HOSTS) and before SecurityMiddleware (whose SSL redirect would send a plain-HTTP probe to
+HTTPS): a load balancer probes by IP, with whatever Host it likes, over plain HTTP.
 """
 
 import logging
@@ -60,3 +64,18 @@ def healthz(request):
         else:
             results[name] = "ok"
     return JsonResponse(results, status=200 if healthy else 503)
+
+
+HEALTHZ_PATH = "/healthz"
+
+
+class HealthCheckMiddleware:
+    """Serves /healthz for any Host header, on HTTP or HTTPS. Nothing here reads request.get_host()."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == HEALTHZ_PATH:
+            return healthz(request)
+        return self.get_response(request)

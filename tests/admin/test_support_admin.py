@@ -1,7 +1,10 @@
-"""The admin site as support staff use it: a staff user in the "Support" group, not a superuser."""
+"""The admin site as support staff use it: a staff user in the "Support" group, not a superuser.
 
-import sys
-import types
+The list and change pages read rows only, so their rows are made in the database (factories). The
+three actions run the real services against the Pic-Time sandbox, and their effect is checked there.
+"""
+
+from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -13,8 +16,14 @@ from django.urls import reverse
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import record
+from crm.payments.services import record_payment
 from integrations.models import CompanyIntegration
-from pictime.models import AutoCreateJob, Connection, SyncRun
+from pictime.client import PicTimeClient
+from pictime.errors import NeedsReconnection
+from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
+from pictime.services.common import oauth_client
+from pictime.services.connection import disconnect, set_auto_create
+from tests.pictime.sync_helpers import link_gallery
 
 from .factories import (
     make_connection,
@@ -151,13 +160,37 @@ def _run_action(http, model, action, pks, **extra):
     return http.post(url, {"action": action, ACTION_CHECKBOX_NAME: [str(pk) for pk in pks], **extra})
 
 
-def test_support_disconnects_a_connection_after_confirming(support_user, support_client, connection, sandbox):
-    link = make_link(connection)
+def galleries_at_pictime(sandbox, account):
+    return sandbox.stats(account["id"])["galleries"]
+
+
+def requests_at_pictime(sandbox, account):
+    return sandbox.stats(account["id"])["api_requests"]
+
+
+@pytest.fixture
+def linked(sandbox, pictime_account, connection, project):
+    """A gallery at Pic-Time linked to the project, which then gets photos and an order there."""
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    link = link_gallery(connection, project, gallery)
+    sandbox.add_photos(gallery["id"], 5)
+    sandbox.place_order(
+        gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
+    )
+    return link
+
+
+def test_support_disconnects_a_connection_after_confirming(
+    support_user, support_client, connection, linked, pictime_settings
+):
+    connection.refresh_from_db()
+    access_token, refresh_token = connection.access_token, connection.refresh_token
     response = _run_action(support_client, "connection", "disconnect_connection", [connection.pk])
     assert response.status_code == 200
     assert b"Yes, disconnect" in response.content
     connection.refresh_from_db()
     assert connection.is_connected  # nothing happened before the confirmation
+    assert not AuditEntry.objects.exists()
 
     response = _run_action(
         support_client, "connection", "disconnect_connection", [connection.pk], confirm="yes"
@@ -167,8 +200,13 @@ def test_support_disconnects_a_connection_after_confirming(support_user, support
     connection = Connection.objects.get(pk=connection.pk)
     assert connection.integration.status == CompanyIntegration.Status.DISCONNECTED
     assert connection.refresh_token == "" and connection.access_token == ""
-    link.refresh_from_db()
-    assert not link.is_active
+    linked.refresh_from_db()
+    assert not linked.is_active  # the link stays, inactive
+    # Pic-Time revoked the grant: neither the refresh token nor the access token works any more.
+    with pytest.raises(NeedsReconnection):
+        oauth_client().refresh(refresh_token)
+    with pytest.raises(NeedsReconnection):
+        PicTimeClient(pictime_settings.PICTIME_BASE_URL, access_token).get_account()
     entry = AuditEntry.objects.get()
     assert entry.actor == support_user
     assert entry.action == "pictime.disconnect"
@@ -176,104 +214,131 @@ def test_support_disconnects_a_connection_after_confirming(support_user, support
     assert entry.company_id == connection.company_id
     assert entry.outcome == AuditEntry.Outcome.SUCCEEDED
     assert entry.details == {"revoked": True}
+    assert "revoked the grant" in entry.message
 
 
-@pytest.fixture
-def fake_sync(monkeypatch):
-    """Stands in for pictime.services.sync (built on another branch): records a SyncRun as the real
-    service does, and the calls it got."""
-    calls = []
-
-    def sync_connection(connection, trigger):
-        calls.append((connection.pk, trigger))
-        return SyncRun.objects.create(
-            company_id=connection.company_id,
-            connection=connection,
-            trigger=trigger,
-            status=SyncRun.Status.SUCCEEDED,
-        )
-
-    module = types.SimpleNamespace(sync_connection=sync_connection, calls=calls)
-    monkeypatch.setitem(sys.modules, "pictime.services.sync", module)
-    return module
+def test_disconnecting_a_disconnected_connection_is_refused_and_audited(support_client, connection):
+    disconnect(connection)
+    _run_action(support_client, "connection", "disconnect_connection", [connection.pk], confirm="yes")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.outcome, entry.message) == (
+        "pictime.disconnect",
+        "failed",
+        "Already disconnected.",
+    )
 
 
-def test_support_reruns_a_sync(support_user, support_client, fake_sync):
-    connection = make_connection()
+def test_support_reruns_a_sync(support_user, support_client, connection, linked, project):
     response = _run_action(support_client, "connection", "run_sync", [connection.pk])
     assert response.status_code == 302
-    assert fake_sync.calls == [(connection.pk, SyncRun.Trigger.SUPPORT)]
+
     run = SyncRun.objects.get(connection=connection)
-    assert run.trigger == "support"
+    assert (run.trigger, run.status, run.error) == ("support", "succeeded", "")
+    assert (run.galleries_checked, run.galleries_updated, run.orders_upserted) == (1, 1, 1)
+    assert run.requests_made == 2  # one batch of galleries, one page of orders
+    linked.refresh_from_db()
+    assert linked.image_count == 5
+    assert project.company.pictime_orders.count() == 1
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.outcome) == (support_user, "pictime.run_sync", "succeeded")
-    assert entry.target_id == str(connection.pk)
+    assert (entry.target_type, entry.target_id) == ("pictime.connection", str(connection.pk))
+    assert entry.company_id == connection.company_id
     assert entry.details == {"sync_run": run.pk}
+    assert "1 galleries checked, 1 updated, 1 orders stored" in entry.message
 
 
-def test_a_sync_of_a_disconnected_connection_is_refused_and_audited(support_client, fake_sync):
-    connection = make_connection(status=CompanyIntegration.Status.DISCONNECTED)
+def test_a_sync_of_a_disconnected_connection_is_refused_and_audited(
+    support_client, connection, linked, sandbox, pictime_account
+):
+    disconnect(connection)
+    before = requests_at_pictime(sandbox, pictime_account)
     _run_action(support_client, "connection", "run_sync", [connection.pk])
-    assert fake_sync.calls == []
+    assert not SyncRun.objects.exists()
+    assert requests_at_pictime(sandbox, pictime_account) == before
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.outcome) == ("pictime.run_sync", "failed")
+    assert "Disconnected" in entry.message
 
 
-def test_a_failing_sync_is_audited_as_failed(support_client, monkeypatch):
-    def sync_connection(connection, trigger):
-        raise RuntimeError("Pic-Time exploded")
-
-    monkeypatch.setitem(
-        sys.modules, "pictime.services.sync", types.SimpleNamespace(sync_connection=sync_connection)
-    )
-    connection = make_connection()
+def test_a_failing_sync_is_audited_as_failed(support_client, connection, linked):
+    oauth_client().revoke(connection.refresh_token)  # the grant was revoked at Pic-Time
     response = _run_action(support_client, "connection", "run_sync", [connection.pk])
     assert response.status_code == 302
+    run = SyncRun.objects.get()
+    assert run.status == "failed" and run.error
+    linked.refresh_from_db()
+    assert linked.image_count == 0
     entry = AuditEntry.objects.get()
     assert entry.outcome == "failed"
-    assert "Pic-Time exploded" in entry.message
+    assert entry.details == {"sync_run": run.pk}
+    assert "reconnect Pic-Time" in entry.message
+
+
+def _pay(installment, capture):
+    with capture(execute=True):  # the first payment's task runs after the commit, here eagerly
+        record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
 
 
 @pytest.fixture
-def fake_autocreate(monkeypatch):
-    """Stands in for pictime.services.autocreate.retry_autocreate (another branch): re-queues the job."""
-    calls = []
+def failed_job(
+    settings, connection, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    """A failed auto-create, the way the product makes one: auto-create is on, the first payment
+    arrives, Pic-Time fails the create and that was the last attempt allowed."""
+    settings.PICTIME_AUTOCREATE_MAX_ATTEMPTS = 1
+    set_auto_create(connection, True)
+    sandbox.set_faults(fail_next=1)
+    _pay(installment, django_capture_on_commit_callbacks)
+    job = AutoCreateJob.objects.get(project=installment.invoice.project)
+    assert job.status == AutoCreateJob.Status.FAILED and job.attempts == 1, job.last_error
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    return job
 
-    def retry_autocreate(job):
-        calls.append(job.pk)
-        AutoCreateJob.objects.filter(pk=job.pk).update(status=AutoCreateJob.Status.PENDING, attempts=0)
-        return job
 
-    module = types.SimpleNamespace(retry_autocreate=retry_autocreate, calls=calls)
-    monkeypatch.setitem(sys.modules, "pictime.services.autocreate", module)
-    return module
-
-
-def test_support_retries_a_failed_autocreate(support_user, support_client, fake_autocreate):
-    job = make_job(make_connection())
-    response = _run_action(support_client, "autocreatejob", "retry_autocreate", [job.pk])
+def test_support_retries_a_failed_autocreate(
+    support_user, support_client, failed_job, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the retry is queued after the commit
+        response = _run_action(support_client, "autocreatejob", "retry_autocreate", [failed_job.pk])
     assert response.status_code == 302
-    assert fake_autocreate.calls == [job.pk]
-    job.refresh_from_db()
-    assert job.status == AutoCreateJob.Status.PENDING
+
+    failed_job.refresh_from_db()
+    assert failed_job.status == AutoCreateJob.Status.SUCCEEDED
+    assert failed_job.attempts == 1 and failed_job.last_error == ""
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    link = GalleryLink.objects.get(project=failed_job.project)
+    assert link.origin == GalleryLink.Origin.AUTO_CREATED and failed_job.link == link
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.outcome) == (
         support_user,
         "pictime.retry_autocreate",
         "succeeded",
     )
-    assert (entry.target_type, entry.target_id) == ("pictime.autocreatejob", str(job.pk))
-    assert entry.company_id == job.company_id
+    assert (entry.target_type, entry.target_id) == ("pictime.autocreatejob", str(failed_job.pk))
+    assert entry.company_id == failed_job.company_id
+    assert entry.details == {"status": "pending"}  # queued; the worker then created the gallery
 
 
-def test_only_a_failed_autocreate_is_retried(support_client, fake_autocreate):
-    job = make_job(make_connection(), status=AutoCreateJob.Status.SUCCEEDED)
-    _run_action(support_client, "autocreatejob", "retry_autocreate", [job.pk])
-    assert fake_autocreate.calls == []
-    assert AuditEntry.objects.get().outcome == "failed"
+def test_only_a_failed_autocreate_is_retried(
+    support_client, connection, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    set_auto_create(connection, True)
+    _pay(installment, django_capture_on_commit_callbacks)
+    job = AutoCreateJob.objects.get(project=installment.invoice.project)
+    assert job.status == AutoCreateJob.Status.SUCCEEDED
+    with django_capture_on_commit_callbacks(execute=True):
+        _run_action(support_client, "autocreatejob", "retry_autocreate", [job.pk])
+    job.refresh_from_db()
+    assert job.status == AutoCreateJob.Status.SUCCEEDED and job.attempts == 1
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.outcome) == ("pictime.retry_autocreate", "failed")
+    assert "not retried" in entry.message
 
 
-def test_a_staff_user_without_the_action_permission_can_not_run_it(support_group, fake_sync):
+def test_a_staff_user_without_the_action_permission_can_not_run_it(
+    support_group, connection, linked, sandbox, pictime_account
+):
     from django.contrib.auth.models import Permission
 
     user = get_user_model().objects.create_user(username="viewer", password="x", is_staff=True)
@@ -282,12 +347,15 @@ def test_a_staff_user_without_the_action_permission_can_not_run_it(support_group
     )
     http = HttpClient()
     http.force_login(user)
-    connection = make_connection()
     page = http.get(reverse("admin:pictime_connection_changelist"))
     assert page.status_code == 200
-    assert b"run_sync" not in page.content
+    assert b"run_sync" not in page.content and b"disconnect_connection" not in page.content
+    before = requests_at_pictime(sandbox, pictime_account)
     _run_action(http, "connection", "run_sync", [connection.pk])
-    assert fake_sync.calls == []
+    _run_action(http, "connection", "disconnect_connection", [connection.pk], confirm="yes")
+    assert requests_at_pictime(sandbox, pictime_account) == before
+    assert not SyncRun.objects.exists()
+    assert Connection.objects.get(pk=connection.pk).is_connected
     assert not AuditEntry.objects.exists()
 
 

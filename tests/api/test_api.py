@@ -1,12 +1,20 @@
-"""The REST API for the company's owner, its team member and an outsider from another studio."""
+"""The REST API for the company's owner, its team member and an outsider from another studio.
 
-import sys
+Gallery operations run the real services against the Pic-Time sandbox over HTTP (the `connection`
+fixture is a real grant); what they did is checked at the sandbox as well as in our rows.
+"""
+
+import re
+import uuid
 
 import pytest
+from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
 from integrations.models import CompanyIntegration
-from pictime.models import Connection, GalleryLink
+from pictime.models import Connection, GalleryLink, Order, SyncRun
+from pictime.services import sync
+from pictime.services.common import client_for
 
 
 def assert_error(response, status, code):
@@ -90,24 +98,45 @@ def test_projects_are_paginated(owner_api, company, client_person):
 # ---------------------------------------------------------------- a project's galleries
 
 
+def galleries_at_pictime(sandbox, account):
+    return sandbox.stats(account["id"])["galleries"]
+
+
+def requests_at_pictime(sandbox, account):
+    return sandbox.stats(account["id"])["api_requests"]
+
+
 @pytest.mark.parametrize("who", ["owner", "member"])
 def test_the_team_lists_a_projects_galleries(callers, who, project, link):
     body = callers[who].get(f"/api/projects/{project.pk}/galleries/").json()
     assert [g["gallery_id"] for g in body["results"]] == [link.gallery_id]
     one = callers[who].get(f"/api/projects/{project.pk}/galleries/{link.pk}/").json()
-    assert one["name"] == link.name and one["can_view"] is False
+    assert one["name"] == "Bella & Ben Engagement" and one["can_view"] is False
+    assert one["client_email"] == "bella@example.com" and one["event_date"] == "2027-06-12"
 
 
-def test_an_outsider_can_not_reach_our_galleries(outsider_api, project, link, fake_galleries):
+def test_an_outsider_can_not_reach_our_galleries(outsider_api, project, link, sandbox, pictime_account):
+    before = requests_at_pictime(sandbox, pictime_account)
     base = f"/api/projects/{project.pk}/galleries/"
     assert_error(outsider_api.get(base), 404, "not_found")
     assert_error(outsider_api.get(f"{base}{link.pk}/"), 404, "not_found")
     assert_error(outsider_api.post(base, {"name": "Mine now"}, format="json"), 404, "not_found")
-    assert_error(outsider_api.post(f"{base}link/", {"gallery_id": "g"}, format="json"), 404, "not_found")
+    assert_error(
+        outsider_api.post(f"{base}link/", {"gallery_id": link.gallery_id}, format="json"), 404, "not_found"
+    )
     assert_error(outsider_api.get(f"{base}available/"), 404, "not_found")
     assert_error(outsider_api.post(f"{base}{link.pk}/sync/"), 404, "not_found")
     assert_error(outsider_api.delete(f"{base}{link.pk}/"), 404, "not_found")
-    assert fake_galleries.calls == []
+    assert requests_at_pictime(sandbox, pictime_account) == before  # Pic-Time was never called
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.filter(pk=link.pk).exists()
+    assert not SyncRun.objects.exists()
+
+
+def test_our_link_ids_are_404_under_an_outsiders_project(outsider_api, other_project, link):
+    base = f"/api/projects/{other_project.pk}/galleries/{link.pk}/"
+    assert_error(outsider_api.get(base), 404, "not_found")
+    assert_error(outsider_api.delete(base), 404, "not_found")
     assert GalleryLink.objects.filter(pk=link.pk).exists()
 
 
@@ -116,34 +145,85 @@ def test_a_link_of_another_project_is_404_under_this_one(owner_api, link, compan
 
     second = create_project(company=company, client=client_person, name="Second", type="portrait")
     assert_error(owner_api.get(f"/api/projects/{second.pk}/galleries/{link.pk}/"), 404, "not_found")
+    assert_error(owner_api.delete(f"/api/projects/{second.pk}/galleries/{link.pk}/"), 404, "not_found")
+    assert GalleryLink.objects.filter(pk=link.pk).exists()
 
 
 @pytest.mark.parametrize("who", ["owner", "member"])
-def test_the_team_creates_a_new_gallery(
-    callers, who, project, db_connection, fake_galleries, owner, teammate
+def test_the_team_creates_a_new_gallery_once_per_idempotency_key(
+    callers, who, project, connection, sandbox, pictime_account, owner, teammate
 ):
-    response = callers[who].post(
-        f"/api/projects/{project.pk}/galleries/",
-        {"name": "Wedding day", "client_email": "bella@example.com", "event_date": "2027-06-12"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="create-1",
-    )
+    url = f"/api/projects/{project.pk}/galleries/"
+    data = {
+        "name": "Wedding day",
+        "client_name": "Bella Bride",
+        "client_email": "bella@example.com",
+        "event_date": "2027-06-12",
+    }
+    key = f"create-{uuid.uuid4()}"
+    response = callers[who].post(url, data, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert response.status_code == 201, response.content
-    assert response.json()["name"] == "Wedding day"
-    user = owner if who == "owner" else teammate
-    name, project_pk, connection_pk, data, key, user_pk = fake_galleries.calls[-1]
-    assert (name, project_pk, connection_pk, key, user_pk) == (
-        "create_and_link",
-        project.pk,
-        db_connection.pk,
-        "create-1",
-        user.pk,
+    body = response.json()
+    assert (body["name"], body["origin"], body["status"]) == ("Wedding day", "created", "offline")
+
+    link = GalleryLink.objects.get(pk=body["id"], project=project)
+    assert link.created_by == (owner if who == "owner" else teammate)
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    remote = client_for(connection).get_gallery(link.gallery_id)
+    assert str(remote.event_date) == "2027-06-12"
+    assert (remote.client.name, remote.client.email) == ("Bella Bride", "bella@example.com")
+    assert remote.external_ref == f"crm-project-{project.pk}"
+
+    # The same request sent again (its answer was lost): now a duplicate of the gallery it made,
+    # so the API says so; sent with allow_duplicate and the same key, Pic-Time replays its answer.
+    error = assert_error(
+        callers[who].post(url, data, format="json", HTTP_IDEMPOTENCY_KEY=key), 409, "duplicate"
     )
-    assert data["name"] == "Wedding day" and str(data["event_date"]) == "2027-06-12"
+    assert [(g["id"], g["linked"]) for g in error["details"]["galleries"]] == [(link.gallery_id, True)]
+    replay = callers[who].post(
+        url, {**data, "allow_duplicate": True}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert replay.status_code == 201, replay.content
+    assert replay.json()["id"] == link.pk
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.filter(project=project).count() == 1
 
 
-def test_bad_input_gets_field_details_and_changes_nothing(owner_api, project, db_connection, fake_galleries):
-    before = GalleryLink.objects.count()
+def test_a_likely_duplicate_is_offered_instead_of_created(
+    owner_api, project, connection, remote_gallery, sandbox, pictime_account
+):
+    url = f"/api/projects/{project.pk}/galleries/"
+    data = {
+        "name": "Wedding day",
+        "client_name": "Bella Bride",
+        "client_email": "Bella@Example.com",
+        "event_date": "2027-06-12",
+    }
+    error = assert_error(owner_api.post(url, data, format="json"), 409, "duplicate")
+    assert "allow_duplicate" in error["message"]
+    [offered] = error["details"]["galleries"]
+    assert (offered["id"], offered["name"], offered["linked"]) == (
+        remote_gallery["id"],
+        "Bella & Ben Engagement",
+        False,
+    )
+    assert (offered["client_email"], offered["event_date"]) == ("bella@example.com", "2027-06-12")
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert not GalleryLink.objects.exists()
+
+    # Another date is not a duplicate; and the caller may insist.
+    other_day = owner_api.post(url, {**data, "event_date": "2027-06-13"}, format="json")
+    assert other_day.status_code == 201, other_day.content
+    anyway = owner_api.post(url, {**data, "allow_duplicate": True}, format="json")
+    assert anyway.status_code == 201, anyway.content
+    assert galleries_at_pictime(sandbox, pictime_account) == 3
+    assert GalleryLink.objects.filter(project=project).count() == 2
+
+
+def test_bad_input_gets_field_details_and_changes_nothing(
+    owner_api, project, connection, sandbox, pictime_account
+):
+    before = requests_at_pictime(sandbox, pictime_account)
     error = assert_error(
         owner_api.post(
             f"/api/projects/{project.pk}/galleries/", {"name": "", "client_email": "nope"}, format="json"
@@ -157,124 +237,175 @@ def test_bad_input_gets_field_details_and_changes_nothing(owner_api, project, db
         owner_api.post(f"/api/projects/{project.pk}/galleries/link/", {}, format="json"), 400, "invalid"
     )
     assert "gallery_id" in error["details"]
-    assert fake_galleries.calls == []
-    assert GalleryLink.objects.count() == before
+    assert requests_at_pictime(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    assert not GalleryLink.objects.exists()
 
 
-def test_creating_without_a_connection_says_to_connect(owner_api, project, fake_galleries):
+def test_creating_without_a_connection_says_to_connect(owner_api, project):
     error = assert_error(
         owner_api.post(f"/api/projects/{project.pk}/galleries/", {"name": "x"}, format="json"),
         409,
         "not_connected",
     )
     assert "Integrations" in error["message"]
-    assert fake_galleries.calls == []
+    assert not GalleryLink.objects.exists()
 
 
-def test_a_connection_needing_reconnection_is_a_409(owner_api, project, db_connection, fake_galleries):
-    CompanyIntegration.objects.filter(pk=db_connection.integration_id).update(status="needs_reconnection")
+def test_a_connection_needing_reconnection_is_a_409(
+    owner_api, project, connection, remote_gallery, sandbox, pictime_account
+):
+    CompanyIntegration.objects.filter(pk=connection.integration_id).update(status="needs_reconnection")
+    before = requests_at_pictime(sandbox, pictime_account)
     assert_error(
-        owner_api.post(f"/api/projects/{project.pk}/galleries/link/", {"gallery_id": "g1"}, format="json"),
+        owner_api.post(
+            f"/api/projects/{project.pk}/galleries/link/", {"gallery_id": remote_gallery["id"]}, format="json"
+        ),
         409,
         "needs_reconnection",
     )
+    assert requests_at_pictime(sandbox, pictime_account) == before
+    assert not GalleryLink.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["owner", "member"])
-def test_the_team_links_an_existing_gallery(callers, who, project, db_connection, fake_galleries):
-    response = callers[who].post(
-        f"/api/projects/{project.pk}/galleries/link/", {"gallery_id": "gal_existing"}, format="json"
-    )
-    assert response.status_code == 201
-    assert response.json()["gallery_id"] == "gal_existing"
-    assert fake_galleries.calls[-1][:4] == ("link_existing", project.pk, db_connection.pk, "gal_existing")
-
-
-def test_pictime_errors_become_clear_api_errors(
-    owner_api, project, db_connection, fake_galleries, monkeypatch
+def test_the_team_links_an_existing_gallery_once(
+    callers, who, project, connection, remote_gallery, owner, teammate
 ):
-    from pictime import errors
-
-    def refuse(project, connection, gallery_id, user):
-        raise errors.NotFound("gallery of another account", status=404)
-
-    monkeypatch.setattr(fake_galleries, "link_existing", refuse)
     url = f"/api/projects/{project.pk}/galleries/link/"
-    error = assert_error(
-        owner_api.post(url, {"gallery_id": "theirs"}, format="json"), 404, "pictime_not_found"
+    response = callers[who].post(url, {"gallery_id": remote_gallery["id"]}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["gallery_id"], body["name"], body["origin"]) == (
+        remote_gallery["id"],
+        "Bella & Ben Engagement",
+        "linked",
     )
-    assert error["message"] == errors.NotFound.default_user_message
-
-    def invalid(*args):
-        raise errors.ValidationFailed("bad", details={"name": "too long"})
-
-    monkeypatch.setattr(fake_galleries, "create_and_link", invalid)
+    link = GalleryLink.objects.get(project=project)
+    assert link.created_by == (owner if who == "owner" else teammate)
     error = assert_error(
-        owner_api.post(f"/api/projects/{project.pk}/galleries/", {"name": "x"}, format="json"),
+        callers[who].post(url, {"gallery_id": remote_gallery["id"]}, format="json"), 409, "already_linked"
+    )
+    assert "already linked" in error["message"]
+    assert GalleryLink.objects.filter(project=project).count() == 1
+
+
+def test_pictime_errors_become_clear_api_errors(owner_api, project, connection, sandbox, pictime_account):
+    # A gallery of another Pic-Time account: Pic-Time says it isn't ours.
+    stranger = sandbox.create_account(name="Someone else", email=f"else-{uuid.uuid4().hex[:8]}@pictime.test")
+    theirs = sandbox.create_gallery(stranger["id"], name="Not yours")
+    error = assert_error(
+        owner_api.post(
+            f"/api/projects/{project.pk}/galleries/link/", {"gallery_id": theirs["id"]}, format="json"
+        ),
+        422,
+        "not_in_account",
+    )
+    assert set(error["details"]) == {"gallery_id"}
+
+    # Pic-Time refuses a field: its message comes back under the field.
+    error = assert_error(
+        owner_api.post(
+            f"/api/projects/{project.pk}/galleries/", {"name": "x", "preset_id": "pr_nope"}, format="json"
+        ),
         422,
         "pictime_invalid",
     )
-    assert error["details"] == {"name": ["too long"]}
+    assert list(error["details"]) == ["preset_id"]
 
-    def down(*args):
-        raise errors.Unavailable("timeout")
-
-    monkeypatch.setattr(fake_galleries, "create_and_link", down)
+    # Pic-Time is down.
+    sandbox.set_faults(fail_next=1)
     assert_error(
         owner_api.post(f"/api/projects/{project.pk}/galleries/", {"name": "x"}, format="json"),
         503,
         "pictime_unavailable",
     )
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    assert not GalleryLink.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["owner", "member"])
-def test_the_team_searches_the_account_galleries(callers, who, project, link, fake_galleries):
-    body = (
-        callers[who]
-        .get(f"/api/projects/{project.pk}/galleries/available/", {"q": "Bel", "cursor": "c1"})
-        .json()
-    )
-    assert fake_galleries.calls[-1] == ("list_account_galleries", link.connection_id, "Bel", "c1")
-    assert [(g["id"], g["linked"]) for g in body["results"]] == [
-        (link.gallery_id, True),
-        ("gal_not_linked", False),
-    ]
-    assert body["next_cursor"] == "c2"
+def test_the_team_searches_the_account_galleries_page_by_page(
+    callers, who, project, link, sandbox, pictime_account
+):
+    for n in range(10):
+        sandbox.create_gallery(pictime_account["id"], name=f"Bella session {n}")
+    sandbox.create_gallery(pictime_account["id"], name="Zed's portraits")
+    url = f"/api/projects/{project.pk}/galleries/available/"
+
+    first = callers[who].get(url, {"q": "Bella"})
+    assert first.status_code == 200, first.content
+    first = first.json()
+    assert len(first["results"]) == 10 and first["next_cursor"]
+    second = callers[who].get(url, {"cursor": first["next_cursor"]}).json()
+    assert second["next_cursor"] is None
+    found = {g["id"]: g["linked"] for g in first["results"] + second["results"]}
+    assert len(found) == 11
+    assert found.pop(link.gallery_id) is True
+    assert set(found.values()) == {False}
+    assert all("Bella" in g["name"] for g in first["results"] + second["results"])
 
 
 @pytest.mark.parametrize("who", ["owner", "member"])
-def test_the_team_syncs_and_unlinks_a_gallery(callers, who, project, link, fake_galleries):
+def test_the_team_syncs_and_unlinks_a_gallery(callers, who, project, link, sandbox, pictime_account):
+    sandbox.add_photos(link.gallery_id, 42)
+    sandbox.publish(link.gallery_id)
     base = f"/api/projects/{project.pk}/galleries/{link.pk}/"
     synced = callers[who].post(f"{base}sync/")
-    assert synced.status_code == 200
-    assert synced.json()["image_count"] == 42
+    assert synced.status_code == 200, synced.content
+    body = synced.json()
+    assert (body["image_count"], body["status"], body["can_view"]) == (42, "online", True)
+    assert body["public_url"] and body["last_synced_at"]
+    run = SyncRun.objects.get()
+    assert (run.status, run.trigger, run.project_id) == ("succeeded", "manual", project.pk)
+
     assert callers[who].delete(base).status_code == 204
-    assert fake_galleries.calls[-2:] == [("sync_link", link.pk), ("unlink", link.pk)]
     assert not GalleryLink.objects.filter(pk=link.pk).exists()
+    assert galleries_at_pictime(sandbox, pictime_account) == 1  # nothing is deleted at Pic-Time
+    assert_error(callers[who].get(base), 404, "not_found")
 
 
-def test_gallery_operations_answer_501_until_the_service_exists(
-    owner_api, project, db_connection, monkeypatch
+def test_a_gallery_deleted_at_pictime_is_shown_deleted_after_a_sync(owner_api, project, link, sandbox):
+    sandbox.delete_gallery(link.gallery_id)
+    body = owner_api.post(f"/api/projects/{project.pk}/galleries/{link.pk}/sync/").json()
+    assert body["is_deleted"] is True
+    assert GalleryLink.objects.filter(pk=link.pk).exists()
+
+
+def test_a_link_of_a_disconnected_account_can_not_be_synced(
+    owner_api, project, link, sandbox, pictime_account
 ):
-    monkeypatch.setitem(sys.modules, "pictime.services.galleries", None)  # import raises ImportError
-    assert_error(
-        owner_api.post(f"/api/projects/{project.pk}/galleries/link/", {"gallery_id": "g"}, format="json"),
-        501,
-        "not_available",
-    )
+    GalleryLink.objects.filter(pk=link.pk).update(is_active=False)  # as after connecting another account
+    before = requests_at_pictime(sandbox, pictime_account)
+    assert_error(owner_api.post(f"/api/projects/{project.pk}/galleries/{link.pk}/sync/"), 409, "inactive")
+    assert requests_at_pictime(sandbox, pictime_account) == before
 
 
 # ---------------------------------------------------------------- a project's orders
 
 
 @pytest.mark.parametrize("who", ["owner", "member"])
-def test_the_team_lists_a_projects_orders(callers, who, project, order, link):
-    from tests.admin.factories import make_order
+def test_the_team_lists_a_projects_orders(
+    callers, who, project, order, connection, sandbox, pictime_account, company, client_person
+):
+    from crm.projects.services import create_project
+    from pictime.services.galleries import link_existing
 
-    make_order(link.connection)  # an order of a gallery not linked to this project
+    # An order of a gallery linked to another project of the company is not this project's.
+    second = create_project(company=company, client=client_person, name="Portraits", type="portrait")
+    elsewhere = sandbox.create_gallery(pictime_account["id"], name="Portraits")
+    link_existing(second, connection, elsewhere["id"])
+    sandbox.place_order(
+        elsewhere["id"], items=[{"sku": "A", "name": "Album", "quantity": 1, "unit_price": "99.00"}]
+    )
+    assert sync.sync_connection(connection).status == "succeeded"
+    assert Order.objects.count() == 2
+
     body = callers[who].get(f"/api/projects/{project.pk}/orders/").json()
     assert [o["order_id"] for o in body["results"]] == [order.order_id]
-    assert body["results"][0]["total"] == "12.00"
+    [listed] = body["results"]
+    assert (listed["subtotal"], listed["item_count"], listed["currency"]) == ("12.00", 2, "USD")
+    assert listed["total"] == f"{order.total:.2f}"
 
 
 def test_an_outsider_can_not_list_our_orders(outsider_api, project, order):
@@ -285,57 +416,63 @@ def test_an_outsider_can_not_list_our_orders(outsider_api, project, order):
 
 
 @pytest.mark.parametrize("who", ["owner", "member"])
-def test_the_team_reads_the_connection_without_tokens(callers, who, db_connection):
+def test_the_team_reads_the_connection_without_tokens(callers, who, connection, pictime_account):
+    connection.refresh_from_db()
     response = callers[who].get("/api/pictime/connection/")
     body = response.json()
     assert body["status"] == "connected"
-    assert body["account_name"] == db_connection.account_name
+    assert (body["account_id"], body["account_name"]) == (pictime_account["id"], pictime_account["name"])
+    assert body["presets"] == connection.presets and len(body["presets"]) == 2
     text = response.content.decode()
-    for secret in (db_connection.access_token, db_connection.refresh_token, db_connection.webhook_secret):
+    secrets = [connection.access_token, connection.refresh_token, connection.webhook_secret]
+    assert all(secrets)
+    for secret in secrets:
         assert secret not in text
     assert "token" not in " ".join(body)
 
 
-def test_an_outsider_reads_only_their_own_connection_state(outsider_api, db_connection):
+def test_an_outsider_reads_only_their_own_connection_state(outsider_api, connection):
     body = outsider_api.get("/api/pictime/connection/").json()
     assert body["status"] == "disconnected"
     assert body["account_name"] == ""
 
 
-def test_the_owner_turns_auto_create_on_and_off(owner_api, db_connection):
+def test_the_owner_turns_auto_create_on_and_off(owner_api, connection):
     body = owner_api.put("/api/pictime/connection/auto-create/", {"enabled": True}, format="json").json()
     assert body["auto_create_enabled"] is True and body["auto_create_enabled_at"]
-    db_connection.refresh_from_db()
-    assert db_connection.auto_create_enabled
+    connection.refresh_from_db()
+    assert connection.auto_create_enabled
     owner_api.put("/api/pictime/connection/auto-create/", {"enabled": False}, format="json")
-    db_connection.refresh_from_db()
-    assert not db_connection.auto_create_enabled
+    connection.refresh_from_db()
+    assert not connection.auto_create_enabled
 
 
-def test_a_member_can_not_change_the_connection(teammate_api, db_connection):
+def test_a_member_can_not_change_the_connection(teammate_api, connection):
+    before = (connection.default_brand_id, connection.default_preset_id, connection.portal_intro)
     assert_error(
         teammate_api.put("/api/pictime/connection/auto-create/", {"enabled": True}, format="json"),
         403,
         "permission_denied",
     )
-    defaults = {"default_brand_id": "br_2", "default_preset_id": "", "portal_intro": "Hi"}
+    defaults = {"default_brand_id": "", "default_preset_id": "", "portal_intro": "Hi"}
     assert_error(
         teammate_api.put("/api/pictime/connection/defaults/", defaults, format="json"),
         403,
         "permission_denied",
     )
-    db_connection.refresh_from_db()
-    assert not db_connection.auto_create_enabled and db_connection.default_brand_id == ""
+    connection.refresh_from_db()
+    assert not connection.auto_create_enabled
+    assert (connection.default_brand_id, connection.default_preset_id, connection.portal_intro) == before
 
 
-def test_an_outsider_can_not_change_our_connection(outsider_api, db_connection):
+def test_an_outsider_can_not_change_our_connection(outsider_api, connection):
     assert_error(
         outsider_api.put("/api/pictime/connection/auto-create/", {"enabled": True}, format="json"),
         409,
         "not_connected",
     )
-    db_connection.refresh_from_db()
-    assert not db_connection.auto_create_enabled
+    connection.refresh_from_db()
+    assert not connection.auto_create_enabled
 
 
 def test_auto_create_needs_a_connection(owner_api, company):
@@ -346,36 +483,57 @@ def test_auto_create_needs_a_connection(owner_api, company):
     )
 
 
-def test_the_owner_saves_gallery_defaults(owner_api, db_connection):
-    defaults = {"default_brand_id": "br_2", "default_preset_id": "pr_1", "portal_intro": "Your photos!"}
+def test_the_owner_saves_gallery_defaults(owner_api, connection):
+    brand, preset = connection.brands[0]["id"], connection.presets[-1]["id"]
+    assert preset != connection.default_preset_id
+    defaults = {"default_brand_id": brand, "default_preset_id": preset, "portal_intro": "Your photos!"}
     body = owner_api.put("/api/pictime/connection/defaults/", defaults, format="json").json()
-    assert body["default_brand_id"] == "br_2"
-    db_connection = Connection.objects.get(pk=db_connection.pk)
-    assert (db_connection.default_brand_id, db_connection.default_preset_id, db_connection.portal_intro) == (
-        "br_2",
-        "pr_1",
+    assert body["default_preset_id"] == preset
+    connection = Connection.objects.get(pk=connection.pk)
+    assert (connection.default_brand_id, connection.default_preset_id, connection.portal_intro) == (
+        brand,
+        preset,
         "Your photos!",
     )
 
 
-def test_gallery_defaults_must_be_the_accounts(owner_api, db_connection):
+def test_gallery_defaults_must_be_the_accounts(owner_api, connection):
+    before = connection.default_brand_id
     defaults = {
         "default_brand_id": "br_of_someone_else",
-        "default_preset_id": "pr_1",
+        "default_preset_id": connection.presets[0]["id"],
         "portal_intro": "x" * 1001,
     }
     error = assert_error(
         owner_api.put("/api/pictime/connection/defaults/", defaults, format="json"), 400, "invalid"
     )
     assert set(error["details"]) == {"default_brand_id", "portal_intro"}
-    db_connection.refresh_from_db()
-    assert db_connection.default_brand_id == ""
+    connection.refresh_from_db()
+    assert connection.default_brand_id == before
 
 
-def test_the_schema_and_docs_are_served(owner_api, owner_client):
+# ---------------------------------------------------------------- schema and documentation
+
+
+def test_the_schema_documents_the_duplicate_answer(owner_api):
     schema = owner_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert schema["openapi"].startswith("3.")
-    assert "/api/projects/{project_id}/galleries/" in schema["paths"]
-    page = owner_client.get("/api/docs/", HTTP_ACCEPT="text/html")
+    create = schema["paths"]["/api/projects/{project_id}/galleries/"]["post"]
+    assert "allow_duplicate" in create["description"]
+    assert "duplicate" in create["responses"]["409"]["description"]
+    request = schema["components"]["schemas"]["GalleryCreateRequest"]
+    assert request["properties"]["allow_duplicate"]["type"] == "boolean"
+
+
+def test_the_docs_page_is_swagger_ui_from_local_static_files(owner_client):
+    page = owner_client.get("/api/docs/")
     assert page.status_code == 200
-    assert b"/api/projects/{project_id}/orders/" in page.content
+    html = page.content.decode()
+    assert "SwaggerUIBundle" in html
+    assert "/api/schema/" in html
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(u.endswith("swagger-ui-bundle.js") for u in urls)
+    for url in urls:
+        assert url.startswith("/static/"), url  # no CDN: the page works offline
+        assert finders.find(url.removeprefix("/static/")), url
+    assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html

@@ -1,51 +1,37 @@
-import sys
-import types
+"""manage.py pictime_resync runs the real sync service against the Pic-Time sandbox."""
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from crm.audit.models import AuditEntry
-from integrations.models import CompanyIntegration
-from pictime.models import SyncRun
-from tests.admin.factories import make_connection, make_project
+from pictime.models import GalleryLink, Order, SyncRun
+from pictime.services.common import oauth_client
+from pictime.services.connection import disconnect
+from tests.pictime.sync_helpers import link_gallery
 
 
 @pytest.fixture
-def fake_sync(monkeypatch, db):
-    """Stands in for pictime.services.sync (another branch): records a SyncRun like the real one."""
-    calls = []
-
-    def sync_connection(connection, trigger):
-        calls.append(("connection", connection.pk, trigger))
-        return SyncRun.objects.create(
-            company_id=connection.company_id,
-            connection=connection,
-            trigger=trigger,
-            status=SyncRun.Status.SUCCEEDED,
-            galleries_checked=3,
-        )
-
-    def sync_project(project):
-        calls.append(("project", project.pk))
-        return SyncRun.objects.create(
-            company_id=project.company_id,
-            connection=project.company.pictime_connection,
-            project=project,
-            trigger=SyncRun.Trigger.COMMAND,
-            status=SyncRun.Status.FAILED,
-            error="Pic-Time is down",
-        )
-
-    module = types.SimpleNamespace(sync_connection=sync_connection, sync_project=sync_project, calls=calls)
-    monkeypatch.setitem(sys.modules, "pictime.services.sync", module)
-    return module
+def linked(sandbox, pictime_account, connection, project):
+    """A gallery at Pic-Time linked to the project; then photos and an order arrive at Pic-Time."""
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    link = link_gallery(connection, project, gallery)
+    sandbox.add_photos(gallery["id"], 7)
+    sandbox.place_order(
+        gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
+    )
+    return link
 
 
-def test_it_resyncs_a_company(fake_sync, capsys):
-    connection = make_connection()
+@pytest.mark.django_db
+def test_it_resyncs_a_company(connection, linked, capsys):
     call_command("pictime_resync", "--company", str(connection.company_id))
-    assert fake_sync.calls == [("connection", connection.pk, SyncRun.Trigger.COMMAND)]
-    assert "3 galleries checked" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 galleries checked, 1 updated, 1 orders stored" in out
+    linked.refresh_from_db()
+    assert linked.image_count == 7
+    assert Order.objects.filter(gallery_id=linked.gallery_id).count() == 1
+    run = SyncRun.objects.get()
+    assert (run.trigger, run.status, run.project_id) == ("command", "succeeded", None)
     entry = AuditEntry.objects.get()
     assert (entry.actor_repr, entry.action, entry.outcome) == (
         "manage.py pictime_resync",
@@ -53,34 +39,59 @@ def test_it_resyncs_a_company(fake_sync, capsys):
         "succeeded",
     )
     assert entry.target_id == str(connection.pk)
+    assert entry.details == {"sync_run": run.pk}
 
 
-def test_it_resyncs_a_project_and_fails_loudly_when_the_sync_failed(fake_sync):
-    connection = make_connection()
-    project = make_project(connection.company)
-    with pytest.raises(CommandError, match="Pic-Time is down"):
+@pytest.mark.django_db
+def test_it_resyncs_a_project(connection, project, linked, capsys):
+    call_command("pictime_resync", "--project", str(project.pk))
+    assert "1 galleries checked, 1 updated, 1 orders stored" in capsys.readouterr().out
+    run = SyncRun.objects.get()
+    assert (run.trigger, run.status, run.project_id) == ("command", "succeeded", project.pk)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.outcome, entry.target_type, entry.target_id) == (
+        "pictime.resync_project",
+        "succeeded",
+        "projects.project",
+        str(project.pk),
+    )
+
+
+@pytest.mark.django_db
+def test_it_fails_loudly_when_the_sync_failed(connection, project, linked):
+    oauth_client().revoke(connection.refresh_token)  # the photographer revoked the grant at Pic-Time
+    with pytest.raises(CommandError, match="reconnect Pic-Time"):
         call_command("pictime_resync", "--project", str(project.pk))
-    assert fake_sync.calls == [("project", project.pk)]
+    run = SyncRun.objects.get()
+    assert run.status == "failed" and run.error
+    linked.refresh_from_db()
+    assert linked.image_count == 0 and linked.last_sync_error
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.outcome, entry.target_type) == (
         "pictime.resync_project",
         "failed",
         "projects.project",
     )
+    assert "reconnect" in entry.message
 
 
-def test_it_refuses_a_disconnected_company(fake_sync):
-    connection = make_connection(status=CompanyIntegration.Status.DISCONNECTED)
+@pytest.mark.django_db
+def test_it_refuses_a_disconnected_company(connection, linked):
+    disconnect(connection)
     with pytest.raises(CommandError, match="not connected"):
         call_command("pictime_resync", "--company", str(connection.company_id))
-    assert fake_sync.calls == []
+    assert not SyncRun.objects.exists()
+    assert GalleryLink.objects.get(pk=linked.pk).image_count == 0
 
 
-def test_it_refuses_unknown_ids_and_needs_exactly_one_target(fake_sync, db):
+def test_it_refuses_unknown_ids_and_needs_exactly_one_target(db, company):
     with pytest.raises(CommandError, match="No project"):
         call_command("pictime_resync", "--project", "999999")
     with pytest.raises(CommandError, match="no Pic-Time connection"):
         call_command("pictime_resync", "--company", "999999")
+    with pytest.raises(CommandError, match="no Pic-Time connection"):
+        call_command("pictime_resync", "--company", str(company.pk))  # never connected
     with pytest.raises(CommandError):
         call_command("pictime_resync")
-    assert fake_sync.calls == []
+    assert not SyncRun.objects.exists()
+    assert not AuditEntry.objects.exists()

@@ -7,25 +7,18 @@ Runs the sync service in this process (not on a worker), prints what it did, and
 to the audit trail. Exits non-zero when the company is not connected or the sync failed.
 """
 
-import importlib
-
 from django.core.management.base import BaseCommand, CommandError
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import record
 from crm.projects.models import Project
 from pictime.models import Connection, SyncRun
+from pictime.services import sync
 
 ACTOR = "manage.py pictime_resync"
 
 
-def _sync_service():
-    return importlib.import_module("pictime.services.sync")
-
-
-def _summary(run) -> str:
-    if not isinstance(run, SyncRun):
-        return "done"
+def _summary(run: SyncRun) -> str:
     return (
         f"sync run {run.pk} {run.status}: {run.galleries_checked} galleries checked, "
         f"{run.galleries_updated} updated, {run.orders_upserted} orders stored"
@@ -59,10 +52,9 @@ class Command(BaseCommand):
             status = connection.integration.get_status_display() if connection else "Not connected"
             raise CommandError(f"Pic-Time is not connected for this company ({status}).")
 
-        sync = _sync_service()
         try:
             if project is not None:
-                run = sync.sync_project(target)
+                run = sync.sync_project(target, trigger=SyncRun.Trigger.COMMAND)
             else:
                 run = sync.sync_connection(connection, trigger=SyncRun.Trigger.COMMAND)
         except Exception as error:
@@ -75,7 +67,7 @@ class Command(BaseCommand):
             )
             raise CommandError(f"The sync failed: {error}") from error
 
-        failed = isinstance(run, SyncRun) and run.status == SyncRun.Status.FAILED
+        failed = run.status == SyncRun.Status.FAILED
         summary = _summary(run)
         record(
             actor=ACTOR,
@@ -83,7 +75,7 @@ class Command(BaseCommand):
             target=target,
             outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.SUCCEEDED,
             message=summary,
-            details={"sync_run": getattr(run, "pk", None)},
+            details={"sync_run": run.pk},
         )
         if failed:
             raise CommandError(summary)

@@ -2,10 +2,11 @@
 through the WSGI application, as the company's owner (token auth): no 500s, and every response
 matches the schema (status code, content type, body).
 
-The owner's company has a project, a linked gallery, an order and a Pic-Time connection (rows only),
-and half of the generated ids are swapped for real ones so that operations reach their success paths
-as well as their 404s. The gallery service is the recording fake of tests/api/conftest.py: this
-checks the API layer's contract, not Pic-Time. Bounded: a few examples per operation.
+The owner's company is really connected to a Pic-Time sandbox account, with a gallery linked to
+its project and an order synced (tests/api/conftest.py); the operations call the real services,
+which call the sandbox over HTTP. Half of the generated ids are swapped for real ones so that
+operations reach their success paths as well as their 404s. The sandbox's rate limit (10/s) is
+raised for the run; examples are bounded so that it takes seconds, not minutes.
 """
 
 import pytest
@@ -21,7 +22,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from crm.wsgi import application
-from tests.admin.factories import make_connection, make_link, make_order
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,
@@ -47,24 +47,33 @@ def wsgi_keeps_the_test_database_connection(db):
         request_finished.connect(close_old_connections)
 
 
+# Operations that call Pic-Time: the run must have reached the sandbox (not only 404s and 400s).
+CALLS_PICTIME = {
+    "POST /api/projects/{project_id}/galleries/",
+    "POST /api/projects/{project_id}/galleries/link/",
+    "GET /api/projects/{project_id}/galleries/available/",
+    "POST /api/projects/{project_id}/galleries/{link_id}/sync/",
+}
+
+
 @pytest.fixture
-def owner_world(wsgi_keeps_the_test_database_connection, fake_galleries, owner, project):
-    connection = make_connection(project.company)
-    connection.brands = [{"id": "br_1", "name": "Lumen"}]
-    connection.presets = [{"id": "pr_1", "name": "Standard"}]
-    connection.save()
-    link = make_link(connection, project)
-    order = make_order(connection)
-    order.gallery_id = link.gallery_id
-    order.save()
+def owner_world(
+    request, wsgi_keeps_the_test_database_connection, sandbox, pictime_account, owner, project, order, link
+):
+    sandbox.set_rate_limit(1000, 1000)  # reset() by the next test's `sandbox` fixture
     token = Token.objects.create(user=owner)
-    return {"token": token.key, "project_id": project.pk, "link_id": link.pk}
+    before = sandbox.stats(pictime_account["id"])["api_requests"]
+    yield {"token": token.key, "project_id": project.pk, "link_id": link.pk}
+    operation = request.node.callspec.id if hasattr(request.node, "callspec") else request.node.name
+    made = sandbox.stats(pictime_account["id"])["api_requests"] - before
+    if any(op in request.node.name for op in CALLS_PICTIME):
+        assert made > 0, f"{operation}: no example reached Pic-Time"
 
 
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
-    max_examples=8,
+    max_examples=6,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
