@@ -42,6 +42,38 @@ def _error_text(error: Exception) -> str:
     return f"{error.__class__.__name__}: {error}"
 
 
+class Refused(Exception):
+    """A support action that does not apply to this row (nothing was done)."""
+
+
+def run_audited(modeladmin, request, *, action, target, label, run, failure="failed"):
+    """Runs one support action on one row: tells the support person, writes the audit entry.
+
+    ``run()`` returns ``(succeeded, message, details)``; it raises Refused when the row doesn't
+    qualify. Any other error is recorded as a failure (and a bug's traceback is logged).
+    """
+    level = None
+    try:
+        succeeded, message, details = run()
+    except Refused as refused:
+        succeeded, message, details, level = False, str(refused), {}, messages.WARNING
+    except Exception as error:
+        succeeded, message, details = False, _error_text(error), {}
+        modeladmin.message_user(request, f"{label}: {failure}: {message}", messages.ERROR)
+    else:
+        level = messages.SUCCESS if succeeded else messages.ERROR
+    record(
+        actor=request.user,
+        action=action,
+        target=target,
+        outcome=AuditEntry.Outcome.SUCCEEDED if succeeded else AuditEntry.Outcome.FAILED,
+        message=message,
+        details=details,
+    )
+    if level is not None:
+        modeladmin.message_user(request, f"{label}: {message}", level)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Support reads these rows; only code writes them."""
 
@@ -160,47 +192,27 @@ class ConnectionAdmin(ReadOnlyAdmin):
     @admin.action(description="Re-run a sync now", permissions=["run_sync"])
     def run_sync(self, request, queryset):
         for connection in queryset.select_related("company", "integration"):
-            if not connection.is_connected:
-                message = f"Not connected ({connection.integration.get_status_display()}): nothing to sync."
-                record(
-                    actor=request.user,
-                    action="pictime.run_sync",
-                    target=connection,
-                    outcome=AuditEntry.Outcome.FAILED,
-                    message=message,
-                )
-                self.message_user(request, f"{connection.company}: {message}", messages.WARNING)
-                continue
-            try:
+
+            def sync(connection=connection):
+                if not connection.is_connected:
+                    status = connection.integration.get_status_display()
+                    raise Refused(f"Not connected ({status}): nothing to sync.")
                 run = sync_service.sync_connection(connection, trigger=SyncRun.Trigger.SUPPORT)
-            except Exception as error:
-                record(
-                    actor=request.user,
-                    action="pictime.run_sync",
-                    target=connection,
-                    outcome=AuditEntry.Outcome.FAILED,
-                    message=_error_text(error),
+                message = (
+                    f"Sync run {run.pk} {run.get_status_display().lower()}: {run.galleries_checked} "
+                    f"galleries checked, {run.galleries_updated} updated, {run.orders_upserted} orders stored"
+                    + (f"; error: {run.error}" if run.error else "")
                 )
-                self.message_user(
-                    request, f"{connection.company}: the sync failed: {_error_text(error)}", messages.ERROR
-                )
-                continue
-            failed = run.status == SyncRun.Status.FAILED
-            message = (
-                f"Sync run {run.pk} {run.get_status_display().lower()}: {run.galleries_checked} galleries "
-                f"checked, {run.galleries_updated} updated, {run.orders_upserted} orders stored"
-                + (f"; error: {run.error}" if run.error else "")
-            )
-            record(
-                actor=request.user,
+                return run.status != SyncRun.Status.FAILED, message, {"sync_run": run.pk}
+
+            run_audited(
+                self,
+                request,
                 action="pictime.run_sync",
                 target=connection,
-                outcome=AuditEntry.Outcome.FAILED if failed else AuditEntry.Outcome.SUCCEEDED,
-                message=message,
-                details={"sync_run": run.pk},
-            )
-            self.message_user(
-                request, f"{connection.company}: {message}.", messages.ERROR if failed else messages.SUCCESS
+                label=str(connection.company),
+                run=sync,
+                failure="the sync failed",
             )
 
     @admin.action(description="Disconnect Pic-Time…", permissions=["disconnect_connection"])
@@ -219,44 +231,27 @@ class ConnectionAdmin(ReadOnlyAdmin):
                 },
             )
         for connection in connections:
-            if connection.status == "disconnected":
-                self.message_user(request, f"{connection.company}: already disconnected.", messages.INFO)
-                record(
-                    actor=request.user,
-                    action="pictime.disconnect",
-                    target=connection,
-                    outcome=AuditEntry.Outcome.FAILED,
-                    message="Already disconnected.",
-                )
-                continue
-            try:
+
+            def disconnect(connection=connection):
+                if connection.status == "disconnected":
+                    raise Refused("Already disconnected.")
                 revoked = connection_service.disconnect(connection)
-            except Exception as error:
-                record(
-                    actor=request.user,
-                    action="pictime.disconnect",
-                    target=connection,
-                    outcome=AuditEntry.Outcome.FAILED,
-                    message=_error_text(error),
+                message = (
+                    "Disconnected; Pic-Time revoked the grant."
+                    if revoked
+                    else "Disconnected; Pic-Time could not be told, the grant will expire there."
                 )
-                self.message_user(
-                    request, f"{connection.company}: disconnect failed: {_error_text(error)}", messages.ERROR
-                )
-                continue
-            message = (
-                "Disconnected; Pic-Time revoked the grant."
-                if revoked
-                else ("Disconnected; Pic-Time could not be told, the grant will expire there.")
-            )
-            record(
-                actor=request.user,
+                return True, message, {"revoked": revoked}
+
+            run_audited(
+                self,
+                request,
                 action="pictime.disconnect",
                 target=connection,
-                outcome=AuditEntry.Outcome.SUCCEEDED,
-                message=message,
-                details={"revoked": revoked},
+                label=str(connection.company),
+                run=disconnect,
+                failure="disconnect failed",
             )
-            self.message_user(request, f"{connection.company}: {message}", messages.SUCCESS)
         return None
 
 
@@ -316,54 +311,29 @@ class AutoCreateJobAdmin(ReadOnlyAdmin):
     @admin.action(description="Retry the failed auto-create", permissions=["retry_autocreate"])
     def retry_autocreate(self, request, queryset):
         for job in queryset.select_related("project", "company"):
-            if job.status != AutoCreateJob.Status.FAILED:
-                message = f"Not failed ({job.get_status_display()}): not retried."
-                record(
-                    actor=request.user,
-                    action="pictime.retry_autocreate",
-                    target=job,
-                    outcome=AuditEntry.Outcome.FAILED,
-                    message=message,
-                )
-                self.message_user(request, f"{job.project}: {message}", messages.WARNING)
-                continue
-            try:
+
+            def retry(job=job):
+                if job.status != AutoCreateJob.Status.FAILED:
+                    raise Refused(f"Not failed ({job.get_status_display()}): not retried.")
                 retried = autocreate_service.retry_autocreate(job)
-            except Exception as error:
-                record(
-                    actor=request.user,
-                    action="pictime.retry_autocreate",
-                    target=job,
-                    outcome=AuditEntry.Outcome.FAILED,
-                    message=_error_text(error),
+                job.refresh_from_db()
+                if not retried:  # another retry (the panel's, a colleague's) got there first
+                    raise Refused(f"Not retried: the job is now {job.get_status_display()}.")
+                return (
+                    True,
+                    f"Retry queued; the job is now {job.get_status_display()}.",
+                    {"status": job.status},
                 )
-                self.message_user(
-                    request, f"{job.project}: retry failed: {_error_text(error)}", messages.ERROR
-                )
-                continue
-            job.refresh_from_db()
-            if not retried:  # another retry (the panel's, a colleague's) got there first
-                message = f"Not retried: the job is now {job.get_status_display()}."
-                record(
-                    actor=request.user,
-                    action="pictime.retry_autocreate",
-                    target=job,
-                    outcome=AuditEntry.Outcome.FAILED,
-                    message=message,
-                    details={"status": job.status},
-                )
-                self.message_user(request, f"{job.project}: {message}", messages.WARNING)
-                continue
-            message = f"Retry queued; the job is now {job.get_status_display()}."
-            record(
-                actor=request.user,
+
+            run_audited(
+                self,
+                request,
                 action="pictime.retry_autocreate",
                 target=job,
-                outcome=AuditEntry.Outcome.SUCCEEDED,
-                message=message,
-                details={"status": job.status},
+                label=str(job.project),
+                run=retry,
+                failure="retry failed",
             )
-            self.message_user(request, f"{job.project}: {message}", messages.SUCCESS)
 
 
 @admin.register(SyncRun)
