@@ -1,4 +1,4 @@
-"""Sample Pic-Time payloads shaped exactly as the contract (/work/shared/pictime-contract.md) says."""
+"""Sample Pic-Time payloads shaped exactly as the contract (contract/pictime-openapi.yaml) says."""
 
 import copy
 

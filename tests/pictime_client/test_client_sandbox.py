@@ -1,6 +1,6 @@
 """The Pic-Time client against the running Pic-Time sandbox, over real HTTP.
 
-Every endpoint and every error of the contract (/work/shared/pictime-contract.md), the OAuth flow
+Every endpoint and every error of the contract (contract/pictime-openapi.yaml), the OAuth flow
 driven through the sandbox's own sign-in and consent forms, rotating refresh tokens and reuse
 detection. Needs the sandbox's pytest plugin::
 
