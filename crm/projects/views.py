@@ -1,7 +1,9 @@
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_POST
 
 from crm.clients.models import Client
@@ -67,11 +69,17 @@ def workspace(request, pk):
         .filter(project=project)
         .select_related("invoice", "installment")
     )
+    activities = list(project.activities.all()[:20])  # the newest; the admin keeps them all
+    for activity in activities:
+        # The feed's two renderings of the time, made here once per row rather than by template
+        # filters (same text: `date:'c'` is the local time's isoformat, then `naturaltime`).
+        activity.created_iso = template_localtime(activity.created_at).isoformat()
+        activity.created_ago = naturaltime(activity.created_at)
     context = {
         "project": project,
         "invoices": invoices,
         "payments": payments,
-        "activities": project.activities.all()[:20],  # the newest; the admin keeps them all
+        "activities": activities,
         "notes_form": PrivateNotesForm(initial={"private_notes": project.private_notes}),
         "portal_url": request.build_absolute_uri(project.get_portal_url()) if project.portal_token else None,
     }

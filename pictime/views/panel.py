@@ -10,11 +10,14 @@ panel and POSTs redirect back to the workspace with a message.
 """
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.companies.access import member_required
@@ -41,15 +44,61 @@ def expiry_label(expires_at, now=None):
     return f"Expires in {days} day{'s' if days != 1 else ''}"
 
 
-def panel_context(request, project):
-    connection = (
-        Connection.objects.select_related("integration").filter(company_id=project.company_id).first()
+# What the panel shows of a link and of the connection. The connection's three encrypted token
+# fields (Fernet-decrypted on every load) and its JSON settings are never needed to render.
+LINK_FIELDS = (
+    "id",
+    "company_id",
+    "project_id",
+    "connection_id",
+    "gallery_id",
+    "is_active",
+    "name",
+    "status",
+    "published_at",
+    "image_count",
+    "cover_url",
+    "public_url",
+    "edit_url",
+    "expires_at",
+    "deleted_at",
+    "last_synced_at",
+    "created_at",
+)
+CONNECTION_FIELDS = ("id", "company_id", "integration_id", "integration__id", "integration__status")
+
+
+def panel_connection(company_id):
+    """The company's connection as the panel needs it (status only; no tokens decrypted)."""
+    return (
+        Connection.objects.select_related("integration")
+        .only(*CONNECTION_FIELDS)
+        .filter(company_id=company_id)
+        .first()
     )
+
+
+def action_connection(company_id):
+    """The company's full connection (tokens included), for the actions that call Pic-Time."""
+    return Connection.objects.select_related("integration").filter(company_id=company_id).first()
+
+
+def panel_context(request, project, connection=None):
+    """The panel's rows: one query when galleries are linked (each link brings the company's one
+    connection along), two when none is; `connection`, when the caller already loaded it."""
     links = list(
         GalleryLink.objects.for_company(project.company_id)
         .filter(project=project)
+        .select_related("connection__integration")
+        .only(*LINK_FIELDS, *(f"connection__{name}" for name in CONNECTION_FIELDS))
         .order_by("created_at", "id")
     )
+    if connection is None:
+        # A company has one connection and its links cascade with it: a link's is the company's.
+        if links and links[0].connection.company_id == project.company_id:
+            connection = links[0].connection
+        else:
+            connection = panel_connection(project.company_id)
     now = timezone.now()
     # One reverse for the panel; each link's action URLs hang under it (no reverse per link).
     base = reverse("pictime:panel", args=[project.pk])
@@ -58,6 +107,11 @@ def panel_context(request, project):
         link.is_expired = bool(link.expires_at and link.expires_at <= now)
         link.sync_url = f"{base}{link.pk}/sync/"
         link.unlink_url = f"{base}{link.pk}/unlink/"
+        link.expiry_title = ""
+        # Formatted here rather than by template filters on every row (same text).
+        if link.expiry_label:
+            link.expiry_title = date_format(template_localtime(link.expires_at), "M j, Y")
+        link.synced_label = naturaltime(link.last_synced_at) if link.last_synced_at else ""
     connected = bool(connection and connection.is_connected)
     return {
         "project": project,
@@ -118,9 +172,9 @@ def panel(request, project_pk):
 def add(request, project_pk):
     """The + (Add gallery): create a new gallery, or select an existing one."""
     project = _project(request, project_pk)
-    context = panel_context(request, project)
-    if not context["connected"]:
-        return _render(request, project, error=galleries.NotConnected(context["connection"]).user_message)
+    connection = panel_connection(project.company_id)
+    if not (connection and connection.is_connected):
+        return _render(request, project, error=galleries.NotConnected(connection).user_message)
     return _render(request, project, mode="choose")
 
 
@@ -129,7 +183,7 @@ def add(request, project_pk):
 def existing(request, project_pk):
     """The account's galleries, searched by name and paged with Pic-Time's cursors."""
     project = _project(request, project_pk)
-    connection = panel_context(request, project)["connection"]
+    connection = action_connection(project.company_id)
     q = request.GET.get("q", "").strip()[:200]
     cursor = request.GET.get("cursor", "").strip()[:2000] or None
     try:
@@ -144,7 +198,7 @@ def existing(request, project_pk):
 def connect(request, project_pk):
     """Connect gallery: links an existing gallery of the connected account."""
     project = _project(request, project_pk)
-    connection = panel_context(request, project)["connection"]
+    connection = action_connection(project.company_id)
     try:
         link = galleries.link_existing(project, connection, request.POST.get("gallery_id", ""), request.user)
     except (PicTimeError, GalleryActionError) as error:
@@ -157,7 +211,7 @@ def connect(request, project_pk):
 def new(request, project_pk):
     """Create a new Pic-Time gallery, prefilled from the project; warns about a likely duplicate."""
     project = _project(request, project_pk)
-    connection = panel_context(request, project)["connection"]
+    connection = action_connection(project.company_id)
     if not (connection and connection.is_connected):
         error = galleries.NotConnected(connection).user_message
         return (
