@@ -39,5 +39,6 @@ urlpatterns = [
     path("integrations/pictime/", include("pictime.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("crm.api.urls")),
+    path("api/", include("pictime.api_urls")),
     # /healthz is answered by crm.ops.health.HealthCheckMiddleware, for any Host header.
 ]
