@@ -98,6 +98,7 @@ def _sync_links(client: PicTimeClient, links: list[GalleryLink], run: SyncRun) -
         page = call(client, lambda batch=batch: client.list_galleries(ids=batch, limit=MAX_IDS))
         found = {gallery.id: gallery for gallery in page.data}
         changed: list[GalleryLink] = []
+        unchanged: list[int] = []
         for gallery_id in batch:
             gallery = found.get(gallery_id)
             for link in by_gallery[gallery_id]:
@@ -109,7 +110,9 @@ def _sync_links(client: PicTimeClient, links: list[GalleryLink], run: SyncRun) -
                         run.galleries_updated += 1
                     continue
                 stale = link.remote_updated_at and gallery.updated_at <= link.remote_updated_at
-                if link.is_deleted and stale:
+                if stale:  # nothing new at Pic-Time: only the time of the check moves (one UPDATE below)
+                    if not link.is_deleted:
+                        unchanged.append(link.pk)
                     continue
                 if apply_gallery(link, gallery, save=False):
                     changed.append(link)
@@ -117,6 +120,10 @@ def _sync_links(client: PicTimeClient, links: list[GalleryLink], run: SyncRun) -
                         run.galleries_updated += 1
         if changed:
             GalleryLink.objects.bulk_update(changed, LINK_FIELDS, batch_size=500)
+        if unchanged:
+            GalleryLink.objects.filter(pk__in=unchanged).update(
+                last_synced_at=timezone.now(), last_sync_error=""
+            )
 
 
 # --------------------------------------------------------------------------- orders
