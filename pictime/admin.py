@@ -12,6 +12,7 @@ for both the plaintext and the ciphertext).
 import logging
 
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -398,3 +399,17 @@ class OrderAdmin(ReadOnlyAdmin):
     list_filter = ["status", "currency"]
     search_fields = ["number", "order_id", "gallery_id", "company__name", "customer_email", "customer_name"]
     date_hierarchy = "placed_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also finds the orders of galleries linked to a project whose name or client email matches
+        (an order belongs to a gallery; the gallery's links say which projects)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            linked_to_matching_project = GalleryLink.objects.filter(
+                Q(project__name__icontains=term) | Q(project__client__email__icontains=term),
+                company_id=OuterRef("company_id"),
+                gallery_id=OuterRef("gallery_id"),
+            )
+            queryset |= self.model.objects.filter(Exists(linked_to_matching_project))
+        return queryset, may_have_duplicates

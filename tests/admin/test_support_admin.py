@@ -413,6 +413,23 @@ def test_support_finds_rows_by_company_project_client_email_and_pictime_ids(supp
     assert not_expected not in html
 
 
+@pytest.mark.parametrize("term", ["project", "client_email", "order_id"])
+def test_support_finds_a_projects_orders_by_project_name_and_client_email(support_client, term):
+    rows, other = _everything(), _everything()
+    for r in (rows, other):  # each order is of its own studio's linked gallery
+        r["order"].gallery_id = r["link"].gallery_id
+        r["order"].save()
+    link = rows["link"]
+    q = {
+        "project": link.project.name,
+        "client_email": link.project.client.email,
+        "order_id": rows["order"].order_id,
+    }
+    html = support_client.get(reverse("admin:pictime_order_changelist"), {"q": q[term]}).content.decode()
+    assert rows["order"].order_id in html
+    assert other["order"].order_id not in html
+
+
 MAKERS = {
     "connection": lambda: make_connection(),
     "gallerylink": lambda: make_link(make_connection()),
