@@ -49,23 +49,19 @@ def external_ref_for(project_id: int) -> str:
     return f"crm-project-{project_id}"
 
 
-def _setting(name, default):
-    return getattr(settings, name, default)
-
-
 def max_attempts() -> int:
-    return _setting("PICTIME_AUTOCREATE_MAX_ATTEMPTS", 8)
+    return settings.PICTIME_AUTOCREATE_MAX_ATTEMPTS
 
 
 def lease_seconds() -> float:
     """How long a claimed run may take before another worker may take it over (a dead worker)."""
-    return _setting("PICTIME_AUTOCREATE_LEASE_SECONDS", 120)
+    return settings.PICTIME_AUTOCREATE_LEASE_SECONDS
 
 
 def backoff_seconds(attempt: int, retry_after: int | None = None) -> float:
     """Exponential backoff with jitter and a ceiling, never shorter than Pic-Time's Retry-After."""
-    base = _setting("PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS", 5)
-    ceiling = _setting("PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS", 900)
+    base = settings.PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS
+    ceiling = settings.PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS
     delay = min(ceiling, base * 2 ** max(0, attempt - 1))
     delay = delay * random.uniform(0.5, 1.0)  # jitter: spread retries of many jobs
     return max(delay, float(retry_after or 0))
