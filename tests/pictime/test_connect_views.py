@@ -1,6 +1,7 @@
 """Company Settings > Integrations > Pic-Time: Connect, the OAuth callback's failures, Disconnect,
 Auto-create and defaults, for the owner, a teammate and an outsider."""
 
+import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,7 +31,9 @@ def approve(http, sandbox, account, settings, decision="approve"):
 
 
 def messages_of(response):
-    return [str(m) for m in response.context["messages"]]
+    """The messages shown at the top of the page."""
+    found = re.findall(r'<li class="msg[^"]*" role="status">(.*?)</li>', response.content.decode(), re.S)
+    return [html.unescape(m) for m in found]
 
 
 def test_it_connects_and_shows_the_account(owner_client, pictime_settings, pictime_account, sandbox):
