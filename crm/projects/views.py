@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from crm.clients.models import Client
 from crm.companies.access import member_required
-from crm.payments.models import Installment, Invoice, Payment
+from crm.payments.models import Installment, Invoice
 
 from . import services
 from .forms import PrivateNotesForm, ProjectEditForm, ProjectForm
@@ -58,17 +58,24 @@ def project_new(request):
 
 @member_required
 def workspace(request, pk):
-    project = _project(request, pk)
-    invoices = (
-        Invoice.objects.for_company(request.company)
-        .filter(project=project)
-        .prefetch_related(Prefetch("installments", queryset=Installment.objects.with_paid()))
+    project = get_object_or_404(
+        Project.objects.for_company(request.company).select_related("client"), pk=pk
     )
-    payments = (
-        Payment.objects.for_company(request.company)
-        .filter(project=project)
-        .select_related("invoice", "installment")
+    project.company = request.company  # the same row, already loaded with the membership
+    # A payment always belongs to one of the project's invoices: they come with them (no query
+    # at all for a project without invoices), each with its invoice and installment attached.
+    invoices = list(
+        Invoice.objects.filter(project=project).prefetch_related(
+            Prefetch("installments", queryset=Installment.objects.with_paid()), "payments"
+        )
     )
+    payments = []
+    for invoice in invoices:
+        installments = {installment.pk: installment for installment in invoice.installments.all()}
+        for payment in invoice.payments.all():
+            payment.installment = installments.get(payment.installment_id)
+            payments.append(payment)
+    payments.sort(key=lambda payment: (payment.paid_at, payment.pk), reverse=True)
     activities = list(project.activities.all()[:20])  # the newest; the admin keeps them all
     for activity in activities:
         # The feed's two renderings of the time, made here once per row rather than by template

@@ -11,6 +11,7 @@ panel and POSTs redirect back to the workspace with a message.
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.companies.access import member_required
 from crm.projects.models import Project
+from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
 from pictime.forms import NewGalleryForm
 from pictime.models import Connection, GalleryLink
@@ -83,22 +85,24 @@ def action_connection(company_id):
     return Connection.objects.select_related("integration").filter(company_id=company_id).first()
 
 
-def panel_context(request, project, connection=None):
-    """The panel's rows: one query when galleries are linked (each link brings the company's one
-    connection along), two when none is; `connection`, when the caller already loaded it."""
+def connection_status(company_id):
+    """The status of the company's Pic-Time connection (None when it has none): all the panel
+    needs to know of it."""
+    statuses = Connection.objects.filter(company_id=company_id).values_list("integration__status", flat=True)
+    return statuses.first()
+
+
+def panel_context(request, project):
+    """The panel's rows: one query when galleries are linked (each row brings the status of the
+    company's one connection along), two when none is."""
     links = list(
-        GalleryLink.objects.for_company(project.company_id)
-        .filter(project=project)
-        .select_related("connection__integration")
-        .only(*LINK_FIELDS, *(f"connection__{name}" for name in CONNECTION_FIELDS))
+        GalleryLink.objects.filter(company_id=project.company_id, project=project)
+        .only(*LINK_FIELDS)
+        .annotate(connection_status=F("connection__integration__status"))
         .order_by("created_at", "id")
     )
-    if connection is None:
-        # A company has one connection and its links cascade with it: a link's is the company's.
-        if links and links[0].connection.company_id == project.company_id:
-            connection = links[0].connection
-        else:
-            connection = panel_connection(project.company_id)
+    # A company has one connection and its links cascade with it: a link's is the company's.
+    status = links[0].connection_status if links else connection_status(project.company_id)
     now = timezone.now()
     # One reverse for the panel; each link's action URLs hang under it (no reverse per link).
     base = reverse("pictime:panel", args=[project.pk])
@@ -112,12 +116,10 @@ def panel_context(request, project, connection=None):
         if link.expiry_label:
             link.expiry_title = date_format(template_localtime(link.expires_at), "M j, Y")
         link.synced_label = naturaltime(link.last_synced_at) if link.last_synced_at else ""
-    connected = bool(connection and connection.is_connected)
     return {
         "project": project,
-        "connection": connection,
-        "connected": connected,
-        "needs_reconnection": bool(connection and connection.needs_reconnection),
+        "connected": status == CompanyIntegration.Status.CONNECTED,
+        "needs_reconnection": status == CompanyIntegration.Status.NEEDS_RECONNECTION,
         "links": links,
         "linked_ids": {link.gallery_id for link in links},
         # Only a project that has been paid can have an auto-create job: skip the query otherwise.
