@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_POST
@@ -58,17 +58,15 @@ def project_new(request):
 
 @member_required
 def workspace(request, pk):
-    project = get_object_or_404(
-        Project.objects.for_company(request.company).select_related("client"), pk=pk
-    )
+    project = get_object_or_404(Project.objects.for_company(request.company).select_related("client"), pk=pk)
     project.company = request.company  # the same row, already loaded with the membership
     # A payment always belongs to one of the project's invoices: they come with them (no query
     # at all for a project without invoices), each with its invoice and installment attached.
-    invoices = list(
-        Invoice.objects.filter(project=project).prefetch_related(
-            Prefetch("installments", queryset=Installment.objects.with_paid()), "payments"
+    invoices = list(Invoice.objects.filter(project=project))
+    if invoices:
+        prefetch_related_objects(
+            invoices, Prefetch("installments", queryset=Installment.objects.with_paid()), "payments"
         )
-    )
     payments = []
     for invoice in invoices:
         installments = {installment.pk: installment for installment in invoice.installments.all()}

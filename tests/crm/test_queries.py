@@ -1,6 +1,7 @@
 """The workspace page's queries don't grow with the project's invoices, payments and activity."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -54,3 +55,53 @@ def test_workspace_stays_under_a_query_budget(owner_client, project, django_asse
     # Session, user, membership, project, invoices, installments, payments, activity and a few more.
     with django_assert_max_num_queries(12):
         assert owner_client.get(reverse("project_workspace", args=[project.pk])).status_code == 200
+
+
+def test_payments_table_lists_every_invoices_payments_newest_first(owner_client, project):
+    first = send_invoice(
+        create_invoice(
+            project=project, title="Session", schedule=[(Decimal("100.00"), datetime.date(2027, 1, 1))]
+        )
+    )
+    second = send_invoice(
+        create_invoice(
+            project=project,
+            title="Album",
+            schedule=[
+                (Decimal("300.00"), datetime.date(2027, 1, 1)),
+                (Decimal("400.00"), datetime.date(2027, 2, 1)),
+            ],
+        )
+    )
+    day = datetime.datetime(2026, 11, 2, 12, tzinfo=datetime.UTC)
+    record_payment(installment=first.installments.get(), amount=Decimal("100.00"), method="cash", paid_at=day)
+    album = list(second.installments.all())
+    record_payment(
+        installment=album[1], amount=Decimal("40.00"), method="cash", paid_at=day + datetime.timedelta(days=2)
+    )
+    record_payment(
+        installment=album[0], amount=Decimal("30.00"), method="cash", paid_at=day + datetime.timedelta(days=1)
+    )
+
+    page = owner_client.get(reverse("project_workspace", args=[project.pk])).content.decode()
+    table = page[page.index('id="payments"') : page.index("</table>", page.index('id="payments"'))]
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>.*?</td><td>(.*?)</td></tr>", table)
+    assert rows == [
+        ("Nov 4, 2026", "40.00 USD", f"{second.display_number}, payment 2"),
+        ("Nov 3, 2026", "30.00 USD", f"{second.display_number}, payment 1"),
+        ("Nov 2, 2026", "100.00 USD", f"{first.display_number}, payment 1"),
+    ]
+
+
+def test_a_project_without_invoices_needs_no_payment_queries(owner_client, project):
+    r, count = _workspace_queries(owner_client, project)
+    assert "No invoices yet." in r.content.decode()
+    assert "No payments yet." in r.content.decode()
+    send_invoice(
+        create_invoice(
+            project=project, title="Prints", schedule=[(Decimal("80.00"), datetime.date(2027, 1, 1))]
+        )
+    )
+    r, with_invoices = _workspace_queries(owner_client, project)
+    # Their installments and payments: two more queries, whatever their number.
+    assert with_invoices == count + 2, (count, with_invoices)
