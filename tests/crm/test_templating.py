@@ -70,3 +70,13 @@ def test_one_csrf_token_serves_every_form_of_a_request():
     assert len(token) == 64
     # Another render of the same request (the workspace's panel) uses the same token.
     assert template.render({}, request).split("|")[2] == token
+
+
+def test_every_page_template_compiles():
+    from django.conf import settings
+
+    root = settings.BASE_DIR / "templates"
+    names = sorted(str(path.relative_to(root)) for path in root.rglob("*.html"))
+    assert "projects/workspace.html" in names
+    for name in names:
+        engines["jinja2"].get_template(name)  # raises TemplateSyntaxError on a mistake
