@@ -1,9 +1,8 @@
 """What an integration provider is: a name, a settings section, and what it adds to two slots.
 
 A provider is stateless; one company's installation is a CompanyIntegration row. Each method returns
-HTML, rendered from its own autoescaped templates and marked safe, or "" when it has nothing to show,
-so the CRM's pages need not know any
-provider's templates or models.
+HTML, rendered from its own autoescaped templates and marked safe, or "" when it has nothing to
+show, so the CRM's pages need not know any provider's templates or models.
 """
 
 
