@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from crm.projects.activity import log_activity
@@ -46,6 +46,27 @@ def send_invoice(invoice: Invoice) -> Invoice:
         invoice.save(update_fields=["status", "sent_at"])
         log_activity(invoice.project, Activity.Kind.INVOICE_SENT, f"Invoice {invoice.display_number} sent")
     return invoice
+
+
+def project_invoices_and_payments(project: Project) -> tuple[list[Invoice], list[Payment]]:
+    """The project's invoices, each with its installments (`paid` on each), and all their payments
+    newest first, each with its invoice and installment attached.
+
+    A payment always belongs to one of the project's invoices, so the payments come with them:
+    three queries when the project has invoices, one when it has none."""
+    invoices = list(Invoice.objects.filter(project=project))
+    if invoices:
+        prefetch_related_objects(
+            invoices, Prefetch("installments", queryset=Installment.objects.with_paid()), "payments"
+        )
+    payments = []
+    for invoice in invoices:
+        installments = {installment.pk: installment for installment in invoice.installments.all()}
+        for payment in invoice.payments.all():
+            payment.installment = installments.get(payment.installment_id)
+            payments.append(payment)
+    payments.sort(key=lambda payment: (payment.paid_at, payment.pk), reverse=True)
+    return invoices, payments
 
 
 def installment_balance(installment: Installment) -> Decimal:

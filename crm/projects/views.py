@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_POST
 
 from crm.clients.models import Client
 from crm.companies.access import member_required
-from crm.payments.models import Installment, Invoice
+from crm.payments.services import project_invoices_and_payments
 
 from . import services
 from .forms import PrivateNotesForm, ProjectEditForm, ProjectForm
@@ -60,20 +59,7 @@ def project_new(request):
 def workspace(request, pk):
     project = get_object_or_404(Project.objects.for_company(request.company).select_related("client"), pk=pk)
     project.company = request.company  # the same row, already loaded with the membership
-    # A payment always belongs to one of the project's invoices: they come with them (no query
-    # at all for a project without invoices), each with its invoice and installment attached.
-    invoices = list(Invoice.objects.filter(project=project))
-    if invoices:
-        prefetch_related_objects(
-            invoices, Prefetch("installments", queryset=Installment.objects.with_paid()), "payments"
-        )
-    payments = []
-    for invoice in invoices:
-        installments = {installment.pk: installment for installment in invoice.installments.all()}
-        for payment in invoice.payments.all():
-            payment.installment = installments.get(payment.installment_id)
-            payments.append(payment)
-    payments.sort(key=lambda payment: (payment.paid_at, payment.pk), reverse=True)
+    invoices, payments = project_invoices_and_payments(project)
     activities = list(project.activities.all()[:20])  # the newest; the admin keeps them all
     for activity in activities:
         # The feed's two renderings of the time, made here once per row rather than by template
