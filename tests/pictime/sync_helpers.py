@@ -1,7 +1,6 @@
 """Helpers shared by the webhook, sync, sales and portal tests (not a test module)."""
 
 import json
-import time
 
 from pictime.models import GalleryLink
 from pictime.schemas import Gallery
@@ -44,13 +43,3 @@ def event(kind: str, data: dict, account_id: str, event_id: str) -> dict:
         "account_id": account_id,
         "data": data,
     }
-
-
-def wait_until(predicate, timeout=15.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from pictime.models import GalleryLink, Order, WebhookDelivery, WebhookEvent
-from tests.pictime.sync_helpers import deliver, event, link_gallery, wait_until
+from tests.pictime.sync_helpers import deliver, event, link_gallery
+from tests.waiting import wait_until
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pictime.client import PicTimeClient, PicTimeOAuth
 from pictime.schemas import GalleryCreate, WebhookEvent
 from pictime.signatures import verify_signature
 from tests.oauth_forms import authorize_in_browser
+from tests.waiting import wait_until
 
 CLIENT_ID = "studio-crm"
 CLIENT_SECRET = "crm secret/with+specials"  # exercises RFC 6749 §2.3.1 form-encoding in Basic auth
@@ -77,16 +78,6 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _wait(predicate, timeout=10.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 # --------------------------------------------------------------------------- OAuth
@@ -558,7 +549,7 @@ def test_webhook_deliveries_verify_with_the_subscription_secret(sandbox, client,
         g = sandbox.create_gallery(account["id"], name="Hooked")
         sandbox.publish(g["id"])
         sandbox.place_order(g["id"])
-        _wait(lambda: len(received) >= 2)
+        assert wait_until(lambda: len(received) >= 2, timeout=10.0, interval=0.1), received
     finally:
         server.shutdown()
         server.server_close()

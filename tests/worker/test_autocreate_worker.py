@@ -11,15 +11,7 @@ from crm.payments.signals import project_first_paid
 from crm.projects.models import Activity
 from pictime.models import AutoCreateJob, GalleryLink
 from pictime.services.connection import set_auto_create
-
-
-def wait_for(predicate, timeout=45):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
+from tests.waiting import wait_until
 
 
 @pytest.mark.worker
@@ -32,7 +24,7 @@ def test_a_first_payment_makes_one_gallery_on_a_real_worker(
     project = installment.invoice.project
     payment = record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
 
-    assert wait_for(lambda: GalleryLink.objects.filter(project=project).exists()), "no gallery linked"
+    assert wait_until(lambda: GalleryLink.objects.filter(project=project).exists()), "no gallery linked"
     link = GalleryLink.objects.get(project=project)
     assert link.origin == GalleryLink.Origin.AUTO_CREATED and link.status == GalleryLink.Status.OFFLINE
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
@@ -66,6 +58,6 @@ def test_the_worker_retries_server_errors_at_their_time(
         job = AutoCreateJob.objects.filter(project=project).first()
         return job is not None and job.status == AutoCreateJob.Status.SUCCEEDED
 
-    assert wait_for(done, timeout=60), AutoCreateJob.objects.filter(project=project).values().first()
+    assert wait_until(done, timeout=60), AutoCreateJob.objects.filter(project=project).values().first()
     assert AutoCreateJob.objects.get(project=project).attempts == 3
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
