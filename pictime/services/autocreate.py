@@ -33,7 +33,7 @@ from crm.projects.models import Activity, Project
 from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.schemas import Gallery, GalleryCreate
-from pictime.services.common import apply_gallery, client_for
+from pictime.services.common import apply_gallery, client_for, new_link
 
 log = logging.getLogger(__name__)
 
@@ -193,15 +193,7 @@ def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> Ru
         if link is None:
             link = GalleryLink.objects.filter(project=project, gallery_id=gallery.id).first()
         if link is None:
-            link = GalleryLink(
-                company_id=project.company_id,
-                project=project,
-                connection=connection,
-                account_id=connection.account_id,
-                gallery_id=gallery.id,
-                origin=GalleryLink.Origin.AUTO_CREATED,
-            )
-            apply_gallery(link, gallery, save=False)
+            link = new_link(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
             link.save()
         else:
             apply_gallery(link, gallery)

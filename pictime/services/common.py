@@ -68,6 +68,21 @@ def apply_gallery(link: GalleryLink, gallery: Gallery, *, save=True) -> bool:
     return True
 
 
+def new_link(project, connection: Connection, gallery: Gallery, *, origin, created_by=None) -> GalleryLink:
+    """An unsaved link of the project to a gallery of the connection's account, with its figures."""
+    link = GalleryLink(
+        company_id=project.company_id,
+        project=project,
+        connection=connection,
+        account_id=connection.account_id,
+        gallery_id=gallery.id,
+        origin=origin,
+        created_by=created_by,
+    )
+    apply_gallery(link, gallery, save=False)
+    return link
+
+
 def mark_deleted(link: GalleryLink, when=None) -> None:
     """Pic-Time deleted the gallery: keep the link, shown as deleted, rather than drop it silently."""
     link.deleted_at = when or timezone.now()

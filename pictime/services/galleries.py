@@ -22,7 +22,7 @@ from crm.projects.models import Activity, Project
 from pictime.errors import NotFound, PicTimeError
 from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.schemas import Gallery, GalleryCreate, Page
-from pictime.services.common import apply_gallery, client_for, mark_deleted
+from pictime.services.common import apply_gallery, client_for, mark_deleted, new_link
 
 log = logging.getLogger(__name__)
 
@@ -141,16 +141,8 @@ def linked_gallery_ids(project: Project) -> set[str]:
 def _store_link(project, connection, gallery, *, origin, user) -> GalleryLink:
     """Creates the link once per (project, gallery); raises AlreadyLinked if it exists (the unique
     constraint decides when two requests race)."""
-    link = GalleryLink(
-        company_id=project.company_id,
-        project=project,
-        connection=connection,
-        account_id=connection.account_id,
-        gallery_id=gallery.id,
-        origin=origin,
-        created_by=user if user is not None and user.is_authenticated else None,
-    )
-    apply_gallery(link, gallery, save=False)
+    created_by = user if user is not None and user.is_authenticated else None
+    link = new_link(project, connection, gallery, origin=origin, created_by=created_by)
     try:
         with transaction.atomic():
             link.save()
