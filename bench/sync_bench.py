@@ -30,10 +30,9 @@ def main():
     parser.add_argument("--database", default="crm_sync_bench")
     args = parser.parse_args()
 
-    db_url = f"postgres://postgres@127.0.0.1:5432/{args.database}"
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {args.database}"], check=True)
-    subprocess.run([*psql, f"CREATE DATABASE {args.database}"], check=True)
+    from bench.postgres import fresh_database
+
+    db_url = fresh_database(args.database)
 
     from sandbox.testing import Sandbox
 
