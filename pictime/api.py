@@ -21,7 +21,7 @@ from crm.api.permissions import IsCompanyOwnerOrReadOnly
 from integrations.models import CompanyIntegration
 
 from . import errors
-from .models import Connection, GalleryLink, Order
+from .models import Connection, GalleryLink
 from .serializers import (
     AccountGalleryPageSerializer,
     AutoCreateSerializer,
@@ -34,6 +34,7 @@ from .serializers import (
 )
 from .services import connection as connection_service
 from .services import galleries
+from .services.sales import project_orders
 
 LINK_ID = id_parameter("link_id", "The gallery link's id (not Pic-Time's gallery id).")
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -300,15 +301,7 @@ class ProjectOrders(ListModelMixin, CompanyAPIView):
     serializer_class = OrderSerializer
 
     def get_queryset(self):
-        project = self.get_project()
-        gallery_ids = (
-            GalleryLink.objects.for_company(self.request.company).filter(project=project).values("gallery_id")
-        )
-        return (
-            Order.objects.for_company(self.request.company)
-            .filter(gallery_id__in=gallery_ids)
-            .order_by("-placed_at", "-id")
-        )
+        return project_orders(self.request.company.pk, self.get_project().pk)
 
     @extend_schema(operation_id="project_orders_list", parameters=[PROJECT_ID])
     def get(self, request, *args, **kwargs):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from crm.prepared import prepared
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
 
@@ -48,13 +49,18 @@ def send_invoice(invoice: Invoice) -> Invoice:
     return invoice
 
 
+@prepared
+def _project_invoices(project_id):
+    return Invoice.objects.filter(project_id=project_id)
+
+
 def project_invoices_and_payments(project: Project) -> tuple[list[Invoice], list[Payment]]:
     """The project's invoices, each with its installments (`paid` on each), and all their payments
     newest first, each with its invoice and installment attached.
 
     A payment always belongs to one of the project's invoices, so the payments come with them:
     three queries when the project has invoices, one when it has none."""
-    invoices = list(Invoice.objects.filter(project=project))
+    invoices = list(_project_invoices(project.pk))
     if invoices:
         prefetch_related_objects(
             invoices, Prefetch("installments", queryset=Installment.objects.with_paid()), "payments"

@@ -1,8 +1,10 @@
-"""Use cases of projects: create, update, and the client portal's private link."""
+"""Use cases of projects: create, update, the workspace's read, and the client portal's private link."""
 
 from django.db import transaction
+from django.db.models import F
 
 from crm.clients.models import Client
+from crm.prepared import prepared
 
 from .activity import log_activity
 from .models import Activity, Project, new_portal_token
@@ -16,6 +18,14 @@ def create_project(*, company, client: Client, name: str, type: str, event_date=
         )
         log_activity(project, Activity.Kind.PROJECT_CREATED, f"Project created for {client.name}")
     return project
+
+
+@prepared
+def workspace_project(company_id, project_id):
+    """The company's project as its workspace shows it: with its client's name and email."""
+    return Project.objects.filter(company_id=company_id, pk=project_id).annotate(
+        client_name=F("client__name"), client_email=F("client__email")
+    )
 
 
 def update_project(project: Project, **fields) -> Project:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_POST
@@ -10,6 +11,7 @@ from crm.companies.access import member_required
 from crm.payments.services import project_invoices_and_payments
 
 from . import services
+from .activity import recent_activities
 from .forms import PrivateNotesForm, ProjectEditForm, ProjectForm
 from .models import Project
 
@@ -57,10 +59,12 @@ def project_new(request):
 
 @member_required
 def workspace(request, pk):
-    project = get_object_or_404(Project.objects.for_company(request.company).select_related("client"), pk=pk)
+    project = next(iter(services.workspace_project(request.company.pk, pk)), None)
+    if project is None:
+        raise Http404("No such project.")
     project.company = request.company  # the same row, already loaded with the membership
     invoices, payments = project_invoices_and_payments(project)
-    activities = list(project.activities.all()[:20])  # the newest; the admin keeps them all
+    activities = list(recent_activities(project.pk))
     for activity in activities:
         # The feed's two renderings of the time, made here once per row rather than by template
         # filters (same text: `date:'c'` is the local time's isoformat, then `naturaltime`).

@@ -8,22 +8,18 @@ only (a refunded or cancelled order counts 0), and nothing is counted twice.
 from collections import defaultdict
 from decimal import Decimal
 
+from crm.prepared import prepared
 from pictime.models import GalleryLink, Order
 
 
-def project_orders(project, links=None):
-    """The project's orders, newest first, in one query (`links`: the project's links, if loaded)."""
-    if links is None:
-        gallery_ids = GalleryLink.objects.filter(company_id=project.company_id, project=project).values(
-            "gallery_id"
-        )
-    else:
-        gallery_ids = {link.gallery_id for link in links}
-    return (
-        Order.objects.for_company(project.company_id)
-        .filter(gallery_id__in=gallery_ids)
-        .order_by("-placed_at", "-id")
-    )
+def project_orders(company_id, project_id):
+    """The orders of the project's linked galleries, newest first, in one query."""
+    linked = GalleryLink.objects.filter(company_id=company_id, project_id=project_id).values("gallery_id")
+    return Order.objects.filter(company_id=company_id, gallery_id__in=linked).order_by("-placed_at", "-id")
+
+
+# The same query compiled once, for the workspace (crm/prepared.py); the API pages the queryset.
+_workspace_orders = prepared(project_orders)
 
 
 def totals(orders) -> list[tuple[str, Decimal]]:
@@ -34,6 +30,6 @@ def totals(orders) -> list[tuple[str, Decimal]]:
     return sorted(sums.items())
 
 
-def sales_context(project, links=None) -> dict:
-    orders = list(project_orders(project, links))
+def sales_context(project) -> dict:
+    orders = list(_workspace_orders(project.company_id, project.pk))
     return {"project": project, "orders": orders, "totals": totals(orders)}

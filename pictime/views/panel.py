@@ -22,6 +22,7 @@ from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.companies.access import member_required
+from crm.prepared import prepared
 from crm.projects.models import Project
 from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
@@ -92,15 +93,20 @@ def connection_status(company_id):
     return statuses.first()
 
 
-def panel_context(request, project):
-    """The panel's rows: one query when galleries are linked (each row brings the status of the
-    company's one connection along), two when none is."""
-    links = list(
-        GalleryLink.objects.filter(company_id=project.company_id, project=project)
+@prepared
+def panel_links(company_id, project_id):
+    """The project's links, oldest first, each with the status of the company's one connection."""
+    return (
+        GalleryLink.objects.filter(company_id=company_id, project_id=project_id)
         .only(*LINK_FIELDS)
         .annotate(connection_status=F("connection__integration__status"))
         .order_by("created_at", "id")
     )
+
+
+def panel_context(request, project):
+    """The panel's rows: one query when galleries are linked, two when none is."""
+    links = list(panel_links(project.company_id, project.pk))
     # A company has one connection and its links cascade with it: a link's is the company's.
     status = links[0].connection_status if links else connection_status(project.company_id)
     now = timezone.now()
