@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.template import engines
 from django.test import RequestFactory, override_settings
+from django.urls import set_script_prefix
 
 VALUES = {
     "day": datetime.date(2026, 12, 5),
@@ -60,6 +61,21 @@ def test_a_missing_variable_prints_nothing():
 def test_url_reverses_with_arguments():
     html = engines["jinja2"].from_string("{{ url('project_workspace', 7) }} {{ url('dashboard') }}").render()
     assert html == "/projects/7/ /"
+
+
+def test_url_follows_the_script_prefix_and_url_configuration(settings):
+    template = engines["jinja2"].from_string(
+        "{{ url('project_workspace', 7) }} {{ url('project_workspace', pk=8) }}"
+    )
+    assert template.render() == "/projects/7/ /projects/8/"
+    set_script_prefix("/studio/")  # the CRM served under a path: every URL under it
+    try:
+        assert template.render() == "/studio/projects/7/ /studio/projects/8/"
+    finally:
+        set_script_prefix("/")
+    assert template.render() == "/projects/7/ /projects/8/"
+    settings.ROOT_URLCONF = "tests.crm.urls_elsewhere"
+    assert template.render() == "/elsewhere/projects/7/ /elsewhere/projects/8/"
 
 
 def test_one_csrf_token_serves_every_form_of_a_request():
