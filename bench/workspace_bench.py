@@ -1,6 +1,6 @@
 """How fast is a project workspace with 10 linked Pic-Time galleries, next to a minimal page?
 
-    python bench/workspace_bench.py [--requests 400] [--threads 4] [--workers 2]
+    python bench/workspace_bench.py [--requests 1000] [--rounds 10] [--threads 4] [--workers 2]
 
 Seeds a company with a project holding 10 gallery links (SQLite in a temp dir, or the database at
 DATABASE_URL: it must exist; the bench adds its own company), starts gunicorn (2 sync workers) on
@@ -188,10 +188,10 @@ def measure_interleaved(pages, cookies, total, threads, rounds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="per page (default 400)")
+    parser.add_argument("--requests", type=int, default=1000, help="per page (default 1000)")
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per page (default 5)")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds per page (default 10)")
     args = parser.parse_args()
     total = max(args.threads, min(args.requests, 20_000))
 
