@@ -52,8 +52,11 @@ def bench_env(var_dir):
     return env
 
 
-def seed(galleries=10):
-    """Company, owner, project, Pic-Time connection and `galleries` links; returns (session key, url)."""
+def seed(galleries=10, sales=False):
+    """Company, owner, project, Pic-Time connection and `galleries` links; returns (session key, url).
+
+    With `sales`, the project also has a paid invoice and three of its galleries photo sales: the
+    page then runs the queries a project without them skips (invoices, payments, orders)."""
     import django
 
     django.setup()
@@ -104,12 +107,53 @@ def seed(galleries=10):
             expires_at=now + timezone.timedelta(days=n + 1) if n % 3 == 0 else None,
             last_synced_at=now,
         )
+    if sales:
+        add_invoice_and_sales(project, connection, tag)
     session = SessionStore()
     session[SESSION_KEY] = str(owner.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
     session.create()
     return session.session_key, settings.SESSION_COOKIE_NAME, project.get_absolute_url()
+
+
+def add_invoice_and_sales(project, connection, tag):
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from crm.payments.services import create_invoice, record_payment, send_invoice
+    from pictime.models import Order
+
+    invoice = send_invoice(
+        create_invoice(
+            project=project,
+            title="Wedding collection",
+            schedule=[
+                (Decimal("1000.00"), datetime.date(2027, 1, 15)),
+                (Decimal("2500.00"), datetime.date(2027, 5, 1)),
+            ],
+        )
+    )
+    record_payment(installment=invoice.installments.first(), amount=Decimal("1000.00"), method="cash")
+    items = [{"sku": "PRINT-8x10", "name": "8x10 print", "quantity": 2, "unit_price": "25.00"}]
+    now = timezone.now()
+    for n in range(3):
+        Order.objects.create(
+            company=project.company,
+            order_id=f"ord_{tag}_{n}",
+            gallery_id=f"gal_{tag}_{n}",
+            number=f"PT-{n + 1000}",
+            status="paid",
+            currency="USD",
+            subtotal=Decimal("50.00"),
+            total=Decimal("50.00"),
+            items=items,
+            customer_name="Aunt May",
+            placed_at=now,
+            remote_updated_at=now,
+        )
 
 
 def start_gunicorn(env, port, workers, log_path):
@@ -192,13 +236,16 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds per page (default 10)")
+    parser.add_argument(
+        "--with-sales", action="store_true", help="the project also has a paid invoice and photo sales"
+    )
     args = parser.parse_args()
     total = max(args.threads, min(args.requests, 20_000))
 
     with tempfile.TemporaryDirectory(prefix="workspace-bench-") as var_dir:
         env = bench_env(var_dir)
         os.environ.update(env)
-        session_key, cookie_name, path = seed()
+        session_key, cookie_name, path = seed(sales=args.with_sales)
         db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
         port = free_port()
         server = start_gunicorn(env, port, args.workers, Path(var_dir, "gunicorn.log"))
@@ -207,7 +254,7 @@ def main():
             cookies = {cookie_name: session_key}
             pages = {
                 "minimal": (f"{base}/bench/minimal/", "ok "),
-                "workspace": (f"{base}{path}", "Bench gallery 9"),
+                "workspace": (f"{base}{path}", "PT-1002" if args.with_sales else "Bench gallery 9"),
             }
             for url, expect in pages.values():  # warm-up: imports, template caches, connections
                 measure(url, cookies, args.threads * 5, args.threads, expect)
@@ -216,8 +263,9 @@ def main():
             server.terminate()
             server.wait(timeout=10)
 
+    extra = ", a paid invoice and photo sales" if args.with_sales else ""
     print(
-        f"Workspace with 10 linked Pic-Time galleries vs a minimal page "
+        f"Workspace with 10 linked Pic-Time galleries{extra} vs a minimal page "
         f"({db}, gunicorn {args.workers} workers,"
     )
     print(

@@ -13,18 +13,18 @@ its client 463 -> 128 us, the activity feed 310 -> 62 us.
     def project_links(company_id, project_id):
         return GalleryLink.objects.filter(company_id=company_id, project_id=project_id)
 
-    links = list(project_links(company.pk, project.pk))
+    links = project_links(company.pk, project.pk)
 
-The builder is called once with marker values standing in for the arguments, which must be
-scalar values the query passes as SQL parameters (ids, strings), not lists. Its queryset may not
-use select_related() or prefetch_related(): raw() loads one model's rows only. Annotations are set
-on each instance, as with the ORM.
+A call answers a list of model instances. The builder is called once with marker values standing
+in for the arguments, which must be scalar values the query passes as SQL parameters (ids,
+strings), not lists. Its queryset may not use select_related() or prefetch_related(): raw() loads
+one model's rows only. Annotations are set on each instance and converted as the ORM does.
 """
 
 import functools
+from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models.query import QuerySet, RawQuerySet
 
 # Marker values no real argument takes: negative ids beyond any sequence, strings with a NUL.
 _INT_MARKER_BASE = -(2**52)
@@ -37,33 +37,54 @@ def _marker(position, value):
     return _INT_MARKER_BASE - position if isinstance(value, int) else f"\x00prepared-{position}\x00"
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    model: type
+    sql: str
+    params: tuple
+    slots: list  # (position in params, index of the argument that goes there)
+    conversions: list  # (annotation name, its expression, the database's converters for it)
+
+
 class PreparedQuery:
     def __init__(self, build):
         self.build = build
-        # (database alias, argument types) -> (model, sql, params, where the arguments go)
-        self._compiled = {}
+        self._compiled = {}  # (database alias, argument types) -> _Compiled
         functools.update_wrapper(self, build)
 
-    def __call__(self, *args, using=DEFAULT_DB_ALIAS) -> RawQuerySet | QuerySet:
+    def __call__(self, *args, using=DEFAULT_DB_ALIAS) -> list:
+        """The rows, as model instances, for these arguments."""
         if any(isinstance(arg, int) and arg not in _BIGINT for arg in args):
             # An id out of any column's range (a URL's digits): the ORM answers no rows for it
             # without asking the database, which would refuse the parameter.
-            return self.build(*args).using(using)
+            return list(self.build(*args).using(using))
         key = (using, tuple(type(arg) for arg in args))
         if key not in self._compiled:
             self._compiled[key] = self._compile(args, using)
-        model, sql, params, slots = self._compiled[key]
-        params = list(params)
-        for position, argument in slots:
+        compiled = self._compiled[key]
+        params = list(compiled.params)
+        for position, argument in compiled.slots:
             params[position] = args[argument]
-        return model._default_manager.raw(sql, params, using=using)
+        rows = list(compiled.model._default_manager.raw(compiled.sql, params, using=using))
+        # raw() converts the model's fields; annotations get the ORM's conversions here (a sum
+        # to a Decimal, EXISTS to a bool: SQLite answers a float and an int).
+        connection = connections[using]
+        for row in rows:
+            for name, expression, converters in compiled.conversions:
+                value = getattr(row, name)
+                for convert in converters:
+                    value = convert(value, expression, connection)
+                setattr(row, name, value)
+        return rows
 
     def _compile(self, args, using):
+        name = self.build.__qualname__
         markers = [_marker(position, value) for position, value in enumerate(args)]
         queryset = self.build(*markers)
         if queryset.query.select_related or queryset._prefetch_related_lookups:
-            raise TypeError(f"{self.build.__qualname__}: raw() can't load related objects")
-        sql, params = queryset.query.get_compiler(using=using, connection=connections[using]).as_sql()
+            raise TypeError(f"{name}: raw() can't load related objects")
+        connection = connections[using]
+        sql, params = queryset.query.get_compiler(using=using, connection=connection).as_sql()
         slots = [
             (position, argument)
             for position, param in enumerate(params)
@@ -72,10 +93,18 @@ class PreparedQuery:
         ]
         missing = set(range(len(markers))) - {argument for _, argument in slots}
         if missing:
-            raise ValueError(f"{self.build.__qualname__}: argument {min(missing)} is not an SQL parameter")
+            raise ValueError(f"{name}: argument {min(missing)} is not an SQL parameter")
         if any(str(marker) in sql for marker in markers if isinstance(marker, int)):
-            raise ValueError(f"{self.build.__qualname__}: an argument was written into the SQL itself")
-        return queryset.model, sql, tuple(params), slots
+            raise ValueError(f"{name}: an argument was written into the SQL itself")
+        conversions = []
+        for annotation, expression in queryset.query.annotation_select.items():
+            converters = [
+                *connection.ops.get_db_converters(expression),
+                *expression.get_db_converters(connection),
+            ]
+            if converters:
+                conversions.append((annotation, expression, converters))
+        return _Compiled(queryset.model, sql, tuple(params), slots, conversions)
 
 
 def prepared(build):

@@ -28,7 +28,7 @@ class PicTimeProvider(IntegrationProvider):
         context = panel_context(request, project)
         html = render_to_string("pictime/panel.html", context, request)
         if context["links"]:
-            html += render_to_string("pictime/sales.html", sales_context(project), request)
+            html += render_to_string("pictime/sales.html", sales_context(project, context["links"]), request)
         return mark_safe(html)  # noqa: S308 - our own autoescaped templates
 
     def portal_section(self, request, project):

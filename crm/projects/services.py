@@ -1,9 +1,10 @@
 """Use cases of projects: create, update, the workspace's read, and the client portal's private link."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
 from crm.clients.models import Client
+from crm.payments.models import Invoice
 from crm.prepared import prepared
 
 from .activity import log_activity
@@ -22,9 +23,12 @@ def create_project(*, company, client: Client, name: str, type: str, event_date=
 
 @prepared
 def workspace_project(company_id, project_id):
-    """The company's project as its workspace shows it: with its client's name and email."""
+    """The company's project as its workspace shows it: with its client's name and email, and
+    whether it has invoices (a project without any needs no query for invoices and payments)."""
     return Project.objects.filter(company_id=company_id, pk=project_id).annotate(
-        client_name=F("client__name"), client_email=F("client__email")
+        client_name=F("client__name"),
+        client_email=F("client__email"),
+        has_invoices=Exists(Invoice.objects.filter(project_id=OuterRef("pk"))),
     )
 
 

@@ -59,12 +59,13 @@ def project_new(request):
 
 @member_required
 def workspace(request, pk):
-    project = next(iter(services.workspace_project(request.company.pk, pk)), None)
-    if project is None:
+    found = services.workspace_project(request.company.pk, pk)
+    if not found:
         raise Http404("No such project.")
+    project = found[0]
     project.company = request.company  # the same row, already loaded with the membership
-    invoices, payments = project_invoices_and_payments(project)
-    activities = list(recent_activities(project.pk))
+    invoices, payments = project_invoices_and_payments(project) if project.has_invoices else ([], [])
+    activities = recent_activities(project.pk)
     for activity in activities:
         # The feed's two renderings of the time, made here once per row rather than by template
         # filters (same text: `date:'c'` is the local time's isoformat, then `naturaltime`).

@@ -30,6 +30,9 @@ def totals(orders) -> list[tuple[str, Decimal]]:
     return sorted(sums.items())
 
 
-def sales_context(project) -> dict:
-    orders = list(_workspace_orders(project.company_id, project.pk))
+def sales_context(project, links=None) -> dict:
+    """The sales table's rows; `links`: the panel's rows, which say whether any gallery has sales."""
+    if links is not None and not any(link.has_sales for link in links):
+        return {"project": project, "orders": [], "totals": []}
+    orders = _workspace_orders(project.company_id, project.pk)
     return {"project": project, "orders": orders, "totals": totals(orders)}

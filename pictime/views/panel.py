@@ -11,7 +11,7 @@ panel and POSTs redirect back to the workspace with a message.
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +27,7 @@ from crm.projects.models import Project
 from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
 from pictime.forms import NewGalleryForm
-from pictime.models import Connection, GalleryLink
+from pictime.models import Connection, GalleryLink, Order
 from pictime.services import galleries
 from pictime.services.autocreate import autocreate_job_for
 from pictime.services.galleries import GalleryActionError
@@ -95,18 +95,20 @@ def connection_status(company_id):
 
 @prepared
 def panel_links(company_id, project_id):
-    """The project's links, oldest first, each with the status of the company's one connection."""
+    """The project's links, oldest first, each with the status of the company's one connection
+    and whether its gallery has photo sales (the sales table needs no query when none has)."""
+    sales = Order.objects.filter(company_id=OuterRef("company_id"), gallery_id=OuterRef("gallery_id"))
     return (
         GalleryLink.objects.filter(company_id=company_id, project_id=project_id)
         .only(*LINK_FIELDS)
-        .annotate(connection_status=F("connection__integration__status"))
+        .annotate(connection_status=F("connection__integration__status"), has_sales=Exists(sales))
         .order_by("created_at", "id")
     )
 
 
 def panel_context(request, project):
     """The panel's rows: one query when galleries are linked, two when none is."""
-    links = list(panel_links(project.company_id, project.pk))
+    links = panel_links(project.company_id, project.pk)
     # A company has one connection and its links cascade with it: a link's is the company's.
     status = links[0].connection_status if links else connection_status(project.company_id)
     now = timezone.now()

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.clients.models import Client
-from crm.payments.models import Invoice
-from crm.payments.services import create_invoice, project_invoices_and_payments
+from crm.payments.models import Installment, Invoice
+from crm.payments.services import create_invoice, project_invoices_and_payments, record_payment
 from crm.prepared import prepared
 from crm.projects.activity import log_activity, recent_activities
 from crm.projects.models import Activity, Project
@@ -34,7 +34,7 @@ def test_rows_are_the_orms_with_the_same_types(project):
     orm = list(Invoice.objects.filter(project=project))
     names = ("pk", "number", "title", "status", "created_at")
     assert _fields(invoices, *names) == _fields(orm, *names)
-    assert [inst.amount for invoice in invoices for inst in invoice.installments.all()] == [
+    assert [inst.amount for invoice in invoices for inst in invoice.schedule] == [
         Decimal("200.00"),
         Decimal("80.50"),
     ]
@@ -58,10 +58,22 @@ def test_each_call_binds_its_own_arguments(company, client_person, project, othe
     assert [p.pk for p in workspace_project(other_project.company_id, other_project.pk)] == [other_project.pk]
 
 
-def test_annotations_are_set_on_each_row(company, project):
+def test_annotations_are_set_on_each_row_with_the_orms_types(company, project, installment):
     (row,) = workspace_project(company.pk, project.pk)
     assert (row.client_name, row.client_email) == (project.client.name, project.client.email)
     assert isinstance(row, Project) and row.name == project.name
+    assert row.has_invoices is True  # SQLite answers EXISTS with 1
+
+    record_payment(installment=installment, amount=Decimal("250.50"), method="cash")
+    invoices, payments = project_invoices_and_payments(project)
+    paid = [inst.paid for invoice in invoices for inst in invoice.schedule]
+    assert paid == [Decimal("250.50"), Decimal("0.00")]
+    assert all(type(amount) is Decimal for amount in paid)  # SQLite answers the sum as a float
+    orm = [inst.paid for inst in Installment.objects.with_paid().filter(invoice__project=project)]
+    assert [str(amount) for amount in paid] == [str(amount) for amount in orm]
+    assert [(p.amount, p.invoice.pk, p.installment.position) for p in payments] == [
+        (Decimal("250.50"), installment.invoice_id, 1)
+    ]
 
 
 def test_the_sql_is_built_once_and_each_call_is_one_query(company, project):

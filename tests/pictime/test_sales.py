@@ -117,3 +117,20 @@ def test_the_query_count_does_not_grow_with_the_orders(connection, project, gall
         context = sales_context(project)
     assert len(context["orders"]) == 10
     assert len(ten) == len(one) == 1
+
+
+@pytest.mark.django_db
+def test_the_orders_are_queried_only_once_a_linked_gallery_has_sales(
+    owner_client, connection, project, gallery, sandbox
+):
+    with CaptureQueriesContext(db) as without_sales:
+        html = workspace(owner_client, project)
+    assert "No photo sales yet" in html
+
+    prints = sandbox.place_order(gallery["id"], items=PRINTS)
+    sync.sync_connection(connection)
+    with CaptureQueriesContext(db) as with_sales:
+        html = workspace(owner_client, project)
+    assert prints["number"] in html
+    assert "Sales total: <strong>50.00 USD</strong>" in html
+    assert len(with_sales) == len(without_sales) + 1
