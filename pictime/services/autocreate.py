@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from crm.payments.models import Payment
+from crm.prepared import prepared
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
 from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited
@@ -312,9 +313,15 @@ def retry_autocreate(job: AutoCreateJob) -> bool:
     return bool(updated)
 
 
+@prepared
+def _project_job(company_id, project_id):
+    return AutoCreateJob.objects.filter(company_id=company_id, project_id=project_id)  # one at most
+
+
 def autocreate_job_for(project: Project) -> AutoCreateJob | None:
     """The project's auto-create job, for the panel (None when auto-create never ran for it)."""
-    return AutoCreateJob.objects.filter(company_id=project.company_id, project=project).first()
+    jobs = _project_job(project.company_id, project.pk)
+    return jobs[0] if jobs else None
 
 
 def _enqueue(job_ids: list[int]) -> None:
