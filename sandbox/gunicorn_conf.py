@@ -10,6 +10,10 @@ control_socket_disable = True  # several gunicorns (CRM, sandbox, tests) share o
 worker_class = "gthread"
 threads = int(os.environ.get("SANDBOX_THREADS", "16"))
 timeout = 300
+# Idle keep-alive connections stay open 75 s (gunicorn's default is 2 s): a client reusing its
+# connection after a ~2 s pause could send its request just as the server closed it, and get
+# "Remote end closed connection without response" (seen in a test that waits on injected latency).
+keepalive = 75
 graceful_timeout = 1
 loglevel = os.environ.get("SANDBOX_LOG_LEVEL", "info")
 accesslog = os.environ.get("SANDBOX_ACCESS_LOG") or None
