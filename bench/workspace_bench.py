@@ -108,7 +108,7 @@ def seed(galleries=10, sales=False):
             last_synced_at=now,
         )
     if sales:
-        add_invoice_and_sales(project, connection, tag)
+        add_invoice_and_sales(project, tag)
     session = SessionStore()
     session[SESSION_KEY] = str(owner.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
@@ -117,7 +117,7 @@ def seed(galleries=10, sales=False):
     return session.session_key, settings.SESSION_COOKIE_NAME, project.get_absolute_url()
 
 
-def add_invoice_and_sales(project, connection, tag):
+def add_invoice_and_sales(project, tag):
     import datetime
     from decimal import Decimal
 
