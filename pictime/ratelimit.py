@@ -30,7 +30,8 @@ __all__ = ["AccountLimit", "for_account"]
 KEY_PREFIX = "pictime:ratelimit:"
 KEY_TTL_SECONDS = 3600  # an idle account's state is forgotten (a full bucket)
 
-# KEYS[1] = the account's hash; ARGV = op, rate, burst, value. Returns the wait (seconds) as text.
+# KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing. Returns the wait
+# (seconds) as text.
 # Times come from Redis (TIME), so every process shares one clock.
 _SCRIPT = """
 local key = KEYS[1]
@@ -40,12 +41,14 @@ local burst = tonumber(ARGV[3])
 local value = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'queued', 'rate')
+local spacing = tonumber(ARGV[6])
+local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'queued', 'rate', 'last')
 rate = tonumber(h[5]) or rate
 local tokens = tonumber(h[1]) or burst
 local ts = tonumber(h[2]) or now
 local blocked = tonumber(h[3]) or 0
 local queued = tonumber(h[4]) or 0
+local last = tonumber(h[6]) or 0
 local elapsed = math.max(0, now - ts)
 tokens = math.min(burst, tokens + elapsed * rate)
 queued = math.max(0, queued - elapsed * rate)
@@ -54,8 +57,12 @@ if op == 'acquire' then
   if now < blocked then
     wait = blocked - now + queued / rate
     queued = queued + 1
+  elseif now - last < spacing then
+    wait = spacing - (now - last) + queued / rate
+    queued = queued + 1
   elseif tokens >= 1 then
     tokens = tokens - 1
+    last = now
   else
     wait = (1 - tokens + queued) / rate
     queued = queued + 1
@@ -68,7 +75,8 @@ elseif op == 'remaining' then
 elseif op == 'rate' then
   rate = value
 end
-redis.call('HSET', key, 'tokens', tokens, 'ts', now, 'blocked', blocked, 'queued', queued, 'rate', rate)
+redis.call('HSET', key, 'tokens', tokens, 'ts', now, 'blocked', blocked, 'queued', queued, 'rate', rate,
+  'last', last)
 redis.call('EXPIRE', key, tonumber(ARGV[5]))
 return tostring(wait)
 """
@@ -77,9 +85,10 @@ return tostring(wait)
 class AccountLimit:
     """The shared limit of one Pic-Time account, as the client uses it (see ``PicTimeClient``)."""
 
-    def __init__(self, account_id: str):
+    def __init__(self, account_id: str, *, background: bool = False):
         headroom = 1 - settings.PICTIME_RATE_LIMIT_HEADROOM
         self.account_id = account_id
+        self.background = background
         self.rate = settings.PICTIME_RATE_LIMIT_PER_SECOND * headroom
         self.burst = max(1.0, math.floor(settings.PICTIME_RATE_LIMIT_BURST * headroom))
         self._headroom = headroom
@@ -102,6 +111,12 @@ class AccountLimit:
         if remaining is not None:
             self._apply("remaining", float(remaining))
 
+    def _spacing(self) -> float:
+        # Background work sends one request per token's time, never a burst: a burst puts several
+        # requests in flight at once, and those already on their way when one gets a 429 land in
+        # the block. The burst is left to people waiting behind a click.
+        return 1 / self.rate if self.background else 0.0
+
     def _apply(self, op: str, value: float) -> float:
         if _redis_url():
             return self._apply_redis(op, value)
@@ -111,7 +126,7 @@ class AccountLimit:
         script = _redis_script(_redis_url())
         wait = script(
             keys=[KEY_PREFIX + self.account_id],
-            args=[op, self.rate, self.burst, value, KEY_TTL_SECONDS],
+            args=[op, self.rate, self.burst, value, KEY_TTL_SECONDS, self._spacing()],
         )
         return float(wait)
 
@@ -129,14 +144,18 @@ class AccountLimit:
             elapsed = max(0.0, now - row.updated)
             tokens = min(self.burst, row.tokens + elapsed * rate)
             queued = max(0.0, row.queued - elapsed * rate)
-            blocked = row.blocked_until
+            blocked, last, spacing = row.blocked_until, row.last_sent, self._spacing()
             wait = 0.0
             if op == "acquire":
                 if now < blocked:
                     wait = blocked - now + queued / rate
                     queued += 1
+                elif now - last < spacing:
+                    wait = spacing - (now - last) + queued / rate
+                    queued += 1
                 elif tokens >= 1:
                     tokens -= 1
+                    last = now
                 else:
                     wait = (1 - tokens + queued) / rate
                     queued += 1
@@ -148,14 +167,20 @@ class AccountLimit:
             elif op == "rate":
                 rate = value
             AccountRateLimit.objects.filter(pk=row.pk).update(
-                tokens=tokens, queued=queued, blocked_until=blocked, updated=now, per_second=rate
+                tokens=tokens,
+                queued=queued,
+                blocked_until=blocked,
+                last_sent=last,
+                updated=now,
+                per_second=rate,
             )
         return wait
 
 
-def for_account(account_id: str) -> AccountLimit | None:
-    """The limit of a connected account; None before the account is known (the first call)."""
-    return AccountLimit(account_id) if account_id else None
+def for_account(account_id: str, *, background: bool = False) -> AccountLimit | None:
+    """The limit of a connected account; None before the account is known (the first call).
+    ``background``: a task's calls, paced one token at a time (see ``AccountLimit._spacing``)."""
+    return AccountLimit(account_id, background=background) if account_id else None
 
 
 def _redis_url() -> str:

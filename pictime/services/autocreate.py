@@ -150,7 +150,7 @@ def run_job(job_id: int) -> RunResult:
     if connection is None or not connection.is_connected:
         return _wait_for_reconnection(job, "Pic-Time is not connected.")
     try:
-        client = client_for(connection)
+        client = client_for(connection, background=True)
         try:
             gallery = client.create_gallery(
                 _gallery_request(project, connection), idempotency_key=job.idempotency_key

@@ -31,16 +31,17 @@ def oauth_client(**log_context) -> PicTimeOAuth:
     )
 
 
-def client_for(connection: Connection) -> PicTimeClient:
+def client_for(connection: Connection, *, background: bool = False) -> PicTimeClient:
     """A client with a valid access token (refreshed first when it is about to expire, and again
-    when Pic-Time refuses it), held to the account's shared rate limit."""
+    when Pic-Time refuses it), held to the account's shared rate limit. ``background``: for tasks,
+    whose calls are paced one at a time; a person's click may use the burst."""
     return PicTimeClient(
         settings.PICTIME_BASE_URL,
         get_access_token(connection.pk),
         timeout=settings.PICTIME_TIMEOUT,
         company_id=connection.company_id,
         tokens=ConnectionTokens(connection.pk),
-        limiter=ratelimit.for_account(connection.account_id),
+        limiter=ratelimit.for_account(connection.account_id, background=background),
     )
 
 

@@ -198,7 +198,7 @@ def sync_connection(connection: Connection, trigger: str = SyncRun.Trigger.SCHED
         return _finish(run, None, f"Pic-Time is {connection.integration.get_status_display().lower()}.")
     client = None
     try:
-        client = client_for(connection)
+        client = client_for(connection, background=True)
         links = list(
             GalleryLink.objects.filter(
                 company_id=connection.company_id, account_id=connection.account_id, is_active=True

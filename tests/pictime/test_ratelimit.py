@@ -46,7 +46,7 @@ def test_waiting_callers_are_given_turns_one_after_another(backend):
     waits = [limit.acquire() for _ in range(4)]
     assert waits == sorted(waits)
     gaps = [b - a for a, b in zip(waits, waits[1:], strict=False)]
-    assert all(abs(gap - 1 / RATE) < 0.02 for gap in gaps)
+    assert all(0.5 / RATE < gap <= 1.01 / RATE for gap in gaps)  # less if the calls took a while
 
 
 @pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_pictimes_stated_rate_replaces_the_default(backend):
     limit = AccountLimit(account())
     limit.observe(2, 0)
     wait = limit.acquire()
-    assert 0.9 / (2 * 0.95) < wait <= 1.05 / (2 * 0.95)
+    assert 0.5 / (2 * 0.95) < wait <= 1.05 / (2 * 0.95)
 
 
 def _take_tokens(args):
@@ -91,3 +91,15 @@ def test_processes_share_one_bucket(backend):
         elapsed = time.monotonic() - started
     # 60 tries at once: the burst, and what refilled while they ran, no more.
     assert BURST <= granted <= BURST + elapsed * RATE + 1
+
+
+@pytest.mark.django_db
+def test_background_work_is_paced_one_token_at_a_time_and_people_keep_the_burst(backend):
+    account_id = account()
+    task, person = AccountLimit(account_id, background=True), AccountLimit(account_id)
+    assert task.acquire() == 0.0
+    wait = task.acquire()  # the bucket is full, but a task's next call waits its turn
+    assert 0 < wait <= 1.05 / RATE
+    assert [person.acquire() for _ in range(5)] == [0.0] * 5  # a click is not held back
+    time.sleep(1.05 / RATE)  # a turn after the last request let through, whoever sent it
+    assert task.acquire() == 0.0
