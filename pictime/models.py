@@ -344,7 +344,7 @@ class AccountRateLimit(models.Model):
     queued = models.FloatField(default=0)
     blocked_until = models.FloatField(default=0, help_text="Unix time the last 429's Retry-After ends")
     per_second = models.FloatField(null=True, blank=True)
-    last_sent = models.FloatField(default=0, help_text="Unix time of the last request let through")
+    last_sent = models.FloatField(default=0, help_text="Unix time of the last background request let through")
     updated = models.FloatField(help_text="Unix time of the last change")
 
     class Meta:

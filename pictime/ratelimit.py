@@ -62,7 +62,7 @@ if op == 'acquire' then
     queued = queued + 1
   elseif tokens >= 1 then
     tokens = tokens - 1
-    last = now
+    if spacing > 0 then last = now end
   else
     wait = (1 - tokens + queued) / rate
     queued = queued + 1
@@ -114,7 +114,7 @@ class AccountLimit:
     def _spacing(self) -> float:
         # Background work sends one request per token's time, never a burst: a burst puts several
         # requests in flight at once, and those already on their way when one gets a 429 land in
-        # the block. The burst is left to people waiting behind a click.
+        # the block. The burst is left to people waiting behind a click, who don't wait for tasks.
         return 1 / self.rate if self.background else 0.0
 
     def _apply(self, op: str, value: float) -> float:
@@ -155,7 +155,8 @@ class AccountLimit:
                     queued += 1
                 elif tokens >= 1:
                     tokens -= 1
-                    last = now
+                    if spacing:
+                        last = now
                 else:
                     wait = (1 - tokens + queued) / rate
                     queued += 1

@@ -31,9 +31,12 @@ def account():
 @pytest.mark.django_db
 def test_a_burst_goes_at_once_then_the_next_waits_for_a_token(backend):
     limit = AccountLimit(account())
-    assert [limit.acquire() for _ in range(BURST)] == [0.0] * BURST
-    wait = limit.acquire()
-    assert 0 < wait <= 1.05 / RATE  # less when the burst took a while (refilled meanwhile)
+    started, granted = time.monotonic(), 0
+    while (wait := limit.acquire()) == 0.0 and granted < 100:
+        granted += 1
+    elapsed = time.monotonic() - started
+    assert BURST <= granted <= BURST + elapsed * RATE + 1  # the burst, and what refilled meanwhile
+    assert 0 < wait <= 1.05 / RATE
     time.sleep(wait + 0.01)
     assert limit.acquire() == 0.0
 
@@ -101,5 +104,5 @@ def test_background_work_is_paced_one_token_at_a_time_and_people_keep_the_burst(
     wait = task.acquire()  # the bucket is full, but a task's next call waits its turn
     assert 0 < wait <= 1.05 / RATE
     assert [person.acquire() for _ in range(5)] == [0.0] * 5  # a click is not held back
-    time.sleep(1.05 / RATE)  # a turn after the last request let through, whoever sent it
+    time.sleep(wait + 0.01)
     assert task.acquire() == 0.0
