@@ -16,6 +16,7 @@ from django.utils import timezone
 from integrations.models import CompanyIntegration
 from pictime.errors import NeedsReconnection
 from pictime.models import Connection
+from pictime.oauth import oauth_client
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ def get_access_token(connection_id: int) -> str:
     _usable(connection)
     if _fresh(connection):
         return connection.access_token
-
-    from pictime.services.common import oauth_client  # the OAuth client is built from settings
 
     spent_refresh_token = None
     try:
