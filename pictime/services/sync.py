@@ -127,7 +127,13 @@ def sync_links(
     if whole_company:
         links = GalleryLink.objects.for_company(connection.company_id).active()
     links = sorted(
-        (link for link in links if link.is_active and link.account_id == connection.account_id),
+        (
+            link
+            for link in links
+            if link.company_id == connection.company_id  # never another company's, whoever asks
+            and link.is_active
+            and link.account_id == connection.account_id
+        ),
         key=lambda link: link.pk,
     )
     run = SyncRun.objects.create(

@@ -35,14 +35,14 @@ class Command(BaseCommand):
         target.add_argument("--project", type=int, help="the project's id")
 
     def handle(self, *args, company=None, project=None, **options):
-        links = None  # the whole company
+        links, scope = None, None  # the whole company
         if project is not None:
-            target = Project.objects.filter(pk=project).first()
-            if target is None:
+            scope = Project.objects.filter(pk=project).first()
+            if scope is None:
                 raise CommandError(f"No project with id {project}.")
-            connection = Connection.objects.for_company(target.company_id).first()
-            links = GalleryLink.objects.for_company(target.company_id).filter(project=target)
-            action = "pictime.resync_project"
+            connection = Connection.objects.for_company(scope.company_id).first()
+            links = GalleryLink.objects.for_company(scope.company_id).filter(project=scope)
+            target, action = scope, "pictime.resync_project"
         else:
             connection = Connection.objects.for_company(company).select_related("company").first()
             if connection is None:
@@ -53,9 +53,7 @@ class Command(BaseCommand):
             raise CommandError(f"Pic-Time is not connected for this company ({status}).")
 
         try:
-            run = sync_links(
-                connection, links, SyncRun.Trigger.COMMAND, project=target if project is not None else None
-            )
+            run = sync_links(connection, links, SyncRun.Trigger.COMMAND, project=scope)
         except Exception as error:
             record(
                 actor=ACTOR,
