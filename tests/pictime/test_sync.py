@@ -129,7 +129,7 @@ def test_orders_of_linked_galleries_are_stored_once_and_refunds_update_them(
 
 
 @pytest.mark.django_db
-def test_sync_project_refreshes_only_that_projects_galleries_and_orders(
+def test_syncing_a_projects_links_refreshes_only_their_galleries_and_orders(
     connection, project, sandbox, pictime_account
 ):
     mine = sandbox.create_gallery(pictime_account["id"], name="Mine")
