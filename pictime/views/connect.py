@@ -22,7 +22,7 @@ SESSION_KEY = "pictime_oauth"
 
 
 def settings_context(request, company):
-    connection = Connection.objects.select_related("integration").filter(company=company).first()
+    connection = Connection.objects.for_company(company).first()
     membership = load_membership(request)
     form = None
     if connection and connection.is_connected:
@@ -117,7 +117,7 @@ def callback(request):
 
 
 def _connection(request):
-    return Connection.objects.select_related("integration").filter(company=request.company).first()
+    return Connection.objects.for_company(request.company).first()
 
 
 @owner_required

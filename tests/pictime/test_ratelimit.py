@@ -97,12 +97,19 @@ def test_processes_share_one_bucket(backend):
 
 
 @pytest.mark.django_db
-def test_background_work_is_paced_one_token_at_a_time_and_people_keep_the_burst(backend):
+def test_background_requests_on_their_way_at_once_are_a_token_apart_and_people_keep_the_burst(backend):
     account_id = account()
-    task, person = AccountLimit(account_id, background=True), AccountLimit(account_id)
+    task, other_task, person = (
+        AccountLimit(account_id, background=True),
+        AccountLimit(account_id, background=True),
+        AccountLimit(account_id),
+    )
     assert task.acquire() == 0.0
-    wait = task.acquire()  # the bucket is full, but a task's next call waits its turn
+    wait = other_task.acquire()  # the bucket is full, but the first is still on its way
     assert 0 < wait <= 1.05 / RATE
     assert [person.acquire() for _ in range(5)] == [0.0] * 5  # a click is not held back
     time.sleep(wait + 0.01)
-    assert task.acquire() == 0.0
+    assert other_task.acquire() == 0.0
+    task.release()
+    other_task.release()
+    assert task.acquire() == 0.0  # one after another, once answered: no gap needed
