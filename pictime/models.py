@@ -315,6 +315,8 @@ class SyncRun(models.Model):
         MANUAL = "manual", "Sync button"
         SUPPORT = "support", "Support staff"
         COMMAND = "command", "Management command"
+        CONNECTED = "connected", "Connected (first sync)"
+        LINKED = "linked", "Gallery linked (its orders)"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"

@@ -36,6 +36,7 @@ from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimite
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.schemas import Gallery
 from pictime.services.common import api_for, apply_gallery, external_ref, gallery_request, new_link
+from pictime.services.sync import sync_new_link
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def run_job(job_id: int) -> RunResult:
             gallery = _find_by_external_ref(api, project)
             if gallery is None:
                 raise
-        return _succeed(job, connection, gallery)
+        result = _succeed(job, connection, gallery)
     except NeedsReconnection as error:  # NotConnected included: parked until a reconnection
         return _wait_for_reconnection(job, error.user_message)
     except Throttled as error:
@@ -157,6 +158,20 @@ def run_job(job_id: int) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
+    _fetch_earlier_orders(job, gallery)
+    return result
+
+
+def _fetch_earlier_orders(job: AutoCreateJob, gallery: Gallery) -> None:
+    """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
+    them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
+    link = GalleryLink.objects.filter(pk=AutoCreateJob.objects.filter(pk=job.pk).values("link_id")).first()
+    if link is None:
+        return
+    try:
+        sync_new_link(link, gallery, background=True)
+    except PicTimeError as error:  # the gallery is made and linked; the next sync reads its orders
+        log.warning("pictime.autocreate.orders_later", extra={"job": job.pk, "error": str(error)})
 
 
 def _find_by_external_ref(api, project: Project) -> Gallery | None:

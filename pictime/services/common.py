@@ -158,7 +158,7 @@ def upsert_order(company_id: int, order) -> tuple[Order, bool]:
     for _ in range(2):  # a concurrent insert of the same order wins the race; then we update it
         existing = Order.objects.filter(company_id=company_id, order_id=order.id).first()
         if existing:
-            if existing.remote_updated_at > order.updated_at:
+            if existing.remote_updated_at >= order.updated_at:  # older, or the same state again
                 return existing, False
             Order.objects.filter(pk=existing.pk).update(**values)
             existing.refresh_from_db()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from pictime.client import BACKGROUND, MAX_IDS, NO_RETRY, PicTimeClient, RetryPolicy
 from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink, SyncRun
+from pictime.schemas import Gallery
 from pictime.services.common import api_for, apply_gallery, mark_deleted, upsert_order
 
 log = logging.getLogger(__name__)
@@ -89,13 +90,27 @@ def _sync_account_orders(
 ) -> None:
     """The account's orders changed since the last run, stored when their gallery is linked here."""
     since = newest = connection.orders_synced_until
+    passed_over: dict[str, list] = defaultdict(list)  # orders of galleries not linked (yet)
     for order in api.iter_orders(updated_since=since, retry=retry):
         if order.gallery_id in linked:
             run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+        else:
+            passed_over[order.gallery_id].append(order)
         if newest is None or order.updated_at > newest:
             newest = order.updated_at
+    # A gallery linked while this run read: the cursor moves past its orders, so store them now.
+    linked_meanwhile = (
+        GalleryLink.objects.for_company(connection.company_id)
+        .active()
+        .filter(account_id=connection.account_id, gallery_id__in=list(passed_over))
+        .values_list("gallery_id", flat=True)
+    )
+    for gallery_id in set(linked_meanwhile):
+        for order in passed_over[gallery_id]:
+            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
     if newest != since:
-        # Pic-Time's own clock (updated_since is inclusive: the newest order is read again, harmlessly).
+        # Pic-Time's own clock. updated_since is inclusive: the newest order is read again next
+        # time, and left alone (upsert_order rewrites an order only when Pic-Time changed it).
         Connection.objects.filter(pk=connection.pk).update(orders_synced_until=newest)
         connection.orders_synced_until = newest
 
@@ -107,6 +122,34 @@ def _sync_gallery_orders(
     for gallery_id in sorted(gallery_ids):
         for order in api.iter_orders(gallery_id=gallery_id, retry=retry):
             run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+
+
+def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> SyncRun | None:
+    """A gallery just linked (chosen, created or auto-created): its orders placed before, which the
+    account's orders cursor may already have passed, fetched now (``GET /orders?gallery_id=``).
+
+    A gallery made after the cursor has no order older than it: the account's sync reads them
+    all, and no request is made. A failure is recorded on the run and raised (the link stays).
+    """
+    connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
+    cursor = connection.orders_synced_until
+    if cursor is not None and gallery.created_at > cursor:
+        return None
+    run = SyncRun.objects.create(
+        company_id=link.company_id,
+        connection=connection,
+        project_id=link.project_id,
+        trigger=SyncRun.Trigger.LINKED,
+        galleries_checked=1,
+    )
+    api = None
+    try:
+        api = api_for(connection, background=background)
+        _sync_gallery_orders(api, connection, {link.gallery_id}, run, BACKGROUND if background else NO_RETRY)
+    except PicTimeError as error:
+        _finish(run, api, f"{error.user_message} ({error})")
+        raise
+    return _finish(run, api)
 
 
 # --------------------------------------------------------------------------- runs
