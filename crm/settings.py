@@ -167,6 +167,8 @@ if env.bool("BEHIND_HTTPS_PROXY", default=False):
 # Celery: a filesystem broker by default (no server), Redis when CELERY_BROKER_URL says so.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport with atomic writes: a consumer never reads a half-written message.
+    CELERY_BROKER_TRANSPORT = "crm.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
