@@ -261,7 +261,10 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "crm.ops.logging.JsonFormatter"},
     },
-    "filters": {"request_id": {"()": "crm.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "crm.ops.logging.RequestIdFilter"},
+        "secret_paths": {"()": "crm.ops.access_log.SecretPathFilter"},  # no portal tokens in "Not Found: …"
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -270,7 +273,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # On the loggers, not a handler: Django's own DEBUG console handler prints these records too.
+        "django.request": {"filters": ["secret_paths"]},
+        "django.server": {"filters": ["secret_paths"]},
+    },
 }
 
 # Serve static files straight from the source folders when there is no collectstatic (dev, tests).
