@@ -228,6 +228,19 @@ CELERY_BEAT_SCHEDULE = {
 PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = env.float("PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS", default=5)
 # A run still "running" after this long is taken to be a dead worker's, and run again.
 PICTIME_AUTOCREATE_LEASE_SECONDS = env.int("PICTIME_AUTOCREATE_LEASE_SECONDS", default=120)
+# One rate limit per Pic-Time account for every process (pictime/ratelimit.py): Pic-Time's figures,
+# less a headroom for requests delayed on their way. Kept in Redis when there is one (the broker in
+# production), else in the database (the embedded defaults).
+PICTIME_RATE_LIMIT_PER_SECOND = env.float("PICTIME_RATE_LIMIT_PER_SECOND", default=10)
+PICTIME_RATE_LIMIT_BURST = env.int("PICTIME_RATE_LIMIT_BURST", default=20)
+PICTIME_RATE_LIMIT_HEADROOM = env.float("PICTIME_RATE_LIMIT_HEADROOM", default=0.05)
+PICTIME_RATE_LIMIT_REDIS_URL = env.str(
+    "PICTIME_RATE_LIMIT_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+# A refresh whose answer was lost is sent again after these pauses (seconds), all within 20 s of the
+# first, well inside Pic-Time's 30 s grace for a spent refresh token.
+PICTIME_REFRESH_RETRY_DELAYS = (0.5, 1.0, 2.0)
+PICTIME_REFRESH_RETRY_WINDOW_SECONDS = 20
 
 REST_FRAMEWORK = {
     # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token".

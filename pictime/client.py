@@ -7,7 +7,9 @@ Two classes:
 
 Both go through :func:`_send` (transport errors) and :func:`_error_for` (HTTP errors), so every failure
 becomes one typed :mod:`pictime.errors` exception that knows whether it is ``permanent``. The client
-does not retry: the caller (a Celery task) owns retries, backoff and the outcome row. Both classes
+retries one thing only: a 401 after a forced refresh (given a ``TokenSource``); the caller (a Celery
+task) owns every other retry, backoff and the outcome row. Given a ``Limiter`` (the account's shared
+rate limit) it sends nothing the limit forbids and raises ``Throttled`` instead. Both classes
 send explicit ``(connect, read)`` timeouts on every call, never follow redirects, and never log a
 token, an ``Authorization`` header, a request body or a query string.
 
@@ -26,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 import requests
@@ -46,7 +48,7 @@ from .schemas import (
     format_timestamp,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "PicTimeClient", "PicTimeOAuth", "RateLimitInfo"]
+__all__ = ["DEFAULT_TIMEOUT", "Limiter", "PicTimeClient", "PicTimeOAuth", "RateLimitInfo", "TokenSource"]
 
 logger = logging.getLogger("pictime.client")
 
@@ -106,6 +108,14 @@ def _int_header(response: requests.Response, name: str) -> int | None:
     if value is None or not value.strip().isdigit():
         return None
     return int(value.strip())
+
+
+def _float_header(response: requests.Response, name: str) -> float | None:
+    try:
+        value = float(response.headers.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _decode_json(response: requests.Response) -> Any:
@@ -284,6 +294,27 @@ def _check_idempotency_key(key: Any) -> str:
     return key
 
 
+class TokenSource(Protocol):
+    """Where a client gets a new access token when Pic-Time refuses one (``pictime.tokens``)."""
+
+    def refresh(self, failed_token: str) -> str:
+        """A valid token other than ``failed_token`` (refreshing if need be), or NeedsReconnection."""
+
+    def rejected(self, token: str) -> None:
+        """Pic-Time refused ``token`` too, right after the refresh that gave it."""
+
+
+class Limiter(Protocol):
+    """The account's rate limit shared by every process (``pictime.ratelimit.AccountLimit``)."""
+
+    def acquire(self) -> float:
+        """0 when a request may go now (one token taken), else the seconds to wait."""
+
+    def block(self, seconds: float) -> None: ...
+
+    def observe(self, limit: float | None, remaining: int | None) -> None: ...
+
+
 # --------------------------------------------------------------------------- REST client
 class PicTimeClient:
     """Pic-Time's REST API for one connected account.
@@ -301,9 +332,13 @@ class PicTimeClient:
         session: requests.Session | None = None,
         company_id: Any = None,
         log_context: Mapping[str, Any] | None = None,
+        tokens: TokenSource | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must be an http(s) URL")
+        self.tokens = tokens
+        self.limiter = limiter
         if not isinstance(access_token, str) or not access_token:
             raise ValueError("access_token must be a non-empty string")
         self.base_url = base_url.rstrip("/")
@@ -339,37 +374,32 @@ class PicTimeClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any] | None:
-        """Send one API call; return the JSON object (``None`` for 204) or raise a typed error."""
+        """Send one API call; return the JSON object (``None`` for 204) or raise a typed error.
+
+        With a ``limiter``, the account's shared rate limit is asked first (``Throttled`` when it
+        says wait; nothing is sent) and told of every 429 and ``X-RateLimit-*`` answer. With
+        ``tokens``, a 401 forces one refresh and the call is sent once more with the new token."""
         if not path.startswith("/"):
             raise ValueError("path must start with '/'")
-        send_headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            "Authorization": f"Bearer {self._access_token}",
-        }
-        if headers:
-            send_headers.update(headers)
-        kwargs: dict[str, Any] = {"headers": send_headers}
+        kwargs: dict[str, Any] = {}
         if params:
             kwargs["params"] = {k: v for k, v in params.items() if v is not None}
         if json is not None:
             kwargs["json"] = json  # requests sets Content-Type: application/json
         extra = {**self.log_context, "company": self.company_id}
 
-        response = _send(
-            self.session,
-            method,
-            self.api_url + path,
-            timeout=self.timeout,
-            log_path=path,
-            log_extra=extra,
-            counter=self._count,
-            **kwargs,
-        )
-        self.last_rate_limit = RateLimitInfo(
-            _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
-        )
-        self.last_idempotent_replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
+        refreshed = False
+        while True:
+            response = self._send_once(method, path, headers, kwargs, extra)
+            if response.status_code == 401 and self.tokens is not None:
+                failed = self._access_token
+                if not refreshed:
+                    # Pic-Time may end a token before its expires_in: refresh once, then retry once.
+                    self.set_access_token(self.tokens.refresh(failed))
+                    refreshed = True
+                    continue
+                self.tokens.rejected(failed)
+            break
 
         if not 200 <= response.status_code < 300:
             err = _error_for(response)
@@ -398,6 +428,52 @@ class PicTimeClient:
                 field="body",
             )
         return body
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+        kwargs: dict[str, Any],
+        extra: dict[str, Any],
+    ) -> requests.Response:
+        if self.limiter is not None:
+            wait = self.limiter.acquire()
+            if wait > 0:
+                raise errors.Throttled(
+                    f"Pic-Time's rate limit for this account: wait {wait:.2f} s before {method} {path}",
+                    wait=wait,
+                )
+        send_headers = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            "Authorization": f"Bearer {self._access_token}",
+        }
+        if headers:
+            send_headers.update(headers)
+        response = _send(
+            self.session,
+            method,
+            self.api_url + path,
+            timeout=self.timeout,
+            log_path=path,
+            log_extra=extra,
+            counter=self._count,
+            headers=send_headers,
+            **kwargs,
+        )
+        self.last_rate_limit = RateLimitInfo(
+            _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
+        )
+        self.last_idempotent_replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
+        if self.limiter is not None:
+            if response.status_code == 429:
+                self.limiter.block(_parse_retry_after(response.headers.get("Retry-After")))
+            else:
+                self.limiter.observe(
+                    _float_header(response, "X-RateLimit-Limit"), self.last_rate_limit.remaining
+                )
+        return response
 
     def _parse(self, parse: Callable[[Any], T], body: Any) -> T:
         if body is None:

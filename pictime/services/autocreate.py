@@ -31,7 +31,7 @@ from crm.payments.models import Payment
 from crm.prepared import prepared
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
-from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited
+from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.schemas import Gallery, GalleryCreate
 from pictime.services.common import apply_gallery, client_for, new_link
@@ -165,6 +165,8 @@ def run_job(job_id: int) -> RunResult:
         return _succeed(job, connection, gallery)
     except NeedsReconnection as error:
         return _wait_for_reconnection(job, error.user_message)
+    except Throttled as error:
+        return _wait_for_rate_limit(job, error.wait)
     except PicTimeError as error:
         if error.permanent:
             return _fail(job, error.user_message, detail=str(error))
@@ -224,6 +226,18 @@ def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
         "It will be created once you reconnect in Company Settings > Integrations.",
     )
     return RunResult(Status.WAITING_RECONNECT)
+
+
+def _wait_for_rate_limit(job: AutoCreateJob, wait: float) -> RunResult:
+    """Nothing was sent: the account's shared rate limit gave this run a later turn. Not a failed
+    attempt, and nothing the photographer needs to read."""
+    _record(
+        job,
+        status=Status.RETRYING,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + timedelta(seconds=wait),
+    )
+    return RunResult(Status.RETRYING, retry_in=wait)
 
 
 def _fail(job: AutoCreateJob, reason: str, *, detail: str) -> RunResult:

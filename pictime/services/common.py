@@ -4,10 +4,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from pictime import ratelimit
 from pictime.client import PicTimeClient, PicTimeOAuth
 from pictime.models import Connection, GalleryLink, Order
 from pictime.schemas import Gallery
-from pictime.tokens import get_access_token
+from pictime.tokens import ConnectionTokens, get_access_token
 
 
 def redirect_uri() -> str:
@@ -31,12 +32,15 @@ def oauth_client(**log_context) -> PicTimeOAuth:
 
 
 def client_for(connection: Connection) -> PicTimeClient:
-    """A client with a valid access token (refreshed first when it is about to expire)."""
+    """A client with a valid access token (refreshed first when it is about to expire, and again
+    when Pic-Time refuses it), held to the account's shared rate limit."""
     return PicTimeClient(
         settings.PICTIME_BASE_URL,
         get_access_token(connection.pk),
         timeout=settings.PICTIME_TIMEOUT,
         company_id=connection.company_id,
+        tokens=ConnectionTokens(connection.pk),
+        limiter=ratelimit.for_account(connection.account_id),
     )
 
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pictime.client import MAX_IDS, PicTimeClient
-from pictime.errors import NeedsReconnection, PicTimeError, RateLimited
+from pictime.errors import NeedsReconnection, PicTimeError, RateLimited, Throttled
 from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.services.common import apply_gallery, client_for, mark_deleted, upsert_order
 
@@ -67,6 +67,11 @@ def call(client: PicTimeClient, fn: Callable[[], T]) -> T:
     while True:
         try:
             result = fn()
+        except Throttled as error:
+            # Not sent: the account's shared limit paces this batch (a worker or the command, never
+            # a web request) to the next free token, however many processes share the account.
+            sleep(min(MAX_WAIT_SECONDS, error.wait))
+            continue
         except RateLimited as error:
             rate_limited += 1
             if rate_limited > MAX_RATE_LIMIT_WAITS:
@@ -81,9 +86,10 @@ def call(client: PicTimeClient, fn: Callable[[], T]) -> T:
                 raise
             sleep(min(MAX_WAIT_SECONDS, 0.5 * 2**transient) * random.uniform(0.5, 1.0))
             continue
-        info = client.last_rate_limit
-        if info.remaining is not None and info.remaining < 1 and info.limit:
-            sleep(1 / info.limit)  # the bucket is empty: the next call would be refused
+        if client.limiter is None:
+            info = client.last_rate_limit
+            if info.remaining is not None and info.remaining < 1 and info.limit:
+                sleep(1 / info.limit)  # the bucket is empty: the next call would be refused
         return result
 
 
