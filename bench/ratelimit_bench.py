@@ -30,6 +30,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            pids += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--galleries", type=int, default=10_000, help="linked galleries the sync checks")
@@ -73,6 +89,7 @@ def main():
 
     django.setup()
     logging.getLogger("pictime").setLevel(logging.WARNING)
+    from django.db import transaction
     from django.db.models import Max
     from django.utils import timezone
 
@@ -85,7 +102,7 @@ def main():
     from pictime.schemas import Gallery, TokenSet
     from pictime.services.common import apply_gallery
     from pictime.services.connection import connect_account, set_auto_create
-    from pictime.tasks import sync_all_connections
+    from pictime.services.sync import enqueue_all
 
     worker = None
     try:
@@ -161,13 +178,15 @@ def main():
         node = [f"bench@{socket.gethostname()}"]
         assert app.control.cancel_consumer("celery", destination=node, reply=True), "worker did not answer"
         print(f"queueing the beat's sync of {args.galleries} links + {args.payments} first payments ...")
-        sync_all_connections.delay()
+        with transaction.atomic():  # what beat's sync_all_connections does: one sync task per company
+            enqueue_all()
         for installment in installments:
             record_payment(installment=installment, amount=Decimal("100.00"), method="card")
         print("releasing them to the worker ...", flush=True)
         started_at = timezone.now()
         started = time.monotonic()
         app.control.add_consumer("celery", destination=node, reply=True)
+        cpu_before = cpu_seconds(worker.pid)
 
         def done():
             run = (
@@ -183,6 +202,7 @@ def main():
             time.sleep(0.2)
             run, finished = done()
         after = sandbox.stats(account["id"])
+        worker_cpu = cpu_seconds(worker.pid) - cpu_before
 
         new_links = GalleryLink.objects.filter(created_at__gte=started_at)
         last_link = new_links.aggregate(last=Max("created_at"))["last"]
@@ -220,6 +240,10 @@ def main():
         print(
             f"rate-limit bound:       {bound:.2f} s = ({requests} requests - burst {args.burst})"
             f" / {args.rate:g} per s"
+        )
+        print(
+            f"worker CPU:             {worker_cpu:.1f} s in {args.concurrency} processes"
+            f" (machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
         )
         ratio = wall / bound if bound else float("nan")
         print(f"wall / bound:           {ratio:.3f} (goal <= 1.2)")
