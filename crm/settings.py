@@ -167,6 +167,8 @@ if env.bool("BEHIND_HTTPS_PROXY", default=False):
 # Celery: a filesystem broker by default (no server), Redis when CELERY_BROKER_URL says so.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport with atomic writes: a consumer never reads a half-written message.
+    CELERY_BROKER_TRANSPORT = "crm.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
@@ -272,7 +274,10 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "crm.ops.logging.JsonFormatter"},
     },
-    "filters": {"request_id": {"()": "crm.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "crm.ops.logging.RequestIdFilter"},
+        "secret_paths": {"()": "crm.ops.access_log.SecretPathFilter"},  # no portal tokens in "Not Found: …"
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -281,7 +286,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # On the loggers, not a handler: Django's own DEBUG console handler prints these records too.
+        "django.request": {"filters": ["secret_paths"]},
+        "django.server": {"filters": ["secret_paths"]},
+    },
 }
 
 # Serve static files straight from the source folders when there is no collectstatic (dev, tests).
