@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import CompanyIntegration
-from pictime.errors import BadResponse, NeedsReconnection, Unavailable
+from pictime.errors import BadResponse, NeedsReconnection, NotConnected, Unavailable
 from pictime.models import Connection
 from pictime.oauth import oauth_client
 
@@ -41,7 +41,7 @@ def _fresh(connection: Connection) -> bool:
 
 def _usable(connection: Connection) -> None:
     if connection.integration.status != CompanyIntegration.Status.CONNECTED or not connection.refresh_token:
-        raise NeedsReconnection("Pic-Time is not connected for this company.", code="not_connected")
+        raise NotConnected.of(connection)
 
 
 def get_access_token(connection_id: int) -> str:

@@ -9,12 +9,9 @@ import pictime.client
 from integrations.models import CompanyIntegration
 from pictime.client import BACKGROUND, NO_RETRY
 from pictime.errors import NotConnected, RateLimited
-from pictime.models import Connection, GalleryLink, SyncRun
+from pictime.models import Connection
 from pictime.services.common import api_for
 from pictime.services.connection import disconnect
-from pictime.services.sync import sync_links
-from tests.fixtures import other_company_project
-from tests.pictime.sync_helpers import link_gallery
 
 
 def api_requests(sandbox, account):
@@ -94,26 +91,3 @@ def test_a_web_read_fails_at_once_on_a_429_and_the_sync_waits_it_out(
     sandbox.set_faults(rate_limit_next=1, retry_after=2)
     assert [g.name for g in api.iter_galleries(retry=BACKGROUND)] == ["Wedding"]
     assert len(waits) == 1 and waits[0] >= 2  # never before Retry-After
-
-
-def test_syncing_chosen_links_never_touches_another_companys(
-    connection, project, other_company, sandbox, pictime_account
-):
-    gallery = sandbox.create_gallery(pictime_account["id"], name="Ours")
-    ours = link_gallery(connection, project, gallery)
-    theirs = GalleryLink.objects.create(
-        company=other_company,
-        project=other_company_project(other_company),
-        connection=connection,
-        account_id=pictime_account["id"],
-        gallery_id=gallery["id"],
-        name="Theirs",
-    )
-    sandbox.add_photos(gallery["id"], 3)
-
-    run = sync_links(connection, [ours, theirs], SyncRun.Trigger.MANUAL, project=project)
-
-    assert run.status == SyncRun.Status.SUCCEEDED and run.galleries_checked == 1
-    ours.refresh_from_db()
-    theirs.refresh_from_db()
-    assert (ours.image_count, theirs.image_count) == (3, 0)

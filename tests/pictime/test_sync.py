@@ -180,9 +180,12 @@ def test_the_beat_syncs_every_connected_company(
 
 
 @pytest.mark.django_db
-def test_another_companys_links_are_left_alone(connection, project, other_company, sandbox, pictime_account):
+@pytest.mark.parametrize("chosen", [False, True], ids=["whole-company", "chosen-links"])
+def test_another_companys_links_are_left_alone(
+    chosen, connection, project, other_company, sandbox, pictime_account
+):
     gallery = sandbox.create_gallery(pictime_account["id"], name="Ours")
-    link_gallery(connection, project, gallery)
+    ours = link_gallery(connection, project, gallery)
     theirs = GalleryLink.objects.create(
         company=other_company,
         project=other_company_project(other_company),
@@ -192,6 +195,11 @@ def test_another_companys_links_are_left_alone(connection, project, other_compan
         name="Theirs",
     )
     sandbox.add_photos(gallery["id"], 5)
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+
+    # The whole company (the beat), or links handed in by a caller, another company's among them.
+    run = sync.sync_links(connection, [ours, theirs] if chosen else None, SyncRun.Trigger.SCHEDULE)
+
+    assert run.status == SyncRun.Status.SUCCEEDED and run.galleries_checked == 1
+    ours.refresh_from_db()
     theirs.refresh_from_db()
-    assert theirs.image_count == 0
+    assert (ours.image_count, theirs.image_count) == (5, 0)
