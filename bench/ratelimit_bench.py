@@ -89,7 +89,6 @@ def main():
 
     django.setup()
     logging.getLogger("pictime").setLevel(logging.WARNING)
-    from django.db import transaction
     from django.db.models import Max
     from django.utils import timezone
 
@@ -102,7 +101,7 @@ def main():
     from pictime.schemas import Gallery, TokenSet
     from pictime.services.common import apply_gallery
     from pictime.services.connection import connect_account, set_auto_create
-    from pictime.services.sync import enqueue_all
+    from pictime.tasks import sync_connection_task
 
     worker = None
     try:
@@ -178,8 +177,8 @@ def main():
         node = [f"bench@{socket.gethostname()}"]
         assert app.control.cancel_consumer("celery", destination=node, reply=True), "worker did not answer"
         print(f"queueing the beat's sync of {args.galleries} links + {args.payments} first payments ...")
-        with transaction.atomic():  # what beat's sync_all_connections does: one sync task per company
-            enqueue_all()
+        # What beat's sync_all_connections queues: one sync task per connected company.
+        sync_connection_task.delay(connection.pk, SyncRun.Trigger.SCHEDULE)
         for installment in installments:
             record_payment(installment=installment, amount=Decimal("100.00"), method="card")
         print("releasing them to the worker ...", flush=True)

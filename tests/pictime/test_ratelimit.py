@@ -42,14 +42,19 @@ def test_a_burst_goes_at_once_then_the_next_waits_for_a_token(backend):
 
 
 @pytest.mark.django_db
-def test_waiting_callers_are_given_turns_one_after_another(backend):
-    limit = AccountLimit(account())
-    for _ in range(BURST):
-        limit.acquire()
-    waits = [limit.acquire() for _ in range(4)]
+def test_waiting_callers_are_given_turns_one_after_another_and_keep_them(backend):
+    account_id = account()
+    first = AccountLimit(account_id)
+    while first.acquire() == 0.0:  # the burst, and whatever refilled meanwhile
+        pass
+    callers = [AccountLimit(account_id) for _ in range(4)]
+    waits = [caller.acquire() for caller in callers]
     assert waits == sorted(waits)
     gaps = [b - a for a, b in zip(waits, waits[1:], strict=False)]
     assert all(0.5 / RATE < gap <= 1.01 / RATE for gap in gaps)  # less if the calls took a while
+    time.sleep(waits[0] + 0.01)
+    assert AccountLimit(account_id).acquire() > 0  # a newcomer waits behind those promised
+    assert callers[0].acquire() == 0.0  # the first one back gets the turn it was given
 
 
 @pytest.mark.django_db
