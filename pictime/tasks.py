@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from pictime.models import Connection, SyncRun
+from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.services import autocreate, sync, webhooks
 
 
@@ -54,3 +54,15 @@ def sync_all_connections() -> int:
     for connection_id in connection_ids:
         sync_connection_task.delay(connection_id, SyncRun.Trigger.SCHEDULE)
     return len(connection_ids)
+
+
+@shared_task(name="pictime.sync_link", acks_late=True, bind=True, max_retries=8)
+def sync_link_task(self, link_id: int) -> str:
+    """A gallery just linked whose earlier orders couldn't be fetched at once (see services.queue)."""
+    link = GalleryLink.objects.select_related("connection").filter(pk=link_id).first()
+    if link is None:
+        return "missing"
+    run = sync.sync_links(link.connection, [link], SyncRun.Trigger.LINKED, project=link.project)
+    if run.status == SyncRun.Status.FAILED and link.connection.is_connected:
+        self.retry(countdown=min(900, 5 * 2**self.request.retries), throw=False)
+    return run.status

@@ -32,10 +32,11 @@ from django.utils import timezone
 from crm.payments.models import Payment
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
-from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited
+from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.schemas import Gallery
 from pictime.services.common import api_for, apply_gallery, external_ref, gallery_request, new_link
+from pictime.services.sync import sync_new_link
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def run_job(job_id: int) -> RunResult:
     project = job.project
     connection = Connection.objects.for_company(job.company_id).first()
     try:
-        api = api_for(connection)
+        api = api_for(connection, background=True)
         request = gallery_request(
             project,
             name=project.name,
@@ -144,9 +145,11 @@ def run_job(job_id: int) -> RunResult:
             gallery = _find_by_external_ref(api, project)
             if gallery is None:
                 raise
-        return _succeed(job, connection, gallery)
+        result = _succeed(job, connection, gallery)
     except NeedsReconnection as error:  # NotConnected included: parked until a reconnection
         return _wait_for_reconnection(job, error.user_message)
+    except Throttled as error:
+        return _wait_for_rate_limit(job, error.wait)
     except PicTimeError as error:
         if error.permanent:
             return _fail(job, error.user_message, detail=str(error))
@@ -155,6 +158,20 @@ def run_job(job_id: int) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
+    _fetch_earlier_orders(job, gallery)
+    return result
+
+
+def _fetch_earlier_orders(job: AutoCreateJob, gallery: Gallery) -> None:
+    """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
+    them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
+    link = GalleryLink.objects.filter(pk=AutoCreateJob.objects.filter(pk=job.pk).values("link_id")).first()
+    if link is None:
+        return
+    try:
+        sync_new_link(link, gallery, background=True)
+    except PicTimeError as error:  # the gallery is made and linked; the next sync reads its orders
+        log.warning("pictime.autocreate.orders_later", extra={"job": job.pk, "error": str(error)})
 
 
 def _find_by_external_ref(api, project: Project) -> Gallery | None:
@@ -206,6 +223,18 @@ def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
         "It will be created once you reconnect in Company Settings > Integrations.",
     )
     return RunResult(Status.WAITING_RECONNECT)
+
+
+def _wait_for_rate_limit(job: AutoCreateJob, wait: float) -> RunResult:
+    """Nothing was sent: the account's shared rate limit gave this run a later turn. Not a failed
+    attempt, and nothing the photographer needs to read."""
+    _record(
+        job,
+        status=Status.RETRYING,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + timedelta(seconds=wait),
+    )
+    return RunResult(Status.RETRYING, retry_in=wait)
 
 
 def _fail(job: AutoCreateJob, reason: str, *, detail: str) -> RunResult:
