@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 Status = AutoCreateJob.Status
 RUNNABLE = (Status.PENDING, Status.RETRYING)
-EARLY_SECONDS = 0.1  # a job rescheduled by the rate limit comes back this much before its turn
 
 
 def idempotency_key_for(project_id: int) -> str:
@@ -128,8 +127,7 @@ def run_job(job_id: int) -> RunResult:
     project = job.project
     connection = Connection.objects.for_company(job.company_id).first()
     try:
-        # A job rescheduled (by the rate limit or a backoff) comes back for its turn.
-        api = api_for(connection, background=True, returning=job.next_attempt_at is not None)
+        api = api_for(connection, background=True)
         request = gallery_request(
             project,
             name=project.name,
@@ -167,8 +165,7 @@ def run_job(job_id: int) -> RunResult:
 def _fetch_earlier_orders(job: AutoCreateJob, gallery: Gallery) -> None:
     """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
     them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
-    link_id = AutoCreateJob.objects.filter(pk=job.pk).values_list("link_id", flat=True).first()
-    link = GalleryLink.objects.filter(pk=link_id).first() if link_id else None
+    link = GalleryLink.objects.filter(autocreate_job=job.pk).first()
     if link is None:
         return
     try:
@@ -230,16 +227,14 @@ def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
 
 def _wait_for_rate_limit(job: AutoCreateJob, wait: float) -> RunResult:
     """Nothing was sent: the account's shared rate limit gave this run a later turn. Not a failed
-    attempt, and nothing the photographer needs to read. The task comes back a moment early and
-    waits the rest in the client (holding a worker only that moment)."""
-    retry_in = max(0.0, wait - EARLY_SECONDS)
+    attempt, and nothing the photographer needs to read."""
     _record(
         job,
         status=Status.RETRYING,
         attempts=F("attempts") - 1,
-        next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+        next_attempt_at=timezone.now() + timedelta(seconds=wait),
     )
-    return RunResult(Status.RETRYING, retry_in=retry_in)
+    return RunResult(Status.RETRYING, retry_in=wait)
 
 
 def _fail(job: AutoCreateJob, reason: str, *, detail: str) -> RunResult:
