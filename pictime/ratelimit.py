@@ -8,7 +8,8 @@ The caller never sleeps a web request: a page says "Pic-Time is busy", a task re
 
 State per account: ``tokens`` (refilled at ``rate`` up to ``burst``), ``blocked`` (the end of the
 last Retry-After) and ``queued`` (callers told to come back, draining at ``rate``), so that 200
-waiting jobs are told 200 different times instead of all coming back at once.
+waiting jobs are told 200 different times instead of all coming back at once; for background work,
+``inflight`` and ``last`` (see :meth:`AccountLimit._spacing`).
 
 Where it lives: Redis (one small Lua script, atomic, with Redis's clock) when the broker is Redis,
 as in production; otherwise, under the embedded defaults, a database row updated under a lock.
@@ -30,7 +31,8 @@ __all__ = ["AccountLimit", "for_account"]
 KEY_PREFIX = "pictime:ratelimit:"
 KEY_TTL_SECONDS = 3600  # an idle account's state is forgotten (a full bucket)
 
-# KEYS[1] = the account's hash; ARGV = op, rate, burst, value. Returns the wait (seconds) as text.
+# KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing. Returns the wait
+# (seconds) as text.
 # Times come from Redis (TIME), so every process shares one clock.
 _SCRIPT = """
 local key = KEYS[1]
@@ -40,12 +42,16 @@ local burst = tonumber(ARGV[3])
 local value = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'queued', 'rate')
+local spacing = tonumber(ARGV[6])
+local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'queued', 'rate', 'last', 'inflight')
 rate = tonumber(h[5]) or rate
 local tokens = tonumber(h[1]) or burst
 local ts = tonumber(h[2]) or now
 local blocked = tonumber(h[3]) or 0
 local queued = tonumber(h[4]) or 0
+local last = tonumber(h[6]) or 0
+local inflight = tonumber(h[7]) or 0
+if now - last > 60 then inflight = 0 end  -- no request stays on its way that long (timeouts)
 local elapsed = math.max(0, now - ts)
 tokens = math.min(burst, tokens + elapsed * rate)
 queued = math.max(0, queued - elapsed * rate)
@@ -54,8 +60,15 @@ if op == 'acquire' then
   if now < blocked then
     wait = blocked - now + queued / rate
     queued = queued + 1
+  elseif spacing > 0 and inflight > 0 and now - last < spacing then
+    wait = spacing - (now - last) + queued / rate
+    queued = queued + 1
   elseif tokens >= 1 then
     tokens = tokens - 1
+    if spacing > 0 then
+      last = now
+      inflight = inflight + 1
+    end
   else
     wait = (1 - tokens + queued) / rate
     queued = queued + 1
@@ -67,8 +80,11 @@ elseif op == 'remaining' then
   tokens = math.min(tokens, value)
 elseif op == 'rate' then
   rate = value
+elseif op == 'release' then
+  inflight = math.max(0, inflight - 1)
 end
-redis.call('HSET', key, 'tokens', tokens, 'ts', now, 'blocked', blocked, 'queued', queued, 'rate', rate)
+redis.call('HSET', key, 'tokens', tokens, 'ts', now, 'blocked', blocked, 'queued', queued, 'rate', rate,
+  'last', last, 'inflight', inflight)
 redis.call('EXPIRE', key, tonumber(ARGV[5]))
 return tostring(wait)
 """
@@ -77,9 +93,10 @@ return tostring(wait)
 class AccountLimit:
     """The shared limit of one Pic-Time account, as the client uses it (see ``PicTimeClient``)."""
 
-    def __init__(self, account_id: str):
+    def __init__(self, account_id: str, *, background: bool = False):
         headroom = 1 - settings.PICTIME_RATE_LIMIT_HEADROOM
         self.account_id = account_id
+        self.background = background
         self.rate = settings.PICTIME_RATE_LIMIT_PER_SECOND * headroom
         self.burst = max(1.0, math.floor(settings.PICTIME_RATE_LIMIT_BURST * headroom))
         self._headroom = headroom
@@ -92,6 +109,11 @@ class AccountLimit:
         """Pic-Time answered 429: nobody sends to this account for ``seconds``."""
         self._apply("block", float(seconds))
 
+    def release(self) -> None:
+        """The request let through by ``acquire`` is answered (or failed): no longer on its way."""
+        if self.background:
+            self._apply("release", 0)
+
     def observe(self, limit: float | None, remaining: int | None) -> None:
         """Pic-Time's own figures from ``X-RateLimit-*``: its rate, and a bucket never fuller than its."""
         if limit:
@@ -102,6 +124,13 @@ class AccountLimit:
         if remaining is not None:
             self._apply("remaining", float(remaining))
 
+    def _spacing(self) -> float:
+        # While a background request is on its way, the next one waits a token's time: a burst
+        # puts several in flight at once, and those already sent when one gets a 429 land in the
+        # block. One after another (the last one answered) needs no gap. People behind a click
+        # keep the burst and don't wait for tasks.
+        return 1 / self.rate if self.background else 0.0
+
     def _apply(self, op: str, value: float) -> float:
         if _redis_url():
             return self._apply_redis(op, value)
@@ -111,7 +140,7 @@ class AccountLimit:
         script = _redis_script(_redis_url())
         wait = script(
             keys=[KEY_PREFIX + self.account_id],
-            args=[op, self.rate, self.burst, value, KEY_TTL_SECONDS],
+            args=[op, self.rate, self.burst, value, KEY_TTL_SECONDS, self._spacing()],
         )
         return float(wait)
 
@@ -129,14 +158,20 @@ class AccountLimit:
             elapsed = max(0.0, now - row.updated)
             tokens = min(self.burst, row.tokens + elapsed * rate)
             queued = max(0.0, row.queued - elapsed * rate)
-            blocked = row.blocked_until
+            blocked, last, spacing = row.blocked_until, row.last_sent, self._spacing()
+            inflight = row.in_flight if now - last <= 60 else 0  # none stays on its way that long
             wait = 0.0
             if op == "acquire":
                 if now < blocked:
                     wait = blocked - now + queued / rate
                     queued += 1
+                elif spacing and inflight and now - last < spacing:
+                    wait = spacing - (now - last) + queued / rate
+                    queued += 1
                 elif tokens >= 1:
                     tokens -= 1
+                    if spacing:
+                        last, inflight = now, inflight + 1
                 else:
                     wait = (1 - tokens + queued) / rate
                     queued += 1
@@ -147,15 +182,24 @@ class AccountLimit:
                 tokens = min(tokens, value)
             elif op == "rate":
                 rate = value
+            elif op == "release":
+                inflight = max(0, inflight - 1)
             AccountRateLimit.objects.filter(pk=row.pk).update(
-                tokens=tokens, queued=queued, blocked_until=blocked, updated=now, per_second=rate
+                tokens=tokens,
+                queued=queued,
+                blocked_until=blocked,
+                last_sent=last,
+                in_flight=inflight,
+                updated=now,
+                per_second=rate,
             )
         return wait
 
 
-def for_account(account_id: str) -> AccountLimit | None:
-    """The limit of a connected account; None before the account is known (the first call)."""
-    return AccountLimit(account_id) if account_id else None
+def for_account(account_id: str, *, background: bool = False) -> AccountLimit | None:
+    """The limit of a connected account; None before the account is known (the first call).
+    ``background``: a task's calls, paced one token at a time (see ``AccountLimit._spacing``)."""
+    return AccountLimit(account_id, background=background) if account_id else None
 
 
 def _redis_url() -> str:

@@ -23,8 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import CompanyIntegration
-from pictime.errors import BadResponse, NeedsReconnection, Unavailable
+from pictime.errors import BadResponse, NeedsReconnection, NotConnected, Unavailable
 from pictime.models import Connection
+from pictime.oauth import oauth_client
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _fresh(connection: Connection) -> bool:
 
 def _usable(connection: Connection) -> None:
     if connection.integration.status != CompanyIntegration.Status.CONNECTED or not connection.refresh_token:
-        raise NeedsReconnection("Pic-Time is not connected for this company.", code="not_connected")
+        raise NotConnected.of(connection)
 
 
 def get_access_token(connection_id: int) -> str:
@@ -93,8 +94,6 @@ def refresh(connection_id: int, failed_token: str | None = None) -> str:
 
 def _rotate(connection: Connection, refresh_token: str):
     """Presents the refresh token; a lost answer is asked again (same token) within the grace."""
-    from pictime.services.common import oauth_client  # the OAuth client is built from settings
-
     oauth = oauth_client(company=connection.company_id)
     deadline = time.monotonic() + settings.PICTIME_REFRESH_RETRY_WINDOW_SECONDS
     delays = list(settings.PICTIME_REFRESH_RETRY_DELAYS)
@@ -153,6 +152,6 @@ def _mark_needs_reconnection(connection_id, reason, *, refresh_token=None, acces
 
 def _resume_waiting_work(connection: Connection) -> None:
     """The connection works: auto-creates parked for a reconnection run now (after commit)."""
-    from pictime.services.autocreate import resume_waiting_jobs
+    from pictime.services.queue import resume_waiting_jobs  # it queues tasks, which import us
 
     resume_waiting_jobs(connection)

