@@ -101,6 +101,7 @@ def main():
     from pictime.schemas import Gallery, TokenSet
     from pictime.services.common import apply_gallery
     from pictime.services.connection import connect_account, set_auto_create
+    from pictime.services.sync import connections_to_sync
     from pictime.tasks import sync_connection_task
 
     worker = None
@@ -177,8 +178,8 @@ def main():
         node = [f"bench@{socket.gethostname()}"]
         assert app.control.cancel_consumer("celery", destination=node, reply=True), "worker did not answer"
         print(f"queueing the beat's sync of {args.galleries} links + {args.payments} first payments ...")
-        # What beat's sync_all_connections queues: one sync task per connected company.
-        sync_connection_task.delay(connection.pk, SyncRun.Trigger.SCHEDULE)
+        for connection_id in connections_to_sync():  # what beat's sync_all_connections sends
+            sync_connection_task.delay(connection_id, SyncRun.Trigger.SCHEDULE)
         for installment in installments:
             record_payment(installment=installment, amount=Decimal("100.00"), method="card")
         print("releasing them to the worker ...", flush=True)
@@ -189,7 +190,9 @@ def main():
 
         def done():
             run = (
-                SyncRun.objects.filter(connection=connection, started_at__gte=started_at)
+                SyncRun.objects.filter(
+                    connection=connection, trigger=SyncRun.Trigger.SCHEDULE, started_at__gte=started_at
+                )
                 .order_by("started_at")
                 .first()
             )
