@@ -9,9 +9,18 @@ from crm.payments.models import Payment
 from crm.payments.services import record_payment
 from crm.payments.signals import project_first_paid
 from crm.projects.models import Activity
-from pictime.models import AutoCreateJob, GalleryLink
+from pictime.models import AutoCreateJob, GalleryLink, SyncRun
 from pictime.services.connection import set_auto_create
 from tests.waiting import wait_until
+
+
+def first_sync_done():
+    from pictime.models import SyncRun
+
+    finished = SyncRun.objects.filter(trigger=SyncRun.Trigger.CONNECTED).exclude(
+        status=SyncRun.Status.RUNNING
+    )
+    assert wait_until(finished.exists, timeout=30), "connecting ran no first sync"
 
 
 @pytest.mark.worker
@@ -50,6 +59,7 @@ def test_the_worker_retries_server_errors_at_their_time(
 ):
     """Countdown retries on the worker (not the beat): 500 twice, then one gallery."""
     set_auto_create(connection, True)
+    first_sync_done()  # connecting ran one; the faults are for the auto-create
     sandbox.set_faults(fail_next=2)
     project = installment.invoice.project
     record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
@@ -71,6 +81,7 @@ def test_the_worker_waits_out_retry_after_before_the_next_attempt(
 ):
     """Celery's own retry (no beat runs here): a 429 asking for 3 s, then one gallery, not sooner."""
     set_auto_create(connection, True)
+    first_sync_done()  # connecting ran one; the 429 is for the auto-create
     sandbox.set_faults(rate_limit_next=1, retry_after=3)
     project = installment.invoice.project
     started = time.monotonic()
