@@ -15,7 +15,6 @@ from tests.waiting import wait_until
 
 
 def first_sync_done():
-    from pictime.models import SyncRun
 
     finished = SyncRun.objects.filter(trigger=SyncRun.Trigger.CONNECTED).exclude(
         status=SyncRun.Status.RUNNING
