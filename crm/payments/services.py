@@ -57,7 +57,11 @@ def _project_invoices(project_id):
 
 @prepared
 def _project_installments(project_id):
-    return Installment.objects.with_paid().filter(invoice__project_id=project_id)
+    # Explicitly ordered: Django leaves Meta.ordering out of a GROUP BY query (the paid sum), and
+    # PostgreSQL's hash aggregate then returns the rows in any order.
+    return (
+        Installment.objects.with_paid().filter(invoice__project_id=project_id).order_by("invoice", "position")
+    )
 
 
 @prepared
