@@ -11,6 +11,9 @@ does not retry: the caller (a Celery task) owns retries, backoff and the outcome
 send explicit ``(connect, read)`` timeouts on every call, never follow redirects, and never log a
 token, an ``Authorization`` header, a request body or a query string.
 
+Reading many pages has one helper, :meth:`PicTimeClient._paginate`, with an opt-in
+:class:`RetryPolicy` for background reads (the sync): web requests answer at once instead.
+
 An instance holds per-call state (``requests_made``, ``last_rate_limit``) and a ``requests.Session``:
 use one instance per task / thread. Plain Python: no Django import.
 """
@@ -22,6 +25,7 @@ import hmac
 import json as jsonlib
 import logging
 import math
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -46,7 +50,15 @@ from .schemas import (
     format_timestamp,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "PicTimeClient", "PicTimeOAuth", "RateLimitInfo"]
+__all__ = [
+    "BACKGROUND",
+    "DEFAULT_TIMEOUT",
+    "NO_RETRY",
+    "PicTimeClient",
+    "PicTimeOAuth",
+    "RateLimitInfo",
+    "RetryPolicy",
+]
 
 logger = logging.getLogger("pictime.client")
 
@@ -69,6 +81,28 @@ class RateLimitInfo:
 
     limit: int | None
     remaining: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How a paged read rides out Pic-Time's refusals, call by call: a 429 waits its Retry-After
+    (at most ``max_wait``) and repeats the same call, at most ``rate_limited`` times; a transient
+    failure backs off (0.5 s doubling, jittered, at most ``max_wait``) at most ``transient`` times.
+    With retries on, an empty bucket (``X-RateLimit-Remaining: 0``) paces the next call."""
+
+    rate_limited: int = 6
+    transient: int = 3
+    max_wait: float = 60.0
+
+    @property
+    def retries(self) -> bool:
+        return bool(self.rate_limited or self.transient)
+
+
+NO_RETRY = RetryPolicy(rate_limited=0, transient=0)  # a web request: fail at once, say so
+BACKGROUND = RetryPolicy()  # the sync: wait politely, a bounded number of times
+
+sleep = time.sleep  # the one place the client waits, so a test can count the waits
 
 
 # --------------------------------------------------------------------------- shared plumbing
@@ -320,12 +354,6 @@ class PicTimeClient:
     def __repr__(self) -> str:
         return f"<PicTimeClient {self.api_url} company={self.company_id!r}>"
 
-    def set_access_token(self, access_token: str) -> None:
-        """Swap the token after a refresh without rebuilding the client (keeps the connection pool)."""
-        if not isinstance(access_token, str) or not access_token:
-            raise ValueError("access_token must be a non-empty string")
-        self._access_token = access_token
-
     def _count(self) -> None:
         self.requests_made += 1
 
@@ -447,7 +475,14 @@ class PicTimeClient:
                 raise ValueError(f"invalid gallery id {gid!r}")
         return ",".join(ids)
 
-    def iter_galleries(self, *, limit: int = MAX_LIMIT, **filters: Any) -> Iterator[Gallery]:
+    def iter_galleries(
+        self,
+        *,
+        limit: int = MAX_LIMIT,
+        retry: RetryPolicy = NO_RETRY,
+        max_pages: int | None = None,
+        **filters: Any,
+    ) -> Iterator[Gallery]:
         """Every gallery matching ``filters`` (``q``, ``status``, ``updated_since``, ``ids``),
         following cursors; after the first call only ``cursor`` and ``limit`` are sent."""
         if "cursor" in filters:
@@ -458,9 +493,9 @@ class PicTimeClient:
                 return self.list_galleries(limit=limit, **filters)
             return self.list_galleries(limit=limit, cursor=cursor)
 
-        yield from self._iterate(fetch)
+        yield from self._paginate(fetch, retry=retry, max_pages=max_pages)
 
-    def get_galleries(self, ids: Iterable[str]) -> list[Gallery]:
+    def get_galleries(self, ids: Iterable[str], *, retry: RetryPolicy = NO_RETRY) -> list[Gallery]:
         """The galleries with these ids, in the order asked, in batches of ≤ 100. Ids Pic-Time does
         not know (deleted, another account) are left out; duplicates are asked once."""
         if isinstance(ids, str):
@@ -469,7 +504,7 @@ class PicTimeClient:
         found: dict[str, Gallery] = {}
         for start in range(0, len(wanted), MAX_IDS):
             batch = wanted[start : start + MAX_IDS]
-            for gallery in self.iter_galleries(ids=batch, limit=MAX_LIMIT):
+            for gallery in self.iter_galleries(ids=batch, limit=MAX_LIMIT, retry=retry):
                 found[gallery.id] = gallery
         return [found[gid] for gid in wanted if gid in found]
 
@@ -506,22 +541,38 @@ class PicTimeClient:
         return self._parse(lambda b: Page.from_dict(b, Order.from_dict), body)
 
     def iter_orders(
-        self, *, gallery_id: str | None = None, updated_since: datetime | None = None, limit: int = MAX_LIMIT
+        self,
+        *,
+        gallery_id: str | None = None,
+        updated_since: datetime | None = None,
+        limit: int = MAX_LIMIT,
+        retry: RetryPolicy = NO_RETRY,
     ) -> Iterator[Order]:
         def fetch(cursor: str | None) -> Page[Order]:
             if cursor is None:
                 return self.list_orders(gallery_id=gallery_id, updated_since=updated_since, limit=limit)
             return self.list_orders(limit=limit, cursor=cursor)
 
-        yield from self._iterate(fetch)
+        yield from self._paginate(fetch, retry=retry)
 
-    def _iterate(self, fetch: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    # ----------------------------------------------------------------- the one pagination helper
+    def _paginate(
+        self,
+        fetch: Callable[[str | None], Page[T]],
+        *,
+        retry: RetryPolicy = NO_RETRY,
+        max_pages: int | None = None,
+    ) -> Iterator[T]:
+        """Every item of every page (at most ``max_pages``), following ``next_cursor``; each page's
+        call is made under ``retry``. A cursor given twice is a paging loop: BadResponse."""
         cursor: str | None = None
         seen: set[str] = set()
+        pages = 0
         while True:
-            page = fetch(cursor)
+            page = self._call(lambda cursor=cursor: fetch(cursor), retry)
+            pages += 1
             yield from page.data
-            if page.next_cursor is None:
+            if page.next_cursor is None or (max_pages is not None and pages >= max_pages):
                 return
             if page.next_cursor in seen:
                 raise errors.BadResponse(
@@ -529,6 +580,29 @@ class PicTimeClient:
                 )
             seen.add(page.next_cursor)
             cursor = page.next_cursor
+
+    def _call(self, fn: Callable[[], T], retry: RetryPolicy) -> T:
+        """One call, repeated as ``retry`` allows (see :class:`RetryPolicy`)."""
+        rate_limited = transient = 0
+        while True:
+            try:
+                result = fn()
+            except errors.RateLimited as error:
+                rate_limited += 1
+                if rate_limited > retry.rate_limited:
+                    raise
+                sleep(min(retry.max_wait, error.retry_after) + random.uniform(0, 0.1))
+                continue
+            except errors.PicTimeError as error:
+                transient += 1
+                if error.permanent or transient > retry.transient:
+                    raise
+                sleep(min(retry.max_wait, 0.5 * 2**transient) * random.uniform(0.5, 1.0))
+                continue
+            info = self.last_rate_limit
+            if retry.retries and info.remaining is not None and info.remaining < 1 and info.limit:
+                sleep(1 / info.limit)  # the bucket is empty: the next call would be refused
+            return result
 
     # ----------------------------------------------------------------- webhooks
     def create_webhook(self, url: str, events: Iterable[str]) -> WebhookSubscription:

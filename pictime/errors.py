@@ -24,6 +24,7 @@ __all__ = [
     "Conflict",
     "InsufficientScope",
     "NeedsReconnection",
+    "NotConnected",
     "NotFound",
     "OAuthError",
     "PicTimeError",
@@ -78,6 +79,26 @@ class NeedsReconnection(PicTimeError):
 
     permanent = True
     default_user_message = "Your Pic-Time connection has expired. Please reconnect Pic-Time."
+
+
+class NotConnected(NeedsReconnection):
+    """The CRM holds no usable grant for the company (never connected, disconnected, or waiting for
+    a reconnection), so nothing is sent to Pic-Time. The one "not connected" error of the CRM:
+    ``code`` is ``not_connected`` or ``needs_reconnection``, and what to do is in ``user_message``."""
+
+    permanent = True
+    default_user_message = "Pic-Time is not connected. Connect it in Company Settings > Integrations."
+
+    @classmethod
+    def of(cls, connection: Any) -> NotConnected:
+        """The error for a company's connection row (or ``None`` when it never connected)."""
+        if connection is not None and connection.needs_reconnection:
+            return cls(
+                "Pic-Time needs reconnection for this company.",
+                code="needs_reconnection",
+                user_message="Pic-Time needs to be reconnected before you can add or sync galleries.",
+            )
+        return cls("Pic-Time is not connected for this company.", code="not_connected")
 
 
 class InsufficientScope(PicTimeError):

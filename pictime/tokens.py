@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import CompanyIntegration
-from pictime.errors import NeedsReconnection
+from pictime.errors import NeedsReconnection, NotConnected
 from pictime.models import Connection
+from pictime.oauth import oauth_client
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def _fresh(connection: Connection) -> bool:
 
 def _usable(connection: Connection) -> None:
     if connection.integration.status != CompanyIntegration.Status.CONNECTED or not connection.refresh_token:
-        raise NeedsReconnection("Pic-Time is not connected for this company.", code="not_connected")
+        raise NotConnected.of(connection)
 
 
 def get_access_token(connection_id: int) -> str:
@@ -37,8 +38,6 @@ def get_access_token(connection_id: int) -> str:
     _usable(connection)
     if _fresh(connection):
         return connection.access_token
-
-    from pictime.services.common import oauth_client  # the OAuth client is built from settings
 
     spent_refresh_token = None
     try:

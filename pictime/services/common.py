@@ -1,17 +1,16 @@
-"""What every Pic-Time use case needs: a client for a connection, and a gallery's state on a link."""
+"""What every Pic-Time use case needs: the API client of a connection, the gallery create request,
+and a gallery's state on a link."""
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from pictime.client import PicTimeClient, PicTimeOAuth
+from pictime.client import PicTimeClient
+from pictime.errors import NotConnected
 from pictime.models import Connection, GalleryLink, Order
-from pictime.schemas import Gallery
+from pictime.schemas import Gallery, GalleryCreate
 from pictime.tokens import get_access_token
-
-
-def redirect_uri() -> str:
-    return settings.SITE_URL + reverse("pictime:callback")
 
 
 def webhook_url(connection: Connection) -> str:
@@ -19,24 +18,56 @@ def webhook_url(connection: Connection) -> str:
     return base + reverse("pictime:webhook", args=[connection.webhook_token])
 
 
-def oauth_client(**log_context) -> PicTimeOAuth:
-    return PicTimeOAuth(
+def require_connected(connection: Connection | None) -> Connection:
+    """The connection, if it can call Pic-Time; NotConnected (saying connect or reconnect) if not."""
+    if connection is None or not connection.is_connected:
+        raise NotConnected.of(connection)
+    return connection
+
+
+def api_for(connection: Connection | None, *, new_access_token: str = "") -> PicTimeClient:
+    """The one way to get a connection's Pic-Time API client, with a valid access token (refreshed
+    first when it is about to expire); NotConnected when the company has no usable grant.
+
+    `new_access_token` only while connecting: the new grant's token reads the account before
+    anything is stored (the connection may be unsaved then).
+    """
+    access_token = new_access_token or get_access_token(require_connected(connection).pk)
+    return PicTimeClient(
         settings.PICTIME_BASE_URL,
-        settings.PICTIME_CLIENT_ID,
-        settings.PICTIME_CLIENT_SECRET,
-        redirect_uri(),
+        access_token,
         timeout=settings.PICTIME_TIMEOUT,
-        log_context=log_context,
+        company_id=connection.company_id,
     )
 
 
-def client_for(connection: Connection) -> PicTimeClient:
-    """A client with a valid access token (refreshed first when it is about to expire)."""
-    return PicTimeClient(
-        settings.PICTIME_BASE_URL,
-        get_access_token(connection.pk),
-        timeout=settings.PICTIME_TIMEOUT,
-        company_id=connection.company_id,
+def external_ref(project_id: int) -> str:
+    """What a gallery made from the CRM carries to name its project (auto-create finds it by this)."""
+    return f"crm-project-{project_id}"
+
+
+def gallery_request(
+    project,
+    *,
+    name: str,
+    event_date=None,
+    client_name: str = "",
+    client_email: str = "",
+    brand_id: str = "",
+    preset_id: str = "",
+    slug: str = "",
+) -> GalleryCreate:
+    """The create request of a project's gallery, for the panel's create and for auto-create alike.
+    Pic-Time takes a client's email only with a client name."""
+    return GalleryCreate(
+        name=name[:200],
+        event_date=event_date,
+        client_name=client_name or None,
+        client_email=(client_email or None) if client_name else None,
+        brand_id=brand_id or None,
+        preset_id=preset_id or None,
+        slug=slug or None,
+        external_ref=external_ref(project.pk),
     )
 
 
@@ -94,8 +125,6 @@ def mark_deleted(link: GalleryLink, when=None) -> None:
 def upsert_order(company_id: int, order) -> tuple[Order, bool]:
     """Stores a Pic-Time order once (unique per company and Pic-Time id); a newer state replaces an
     older one, an older state is ignored, so a refund is never counted twice."""
-    from django.db import IntegrityError, transaction
-
     values = {
         "gallery_id": order.gallery_id,
         "number": order.number,

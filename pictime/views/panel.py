@@ -25,7 +25,7 @@ from crm.companies.access import member_required
 from crm.prepared import prepared
 from crm.projects.models import Project
 from integrations.models import CompanyIntegration
-from pictime.errors import PicTimeError
+from pictime.errors import NotConnected, PicTimeError
 from pictime.forms import NewGalleryForm
 from pictime.models import Connection, GalleryLink, Order
 from pictime.services import galleries
@@ -73,23 +73,18 @@ CONNECTION_FIELDS = ("id", "company_id", "integration_id", "integration__id", "i
 
 def panel_connection(company_id):
     """The company's connection as the panel needs it (status only; no tokens decrypted)."""
-    return (
-        Connection.objects.select_related("integration")
-        .only(*CONNECTION_FIELDS)
-        .filter(company_id=company_id)
-        .first()
-    )
+    return Connection.objects.for_company(company_id).only(*CONNECTION_FIELDS).first()
 
 
 def action_connection(company_id):
     """The company's full connection (tokens included), for the actions that call Pic-Time."""
-    return Connection.objects.select_related("integration").filter(company_id=company_id).first()
+    return Connection.objects.for_company(company_id).first()
 
 
 def connection_status(company_id):
     """The status of the company's Pic-Time connection (None when it has none): all the panel
     needs to know of it."""
-    statuses = Connection.objects.filter(company_id=company_id).values_list("integration__status", flat=True)
+    statuses = Connection.objects.for_company(company_id).values_list("integration__status", flat=True)
     return statuses.first()
 
 
@@ -184,7 +179,7 @@ def add(request, project_pk):
     project = _project(request, project_pk)
     connection = panel_connection(project.company_id)
     if not (connection and connection.is_connected):
-        return _render(request, project, error=galleries.NotConnected(connection).user_message)
+        return _render(request, project, error=NotConnected.of(connection).user_message)
     return _render(request, project, mode="choose")
 
 
@@ -223,7 +218,7 @@ def new(request, project_pk):
     project = _project(request, project_pk)
     connection = action_connection(project.company_id)
     if not (connection and connection.is_connected):
-        error = galleries.NotConnected(connection).user_message
+        error = NotConnected.of(connection).user_message
         return (
             _done(request, project, error=error)
             if request.method == "POST"

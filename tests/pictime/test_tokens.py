@@ -11,7 +11,7 @@ from integrations.models import CompanyIntegration
 from pictime.client import PicTimeClient
 from pictime.errors import NeedsReconnection, Unavailable
 from pictime.models import Connection
-from pictime.services.common import oauth_client
+from pictime.oauth import oauth_client
 from pictime.tokens import get_access_token
 
 
