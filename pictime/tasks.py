@@ -56,3 +56,9 @@ def sync_all_connections() -> int:
     for event_pk in webhooks.requeue_stale_events():
         process_webhook_event.delay(event_pk)
     return len(sync.enqueue_all())
+
+
+@shared_task(name="pictime.prune_webhook_deliveries")
+def prune_webhook_deliveries() -> int:
+    """Beat: keeps the webhook log bounded (days and rows, see the settings)."""
+    return webhooks.prune_deliveries()

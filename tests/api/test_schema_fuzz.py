@@ -14,7 +14,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -61,9 +61,9 @@ def owner_world(
     request, wsgi_keeps_the_test_database_connection, sandbox, pictime_account, owner, project, order, link
 ):
     sandbox.set_rate_limit(1000, 1000)  # reset() by the next test's `sandbox` fixture
-    token = Token.objects.create(user=owner)
+    _, token = AuthToken.objects.create(user=owner)
     before = sandbox.stats(pictime_account["id"])["api_requests"]
-    yield {"token": token.key, "project_id": project.pk, "link_id": link.pk}
+    yield {"token": token, "project_id": project.pk, "link_id": link.pk}
     operation = request.node.callspec.id if hasattr(request.node, "callspec") else request.node.name
     made = sandbox.stats(pictime_account["id"])["api_requests"] - before
     if any(op in request.node.name for op in CALLS_PICTIME):
