@@ -192,7 +192,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per account, per address
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "crm.companies.lockout.username"
-AXES_LOCKOUT_TEMPLATE = "companies/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "crm.companies.lockout.response"  # a page, or the API's error format
 AXES_COOLOFF_MESSAGE = (
     "Too many failed sign-in attempts for this account or from this address. "
     "For your security, signing in is paused; try again later."

@@ -1,6 +1,7 @@
 """API tokens: sign in with an email and password for a token (shown once; only its hash is kept),
 sign out to revoke it. Sign-in is behind the same lockout as the login page (django-axes)."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_out
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -49,11 +50,8 @@ class TokenLogin(APIView):
             password=data.validated_data["password"],
         )
         if getattr(django_request, "axes_locked_out", False):
-            raise ApiError(
-                429,
-                "locked_out",
-                "Too many failed sign-in attempts for this account or from this address: try again later.",
-            )
+            # AxesMiddleware answers with crm.companies.lockout.response; this is the same.
+            raise ApiError(429, "locked_out", settings.AXES_COOLOFF_MESSAGE)
         if user is None:
             raise ApiError(400, "invalid_credentials", "The email or password is not right.")
         instance, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)

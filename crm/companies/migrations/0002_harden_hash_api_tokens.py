@@ -11,13 +11,15 @@ def move_tokens(apps, schema_editor):
 
     Token = apps.get_model("authtoken", "Token")
     AuthToken = apps.get_model("knox", "AuthToken")
-    for token in Token.objects.all().iterator():
-        AuthToken.objects.create(
+    AuthToken.objects.bulk_create(
+        AuthToken(
             digest=hash_token(token.key),
             token_key=token.key[: CONSTANTS.TOKEN_KEY_LENGTH],
             user_id=token.user_id,
             expiry=None,  # they never expired before; people can delete them in the admin
         )
+        for token in Token.objects.all()
+    )
     Token.objects.all().delete()
 
 
