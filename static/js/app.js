@@ -5,3 +5,7 @@ document.addEventListener("focusin", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
 });
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field.matches && field.matches("[data-submit-on-change]") && field.form) field.form.requestSubmit();
+});
