@@ -138,6 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:
+    # Tests sign up and sign in hundreds of times: a fast hash there (never in a running product).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # django-axes checks every sign-in first (lockout), then Django's own backend signs the user in.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
