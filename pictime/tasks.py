@@ -53,3 +53,9 @@ def sync_all_connections() -> int:
     for connection_id in connection_ids:
         sync_connection_task.delay(connection_id, SyncRun.Trigger.SCHEDULE)
     return len(connection_ids)
+
+
+@shared_task(name="pictime.prune_webhook_deliveries")
+def prune_webhook_deliveries() -> int:
+    """Beat: keeps the webhook log bounded (days and rows, see the settings)."""
+    return webhooks.prune_deliveries()
