@@ -76,8 +76,9 @@ class Stack:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "-c",
+                "python:crm.gunicorn_conf",  # as the Procfile runs it: its access log included
                 "bench.probe:application",
-                "--no-control-socket",
                 "--bind",
                 f"127.0.0.1:{self.web_port}",
                 "--workers",

@@ -6,8 +6,10 @@ Two classes:
 - :class:`PicTimeOAuth` — authorization URL with PKCE S256, code exchange, refresh, revocation.
 
 Both go through :func:`_send` (transport errors) and :func:`_error_for` (HTTP errors), so every failure
-becomes one typed :mod:`pictime.errors` exception that knows whether it is ``permanent``. The client
-does not retry: the caller (a Celery task) owns retries, backoff and the outcome row. Both classes
+becomes one typed :mod:`pictime.errors` exception that knows whether it is ``permanent``. A single
+call is retried once only, after a 401 and a forced refresh (given a ``TokenSource``); the caller (a
+Celery task) owns every other retry, backoff and the outcome row. Given a ``Limiter`` (the account's
+shared rate limit) it sends nothing the limit forbids and raises ``Throttled`` instead. Both classes
 send explicit ``(connect, read)`` timeouts on every call, never follow redirects, and never log a
 token, an ``Authorization`` header, a request body or a query string.
 
@@ -30,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 import requests
@@ -54,10 +56,12 @@ __all__ = [
     "BACKGROUND",
     "DEFAULT_TIMEOUT",
     "NO_RETRY",
+    "Limiter",
     "PicTimeClient",
     "PicTimeOAuth",
     "RateLimitInfo",
     "RetryPolicy",
+    "TokenSource",
 ]
 
 logger = logging.getLogger("pictime.client")
@@ -140,6 +144,14 @@ def _int_header(response: requests.Response, name: str) -> int | None:
     if value is None or not value.strip().isdigit():
         return None
     return int(value.strip())
+
+
+def _float_header(response: requests.Response, name: str) -> float | None:
+    try:
+        value = float(response.headers.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _decode_json(response: requests.Response) -> Any:
@@ -318,6 +330,30 @@ def _check_idempotency_key(key: Any) -> str:
     return key
 
 
+class TokenSource(Protocol):
+    """Where a client gets a new access token when Pic-Time refuses one (``pictime.tokens``)."""
+
+    def refresh(self, failed_token: str) -> str:
+        """A valid token other than ``failed_token`` (refreshing if need be), or NeedsReconnection."""
+
+    def rejected(self, token: str) -> None:
+        """Pic-Time refused ``token`` too, right after the refresh that gave it."""
+
+
+class Limiter(Protocol):
+    """The account's rate limit shared by every process (``pictime.ratelimit.AccountLimit``)."""
+
+    def acquire(self) -> float:
+        """0 when a request may go now (one token taken), else the seconds to wait."""
+
+    def release(self) -> None:
+        """The request let through is answered (or failed)."""
+
+    def block(self, seconds: float) -> None: ...
+
+    def observe(self, limit: float | None, remaining: int | None) -> None: ...
+
+
 # --------------------------------------------------------------------------- REST client
 class PicTimeClient:
     """Pic-Time's REST API for one connected account.
@@ -335,9 +371,13 @@ class PicTimeClient:
         session: requests.Session | None = None,
         company_id: Any = None,
         log_context: Mapping[str, Any] | None = None,
+        tokens: TokenSource | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must be an http(s) URL")
+        self.tokens = tokens
+        self.limiter = limiter
         if not isinstance(access_token, str) or not access_token:
             raise ValueError("access_token must be a non-empty string")
         self.base_url = base_url.rstrip("/")
@@ -367,37 +407,32 @@ class PicTimeClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any] | None:
-        """Send one API call; return the JSON object (``None`` for 204) or raise a typed error."""
+        """Send one API call; return the JSON object (``None`` for 204) or raise a typed error.
+
+        With a ``limiter``, the account's shared rate limit is asked first (``Throttled`` when it
+        says wait; nothing is sent) and told of every 429 and ``X-RateLimit-*`` answer. With
+        ``tokens``, a 401 forces one refresh and the call is sent once more with the new token."""
         if not path.startswith("/"):
             raise ValueError("path must start with '/'")
-        send_headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            "Authorization": f"Bearer {self._access_token}",
-        }
-        if headers:
-            send_headers.update(headers)
-        kwargs: dict[str, Any] = {"headers": send_headers}
+        kwargs: dict[str, Any] = {}
         if params:
             kwargs["params"] = {k: v for k, v in params.items() if v is not None}
         if json is not None:
             kwargs["json"] = json  # requests sets Content-Type: application/json
         extra = {**self.log_context, "company": self.company_id}
 
-        response = _send(
-            self.session,
-            method,
-            self.api_url + path,
-            timeout=self.timeout,
-            log_path=path,
-            log_extra=extra,
-            counter=self._count,
-            **kwargs,
-        )
-        self.last_rate_limit = RateLimitInfo(
-            _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
-        )
-        self.last_idempotent_replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
+        refreshed = False
+        while True:
+            response = self._send_once(method, path, headers, kwargs, extra)
+            if response.status_code == 401 and self.tokens is not None:
+                failed = self._access_token
+                if not refreshed:
+                    # Pic-Time may end a token before its expires_in: refresh once, then retry once.
+                    self._access_token = self.tokens.refresh(failed)
+                    refreshed = True
+                    continue
+                self.tokens.rejected(failed)
+            break
 
         if not 200 <= response.status_code < 300:
             err = _error_for(response)
@@ -426,6 +461,56 @@ class PicTimeClient:
                 field="body",
             )
         return body
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+        kwargs: dict[str, Any],
+        extra: dict[str, Any],
+    ) -> requests.Response:
+        if self.limiter is not None:
+            wait = self.limiter.acquire()
+            if wait > 0:
+                raise errors.Throttled(
+                    f"Pic-Time's rate limit for this account: wait {wait:.2f} s before {method} {path}",
+                    wait=wait,
+                )
+        send_headers = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            "Authorization": f"Bearer {self._access_token}",
+        }
+        if headers:
+            send_headers.update(headers)
+        try:
+            response = _send(
+                self.session,
+                method,
+                self.api_url + path,
+                timeout=self.timeout,
+                log_path=path,
+                log_extra=extra,
+                counter=self._count,
+                headers=send_headers,
+                **kwargs,
+            )
+            self.last_rate_limit = RateLimitInfo(
+                _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
+            )
+            self.last_idempotent_replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
+            if self.limiter is not None:
+                if response.status_code == 429:
+                    self.limiter.block(_parse_retry_after(response.headers.get("Retry-After")))
+                else:
+                    self.limiter.observe(
+                        _float_header(response, "X-RateLimit-Limit"), self.last_rate_limit.remaining
+                    )
+        finally:
+            if self.limiter is not None:
+                self.limiter.release()  # after the block above: nobody sends into it meanwhile
+        return response
 
     def _parse(self, parse: Callable[[Any], T], body: Any) -> T:
         if body is None:
@@ -587,6 +672,12 @@ class PicTimeClient:
         while True:
             try:
                 result = fn()
+            except errors.Throttled as error:
+                # Nothing was sent: the account's shared limit gives this background read its turn.
+                if not retry.retries:
+                    raise
+                sleep(min(retry.max_wait, error.wait))
+                continue
             except errors.RateLimited as error:
                 rate_limited += 1
                 if rate_limited > retry.rate_limited:
@@ -600,7 +691,8 @@ class PicTimeClient:
                 sleep(min(retry.max_wait, 0.5 * 2**transient) * random.uniform(0.5, 1.0))
                 continue
             info = self.last_rate_limit
-            if retry.retries and info.remaining is not None and info.remaining < 1 and info.limit:
+            empty = info.remaining is not None and info.remaining < 1 and info.limit
+            if retry.retries and empty and self.limiter is None:  # (a limiter paces by itself)
                 sleep(1 / info.limit)  # the bucket is empty: the next call would be refused
             return result
 

@@ -14,6 +14,7 @@ Plain Python: no Django import, so this module can be used by the client, tasks 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "PicTimeError",
     "RateLimited",
     "RequestInProgress",
+    "Throttled",
     "Unavailable",
     "ValidationFailed",
 ]
@@ -179,8 +181,21 @@ class RateLimited(PicTimeError):
 
     def __init__(self, message: str = "", *, retry_after: int = 1, **kwargs: Any):
         kwargs.setdefault("status", 429)
+        retry_after = max(1, int(retry_after))
+        kwargs.setdefault("user_message", f"Pic-Time is busy, try again in {retry_after} s.")
         super().__init__(message, **kwargs)
-        self.retry_after = max(1, int(retry_after))
+        self.retry_after = retry_after
+
+
+class Throttled(RateLimited):
+    """Not sent: the account's shared rate limit (``pictime.ratelimit``) says wait ``wait`` seconds
+    first (the bucket is empty, or a 429's Retry-After is still running). Nothing reached Pic-Time."""
+
+    def __init__(self, message: str = "", *, wait: float, **kwargs: Any):
+        kwargs.setdefault("status", None)
+        kwargs.setdefault("code", "throttled")
+        super().__init__(message, retry_after=math.ceil(wait), **kwargs)
+        self.wait = max(0.0, float(wait))
 
 
 class Unavailable(PicTimeError):

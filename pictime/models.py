@@ -315,6 +315,8 @@ class SyncRun(models.Model):
         MANUAL = "manual", "Sync button"
         SUPPORT = "support", "Support staff"
         COMMAND = "command", "Management command"
+        CONNECTED = "connected", "Connected (first sync)"
+        LINKED = "linked", "Gallery linked (its orders)"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -345,3 +347,24 @@ class SyncRun(models.Model):
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+
+class AccountRateLimit(models.Model):
+    """The shared rate limit of one Pic-Time account when Redis is not there (the embedded defaults):
+    one row per account, updated under its row lock (see pictime.ratelimit). Not company data: two
+    companies connected to one Pic-Time account share its limit."""
+
+    account_id = models.CharField("Pic-Time account id", max_length=100, unique=True)
+    tokens = models.FloatField()
+    queued = models.FloatField(default=0)
+    blocked_until = models.FloatField(default=0, help_text="Unix time the last 429's Retry-After ends")
+    per_second = models.FloatField(null=True, blank=True)
+    last_sent = models.FloatField(default=0, help_text="Unix time of the last background request let through")
+    in_flight = models.PositiveIntegerField(default=0, help_text="Background requests sent, not yet answered")
+    updated = models.FloatField(help_text="Unix time of the last change")
+
+    class Meta:
+        verbose_name = "Pic-Time account rate limit"
+
+    def __str__(self):
+        return f"Rate limit of Pic-Time account {self.account_id}"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from pictime.models import Connection, SyncRun
+from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.services import autocreate, sync, webhooks
 
 
@@ -59,3 +59,15 @@ def sync_all_connections() -> int:
 def prune_webhook_deliveries() -> int:
     """Beat: keeps the webhook log bounded (days and rows, see the settings)."""
     return webhooks.prune_deliveries()
+
+
+@shared_task(name="pictime.sync_link", acks_late=True, bind=True, max_retries=8)
+def sync_link_task(self, link_id: int) -> str:
+    """A gallery just linked whose earlier orders couldn't be fetched at once (see services.queue)."""
+    link = GalleryLink.objects.select_related("connection").filter(pk=link_id).first()
+    if link is None:
+        return "missing"
+    run = sync.sync_links(link.connection, [link], SyncRun.Trigger.LINKED, project=link.project)
+    if run.status == SyncRun.Status.FAILED and link.connection.is_connected:
+        self.retry(countdown=min(900, 5 * 2**self.request.retries), throw=False)
+    return run.status

@@ -38,10 +38,11 @@ from django.utils import timezone
 from crm.payments.models import Payment
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
-from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited
+from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.schemas import Gallery
 from pictime.services.common import api_for, apply_gallery, external_ref, gallery_request, new_link
+from pictime.services.sync import sync_new_link
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
     """One try of a claimed job: one call to Pic-Time, then its outcome recorded."""
     project = job.project
     try:
-        api = api_for(connection)
+        api = api_for(connection, background=True)
         request = gallery_request(
             project,
             name=project.name,
@@ -213,9 +214,11 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
             gallery = _find_by_external_ref(api, project)
             if gallery is None:
                 raise
-        return _succeed(job, connection, gallery)
+        result = _succeed(job, connection, gallery)
     except NeedsReconnection as error:  # NotConnected included: parked until a reconnection
         return _wait_for_reconnection(job, error.user_message)
+    except Throttled as error:
+        return _wait_for_rate_limit(job, error.wait)
     except PicTimeError as error:
         if error.permanent:
             return _fail(job, error.user_message, detail=str(error))
@@ -224,6 +227,23 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
+    _fetch_earlier_orders(job, connection, gallery)
+    return result
+
+
+def _fetch_earlier_orders(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> None:
+    """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
+    them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
+    cursor = connection.orders_synced_until
+    if cursor is not None and gallery.created_at > cursor:
+        return  # sync_new_link's own test, on the connection in hand: a new gallery costs no query
+    link = GalleryLink.objects.filter(autocreate_job=job.pk).first()
+    if link is None:
+        return
+    try:
+        sync_new_link(link, gallery, background=True)
+    except PicTimeError as error:  # the gallery is made and linked; the next sync reads its orders
+        log.warning("pictime.autocreate.orders_later", extra={"job": job.pk, "error": str(error)})
 
 
 def _find_by_external_ref(api, project: Project) -> Gallery | None:
@@ -318,6 +338,18 @@ def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
         "It will be created once you reconnect in Company Settings > Integrations.",
     )
     return RunResult(Status.WAITING_RECONNECT)
+
+
+def _wait_for_rate_limit(job: AutoCreateJob, wait: float) -> RunResult:
+    """Nothing was sent: the account's shared rate limit gave this run a later turn. Not a failed
+    attempt, and nothing the photographer needs to read."""
+    _record(
+        job,
+        status=Status.RETRYING,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + timedelta(seconds=wait),
+    )
+    return RunResult(Status.RETRYING, retry_in=wait)
 
 
 def _fail(job: AutoCreateJob, reason: str, *, detail: str) -> RunResult:

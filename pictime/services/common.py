@@ -8,11 +8,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from pictime import ratelimit
 from pictime.client import PicTimeClient
 from pictime.errors import NotConnected
 from pictime.models import Connection, GalleryLink, Order
 from pictime.schemas import Gallery, GalleryCreate
-from pictime.tokens import get_access_token
+from pictime.tokens import ConnectionTokens, get_access_token
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +30,32 @@ def require_connected(connection: Connection | None) -> Connection:
     return connection
 
 
-def api_for(connection: Connection | None, *, new_access_token: str = "") -> PicTimeClient:
+def api_for(
+    connection: Connection | None, *, new_access_token: str = "", background: bool = False
+) -> PicTimeClient:
     """The one way to get a connection's Pic-Time API client, with a valid access token (refreshed
-    first when it is about to expire); NotConnected when the company has no usable grant.
+    first when it is about to expire, and again when Pic-Time refuses it), held to the account's
+    shared rate limit; NotConnected when the company has no usable grant.
 
     `new_access_token` only while connecting: the new grant's token reads the account before
-    anything is stored (the connection may be unsaved then).
+    anything is stored (the connection may be unsaved then). `background`: for tasks, whose calls
+    are paced one at a time (pictime.ratelimit); a person's click may use the burst.
     """
-    access_token = new_access_token or get_access_token(require_connected(connection).pk)
+    if new_access_token:
+        return PicTimeClient(
+            settings.PICTIME_BASE_URL,
+            new_access_token,
+            timeout=settings.PICTIME_TIMEOUT,
+            company_id=connection.company_id,
+        )
+    connection = require_connected(connection)
     return PicTimeClient(
         settings.PICTIME_BASE_URL,
-        access_token,
+        get_access_token(connection.pk),
         timeout=settings.PICTIME_TIMEOUT,
         company_id=connection.company_id,
+        tokens=ConnectionTokens(connection.pk),
+        limiter=ratelimit.for_account(connection.account_id, background=background),
     )
 
 
@@ -154,7 +168,7 @@ def upsert_order(company_id: int, order) -> tuple[Order, bool]:
     for _ in range(2):  # a concurrent insert of the same order wins the race; then we update it
         existing = Order.objects.filter(company_id=company_id, order_id=order.id).first()
         if existing:
-            if existing.remote_updated_at > order.updated_at:
+            if existing.remote_updated_at >= order.updated_at:  # older, or the same state again
                 return existing, False
             Order.objects.filter(pk=existing.pk).update(**values)
             existing.refresh_from_db()

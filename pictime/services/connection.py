@@ -13,7 +13,7 @@ from pictime.models import Connection, GalleryLink
 from pictime.oauth import oauth_client
 from pictime.schemas import TokenSet
 from pictime.services.common import api_for, webhook_url
-from pictime.services.queue import resume_waiting_jobs
+from pictime.services.queue import queue_first_sync, resume_waiting_jobs
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
             connection.auto_create_enabled_at = None
             connection.webhook_id = ""
             connection.webhook_secret = ""
+            connection.orders_synced_until = None  # the other account's clock: read this one's anew
         connection.save()
         integration.status = CompanyIntegration.Status.CONNECTED
         integration.last_error = ""
@@ -95,6 +96,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         _revoke_quietly(old_grant, company.pk)  # a reconnect replaces the previous grant
     webhook_ok = subscribe_webhooks(connection)
     resume_waiting_jobs(connection)  # auto-creates that waited for a reconnection run now
+    queue_first_sync(connection)  # the links' galleries and orders now, not at beat's next run
     return ConnectResult(connection=connection, switched_account=switched, webhook_ok=webhook_ok)
 
 

@@ -18,11 +18,12 @@ from django.db import IntegrityError, transaction
 
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
-from pictime.errors import NotFound
+from pictime.errors import NotFound, PicTimeError
 from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.schemas import Gallery, GalleryCreate, Page
 from pictime.services.common import api_for, gallery_request, new_link, require_connected
-from pictime.services.sync import sync_links
+from pictime.services.queue import queue_link_sync
+from pictime.services.sync import sync_links, sync_new_link
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def link_existing(project: Project, connection: Connection, gallery_id: str, use
         raise NotInAccount() from None
     link = _store_link(project, connection, gallery, origin=GalleryLink.Origin.LINKED, user=user)
     log_activity(project, Activity.Kind.INTEGRATION, f"Pic-Time gallery “{link.name}” linked.")
+    _fetch_earlier_orders(link, gallery)
     return link
 
 
@@ -150,7 +152,17 @@ def create_and_link(
             project=project, gallery_id=gallery.id
         )  # the same submission, replayed
     log_activity(project, Activity.Kind.INTEGRATION, f"Pic-Time gallery “{link.name}” created and linked.")
+    _fetch_earlier_orders(link, gallery)
     return link
+
+
+def _fetch_earlier_orders(link: GalleryLink, gallery: Gallery) -> None:
+    """The gallery's orders placed before it was linked, shown in Photo sales right away; if
+    Pic-Time can't answer now, a worker fetches them (the link is made either way)."""
+    try:
+        sync_new_link(link, gallery)
+    except PicTimeError:
+        queue_link_sync(link)
 
 
 def unlink(link: GalleryLink, user=None) -> None:

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
-from pictime.models import AutoCreateJob, Connection
-from pictime.tasks import autocreate_gallery
+from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
+from pictime.tasks import autocreate_gallery, sync_connection_task, sync_link_task
 
 Status = AutoCreateJob.Status
 
@@ -44,3 +44,13 @@ def resume_waiting_jobs(connection: Connection) -> list[int]:
         )
         _enqueue_autocreate(jobs)
     return [job.pk for job in jobs]
+
+
+def queue_first_sync(connection: Connection) -> None:
+    """Connecting (or reconnecting): the links' galleries and the account's orders, synced now."""
+    transaction.on_commit(lambda: sync_connection_task.delay(connection.pk, SyncRun.Trigger.CONNECTED))
+
+
+def queue_link_sync(link: GalleryLink) -> None:
+    """A link whose earlier orders couldn't be fetched at once: a worker fetches them, retrying."""
+    transaction.on_commit(lambda: sync_link_task.delay(link.pk))

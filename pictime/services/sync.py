@@ -17,9 +17,10 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from pictime.client import BACKGROUND, MAX_IDS, PicTimeClient
+from pictime.client import BACKGROUND, MAX_IDS, NO_RETRY, PicTimeClient, RetryPolicy
 from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink, SyncRun
+from pictime.schemas import Gallery
 from pictime.services.common import api_for, apply_gallery, mark_deleted, upsert_order
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,14 @@ VISIBLE_FIELDS = ["name", "status", "published_at", "image_count", "cover_url", 
 
 
 # --------------------------------------------------------------------------- galleries
-def _sync_galleries(api: PicTimeClient, links: list[GalleryLink], run: SyncRun) -> None:
+def _sync_galleries(api: PicTimeClient, links: list[GalleryLink], run: SyncRun, retry: RetryPolicy) -> None:
     by_gallery: dict[str, list[GalleryLink]] = defaultdict(list)
     for link in links:
         by_gallery[link.gallery_id].append(link)
     ids = list(by_gallery)
     for start in range(0, len(ids), MAX_IDS):
         batch = ids[start : start + MAX_IDS]
-        found = {gallery.id: gallery for gallery in api.get_galleries(batch, retry=BACKGROUND)}
+        found = {gallery.id: gallery for gallery in api.get_galleries(batch, retry=retry)}
         changed: list[GalleryLink] = []
         unchanged: list[int] = []
         for gallery_id in batch:
@@ -84,25 +85,71 @@ def _sync_galleries(api: PicTimeClient, links: list[GalleryLink], run: SyncRun) 
 
 
 # --------------------------------------------------------------------------- orders
-def _sync_account_orders(api: PicTimeClient, connection: Connection, linked: set[str], run: SyncRun) -> None:
+def _sync_account_orders(
+    api: PicTimeClient, connection: Connection, linked: set[str], run: SyncRun, retry: RetryPolicy
+) -> None:
     """The account's orders changed since the last run, stored when their gallery is linked here."""
     since = newest = connection.orders_synced_until
-    for order in api.iter_orders(updated_since=since, retry=BACKGROUND):
+    passed_over: dict[str, list] = defaultdict(list)  # orders of galleries not linked (yet)
+    for order in api.iter_orders(updated_since=since, retry=retry):
         if order.gallery_id in linked:
             run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+        else:
+            passed_over[order.gallery_id].append(order)
         if newest is None or order.updated_at > newest:
             newest = order.updated_at
+    # A gallery linked while this run read: the cursor moves past its orders, so store them now.
+    linked_meanwhile = (
+        GalleryLink.objects.for_company(connection.company_id)
+        .active()
+        .filter(account_id=connection.account_id, gallery_id__in=list(passed_over))
+        .values_list("gallery_id", flat=True)
+    )
+    for gallery_id in set(linked_meanwhile):
+        for order in passed_over[gallery_id]:
+            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
     if newest != since:
-        # Pic-Time's own clock (updated_since is inclusive: the newest order is read again, harmlessly).
+        # Pic-Time's own clock. updated_since is inclusive: the newest order is read again next
+        # time, and left alone (upsert_order rewrites an order only when Pic-Time changed it).
         Connection.objects.filter(pk=connection.pk).update(orders_synced_until=newest)
         connection.orders_synced_until = newest
 
 
-def _sync_gallery_orders(api: PicTimeClient, connection: Connection, gallery_ids: set[str], run: SyncRun):
+def _sync_gallery_orders(
+    api: PicTimeClient, connection: Connection, gallery_ids: set[str], run: SyncRun, retry: RetryPolicy
+):
     """Every order of these galleries."""
     for gallery_id in sorted(gallery_ids):
-        for order in api.iter_orders(gallery_id=gallery_id, retry=BACKGROUND):
+        for order in api.iter_orders(gallery_id=gallery_id, retry=retry):
             run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+
+
+def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> SyncRun | None:
+    """A gallery just linked (chosen, created or auto-created): its orders placed before, which the
+    account's orders cursor may already have passed, fetched now (``GET /orders?gallery_id=``).
+
+    A gallery made after the cursor has no order older than it: the account's sync reads them
+    all, and no request is made. A failure is recorded on the run and raised (the link stays).
+    """
+    connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
+    cursor = connection.orders_synced_until
+    if cursor is not None and gallery.created_at > cursor:
+        return None
+    run = SyncRun.objects.create(
+        company_id=link.company_id,
+        connection=connection,
+        project_id=link.project_id,
+        trigger=SyncRun.Trigger.LINKED,
+        galleries_checked=1,
+    )
+    api = None
+    try:
+        api = api_for(connection, background=background)
+        _sync_gallery_orders(api, connection, {link.gallery_id}, run, BACKGROUND if background else NO_RETRY)
+    except PicTimeError as error:
+        _finish(run, api, f"{error.user_message} ({error})")
+        raise
+    return _finish(run, api)
 
 
 # --------------------------------------------------------------------------- runs
@@ -139,15 +186,19 @@ def sync_links(
     run = SyncRun.objects.create(
         company_id=connection.company_id, connection=connection, project=project, trigger=trigger
     )
+    # The Sync button answers a person at once (a refusal says "try again in N s"); every other
+    # run is background work that waits its turn under the account's shared rate limit.
+    background = trigger != SyncRun.Trigger.MANUAL
+    retry = BACKGROUND if background else NO_RETRY
     api = None
     try:
-        api = api_for(connection)
-        _sync_galleries(api, links, run)
+        api = api_for(connection, background=background)
+        _sync_galleries(api, links, run, retry)
         gallery_ids = {link.gallery_id for link in links}
         if whole_company:
-            _sync_account_orders(api, connection, gallery_ids, run)
+            _sync_account_orders(api, connection, gallery_ids, run, retry)
         else:
-            _sync_gallery_orders(api, connection, gallery_ids, run)
+            _sync_gallery_orders(api, connection, gallery_ids, run, retry)
     except PicTimeError as error:
         log.warning("pictime.sync.failed", extra={"company": connection.company_id, "error": str(error)})
         if not whole_company:  # the panel shows it beside the links it asked for

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.companies.access import load_membership, owner_required
+from crm.companies.access import owner_required
 from pictime.errors import AccessDenied, OAuthError, PicTimeError
 from pictime.forms import GalleryDefaultsForm
 from pictime.models import Connection
@@ -19,28 +19,6 @@ from pictime.services import connection as connection_service
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "pictime_oauth"
-
-
-def settings_context(request, company):
-    connection = Connection.objects.for_company(company).first()
-    membership = load_membership(request)
-    form = None
-    if connection and connection.is_connected:
-        form = GalleryDefaultsForm(
-            connection=connection,
-            initial={
-                "default_brand_id": connection.default_brand_id,
-                "default_preset_id": connection.default_preset_id,
-                "portal_intro": connection.portal_intro,
-            },
-        )
-    inactive_links = connection.links.filter(is_active=False).count() if connection else 0
-    return {
-        "connection": connection,
-        "is_owner": bool(membership and membership.is_owner),
-        "defaults_form": form,
-        "inactive_links": inactive_links,
-    }
 
 
 def _back():

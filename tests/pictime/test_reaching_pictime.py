@@ -1,6 +1,8 @@
 """One way to reach a company's Pic-Time: its connection, its API client, one "not connected"
 error, and one pagination helper in the client (with the sync's retry policy)."""
 
+import time
+
 import pytest
 
 import pictime.client
@@ -18,8 +20,14 @@ def api_requests(sandbox, account):
 
 @pytest.fixture
 def waits(monkeypatch):
+    """The client's waits, recorded (and waited: the account's shared rate limit keeps real time)."""
     made = []
-    monkeypatch.setattr(pictime.client, "sleep", made.append)
+
+    def wait(seconds):
+        made.append(seconds)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(pictime.client, "sleep", wait)
     return made
 
 
@@ -78,6 +86,7 @@ def test_a_web_read_fails_at_once_on_a_429_and_the_sync_waits_it_out(
     with pytest.raises(RateLimited):
         list(api.iter_galleries(retry=NO_RETRY))
     assert waits == []
+    time.sleep(2.1)  # that 429 blocked the whole account for its Retry-After
 
     sandbox.set_faults(rate_limit_next=1, retry_after=2)
     assert [g.name for g in api.iter_galleries(retry=BACKGROUND)] == ["Wedding"]

@@ -9,8 +9,8 @@ from pictime.models import Connection, GalleryLink
 
 def portal_links(project):
     return (
-        GalleryLink.objects.filter(
-            company_id=project.company_id,
+        GalleryLink.objects.for_company(project.company)
+        .filter(
             project=project,
             is_active=True,
             status=GalleryLink.Status.ONLINE,
