@@ -197,9 +197,9 @@ def _sandbox_ceiling(stack, connections, n, threads, meter, print_cpu):
 
     from pictime.models import WebhookDelivery
     from pictime.schemas import GalleryCreate
-    from pictime.services.common import client_for
+    from pictime.services.common import api_for
 
-    clients = [client_for(c) for c in connections]
+    clients = [api_for(c, background=True) for c in connections]
     received = WebhookDelivery.objects.filter(outcome=WebhookDelivery.Outcome.ACCEPTED).count()
     print(f"sandbox ceiling: {n} creates from {threads} threads ...", flush=True)
     errors = []

@@ -63,7 +63,7 @@ def _set_up(stack, args):
     from crm.projects.services import create_project
     from pictime.models import GalleryLink
     from pictime.schemas import GalleryCreate, TokenSet
-    from pictime.services.common import client_for, new_link
+    from pictime.services.common import api_for, new_link
     from pictime.services.connection import connect_account
 
     print(f"setting up {args.companies} companies and {args.galleries} linked galleries ...", flush=True)
@@ -80,7 +80,7 @@ def _set_up(stack, args):
         grant = stack.sandbox.issue_grant(account["id"], "bench-crm")
         connection = connect_account(company=company, tokens=TokenSet.from_dict(grant)).connection
         client = Client.objects.create(company=company, name=f"Client {c}", email=f"c{c}@hook.test")
-        api = client_for(connection)
+        api = api_for(connection)
         for g in range(c, args.galleries, args.companies):
             project = create_project(company=company, client=client, name=f"Wedding {g}", type="wedding")
             gallery = api.create_gallery(GalleryCreate(name=f"Wedding {g}"), idempotency_key=f"hook-{g}")
