@@ -19,6 +19,7 @@ database (dropped and created again) and Redis db.
 
 import argparse
 import datetime
+import itertools
 import os
 import statistics
 import sys
@@ -70,7 +71,7 @@ def _set_up(sandbox, payments, companies):
     from pictime.services.connection import connect_account, set_auto_create
 
     print(f"setting up {companies} companies and {payments} projects ...", flush=True)
-    connections, installments = [], []
+    connections, by_company = [], []
     for c in range(companies):
         owner = sign_up(
             company_name=f"Bench Studio {c}",
@@ -86,6 +87,8 @@ def _set_up(sandbox, payments, companies):
         set_auto_create(result.connection, True)
         connections.append(result.connection)
         client = Client.objects.create(company=company, name=f"Client {c}", email=f"client{c}@bench.test")
+        installments = []
+        by_company.append(installments)
         for p in range(c, payments, companies):
             project = create_project(company=company, client=client, name=f"Wedding {p}", type="wedding")
             invoice = send_invoice(
@@ -96,8 +99,9 @@ def _set_up(sandbox, payments, companies):
                 )
             )
             installments.append(Installment.objects.get(invoice=invoice))
-    installments.sort(key=lambda i: i.pk)  # companies interleaved, as payments arrive
-    return connections, installments
+    # Payments arrive from the companies in turn (one company's all at once would be its own bench).
+    interleaved = [i for turn in itertools.zip_longest(*by_company) for i in turn if i is not None]
+    return connections, interleaved
 
 
 def _wait(condition, timeout):
