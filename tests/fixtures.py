@@ -12,6 +12,7 @@ from crm.companies.models import Company, Membership
 from crm.companies.services import add_team_member, sign_up
 from crm.payments.services import create_invoice, send_invoice
 from crm.projects.services import create_project
+from tests.factories import link_gallery
 
 PASSWORD = "correct-horse-battery"
 
@@ -178,3 +179,15 @@ def connection(company, pictime_settings, pictime_account, sandbox):
 
     grant = sandbox.issue_grant(pictime_account["id"], pictime_settings.PICTIME_CLIENT_ID)
     return connect_account(company=company, tokens=TokenSet.from_dict(grant)).connection
+
+
+@pytest.fixture
+def linked(sandbox, pictime_account, connection, project):
+    """A gallery at Pic-Time linked to the project; then 5 photos and an order arrive at Pic-Time."""
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    link = link_gallery(connection, project, gallery)
+    sandbox.add_photos(gallery["id"], 5)
+    sandbox.place_order(
+        gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
+    )
+    return link

@@ -6,8 +6,8 @@ from crm.celery import app as celery_app
 from integrations.models import CompanyIntegration
 from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import sync
+from tests.factories import link_gallery
 from tests.fixtures import other_company_project
-from tests.pictime.sync_helpers import link_gallery
 
 
 @pytest.fixture
