@@ -44,25 +44,26 @@ def other_company(outsider) -> Company:
     return outsider.membership.company
 
 
-def _logged_in(user):
+def logged_in(user) -> HttpClient:
+    """A browser session of `user` (Django's test client)."""
     http = HttpClient()
     http.force_login(user)
     return http
 
 
-@pytest.fixture
-def owner_client(owner):
-    return _logged_in(owner)
+def signed_in(user_fixture, as_user=logged_in):
+    """A fixture: the user of the fixture named `user_fixture`, signed in by `as_user(user)`."""
+
+    @pytest.fixture
+    def fixture(request):
+        return as_user(request.getfixturevalue(user_fixture))
+
+    return fixture
 
 
-@pytest.fixture
-def teammate_client(teammate):
-    return _logged_in(teammate)
-
-
-@pytest.fixture
-def outsider_client(outsider):
-    return _logged_in(outsider)
+owner_client = signed_in("owner")
+teammate_client = signed_in("teammate")
+outsider_client = signed_in("outsider")
 
 
 @pytest.fixture
