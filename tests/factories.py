@@ -3,7 +3,8 @@
 - rows made straight in the database, no Pic-Time involved (admin, API, panel tests): make_*;
 - a gallery as the sandbox gave it, linked to a project: link_gallery;
 - what the sandbox counts for an account: galleries_at_pictime, requests_at_pictime;
-- webhook events delivered the way Pic-Time does: event, deliver.
+- webhook events delivered the way Pic-Time does: event, deliver;
+- a gallery request as the CRM sends it: SMITH_WEDDING.
 """
 
 import datetime
@@ -26,7 +27,7 @@ from pictime.models import (
     WebhookDelivery,
     WebhookEvent,
 )
-from pictime.schemas import Gallery
+from pictime.schemas import Gallery, GalleryCreate
 from pictime.services.common import apply_gallery
 from pictime.signatures import sign
 
@@ -173,3 +174,12 @@ def deliver(http, connection, event: dict, *, secret=None, timestamp=None, token
         content_type="application/json",
         headers={"PicTime-Signature": header},
     )
+
+
+SMITH_WEDDING = GalleryCreate(
+    name="Smith Wedding",
+    event_date=datetime.date(2026, 6, 20),
+    client_name="Ann Smith",
+    client_email="ann@example.com",
+    external_ref="project-42",
+)

@@ -247,20 +247,31 @@ def _record(owner_client, installment, **data):
     return owner_client.post(reverse("record_payment", args=[installment.pk]), fields)
 
 
-def test_record_payment_refuses_a_negative_amount(owner_client, installment):
-    assert_refused(
-        lambda: _record(owner_client, installment, amount="-50.00"),
-        "amount",
-        "Ensure this value is greater than or equal to 0.01.",
-    )
-
-
-def test_record_payment_refuses_more_than_the_balance(owner_client, installment):
-    assert_refused(
-        lambda: _record(owner_client, installment, amount="1000.01"),
-        "amount",
-        "The most that can be paid here is 1000.00.",
-    )
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        pytest.param(
+            {"amount": "-50.00"},
+            "amount",
+            "Ensure this value is greater than or equal to 0.01.",
+            id="negative",
+        ),
+        pytest.param(
+            {"amount": "1000.01"},
+            "amount",
+            "The most that can be paid here is 1000.00.",
+            id="over-the-balance",
+        ),
+        pytest.param(
+            {"method": "card"},
+            "method",
+            "Select a valid choice. card is not one of the available choices.",
+            id="the-card-method",
+        ),
+    ],
+)
+def test_record_payment_refuses_bad_input(owner_client, installment, data, field, message):
+    assert_refused(lambda: _record(owner_client, installment, **data), field, message)
 
 
 def test_record_payment_refuses_a_payment_already_paid_in_full(owner_client, installment):
@@ -278,14 +289,6 @@ def test_record_payment_refuses_a_future_date(owner_client, installment):
         lambda: _record(owner_client, installment, paid_on=tomorrow.isoformat()),
         "paid_on",
         "A payment can't be recorded in the future.",
-    )
-
-
-def test_record_payment_refuses_the_card_method(owner_client, installment):
-    assert_refused(
-        lambda: _record(owner_client, installment, method="card"),
-        "method",
-        "Select a valid choice. card is not one of the available choices.",
     )
 
 

@@ -22,6 +22,7 @@ from pictime import errors
 from pictime.client import PicTimeClient, PicTimeOAuth
 from pictime.schemas import GalleryCreate, WebhookEvent
 from pictime.signatures import verify_signature
+from tests.factories import SMITH_WEDDING
 from tests.oauth_forms import authorize_in_browser
 from tests.waiting import wait_until
 
@@ -251,13 +252,7 @@ def test_bad_token_needs_reconnection(sandbox):
 
 # --------------------------------------------------------------------------- galleries
 def test_it_creates_an_offline_unpublished_gallery(sandbox, client, account):
-    data = GalleryCreate(
-        name="Smith Wedding",
-        event_date=date(2026, 6, 20),
-        client_name="Ann Smith",
-        client_email="ann@example.com",
-        external_ref="project-42",
-    )
+    data = SMITH_WEDDING
     g = client.create_gallery(data, idempotency_key="project-42-gallery")
     assert g.status == "offline" and g.published_at is None and g.image_count == 0
     assert g.name == "Smith Wedding" and g.event_date == date(2026, 6, 20)
