@@ -1,5 +1,6 @@
 """A real Celery worker on Redis, started by the test against the test's own database."""
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -28,7 +29,7 @@ def database_url(settings):
 @pytest.fixture
 def broker_to_ourselves():
     """The Redis broker is shared by the pytest-xdist workers (each has its own database and sandbox):
-    one test at a time starts a Celery worker on it, or another test's worker would take its tasks."""
+    one test at a time starts Celery workers on it, or another test's workers would take its tasks."""
     key = hashlib.sha256(broker_url().encode()).hexdigest()[:16]
     with open(Path(tempfile.gettempdir()) / f"crm-tests-broker-{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
@@ -39,13 +40,25 @@ def broker_to_ourselves():
 def celery_worker_process(broker_to_ourselves, settings, pictime_settings):
     """Starts `celery -A crm worker` on Redis with the test database; the test's own process stops
     running tasks eagerly and publishes to the same broker. Stopped by its pid at the end."""
+    with celery_workers(settings, count=1, concurrency=2) as processes:
+        yield processes[0]
+
+
+@pytest.fixture
+def two_celery_workers(broker_to_ourselves, settings, pictime_settings):
+    """Two separate worker processes (one task at a time each), as production runs more than one."""
+    with celery_workers(settings, count=2, concurrency=1) as processes:
+        yield processes
+
+
+@contextlib.contextmanager
+def celery_workers(settings, *, count, concurrency):
     from crm.celery import app
 
     broker = broker_url()
     workdir = tempfile.mkdtemp(prefix="crm-worker-")
-    pidfile, logfile = os.path.join(workdir, "worker.pid"), os.path.join(workdir, "worker.log")
     # The production settings (crm.settings, not the test settings' eager Celery), with the test
-    # process's keys (it encrypted the tokens the worker reads) and Pic-Time at the sandbox.
+    # process's keys (it encrypted the tokens the workers read) and Pic-Time at the sandbox.
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "crm.settings",
@@ -66,33 +79,39 @@ def celery_worker_process(broker_to_ourselves, settings, pictime_settings):
     if app.conf.broker_url != broker:  # before the first publish of this run (eager until now)
         app.conf.broker_url = broker
     app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "crm",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-{os.getpid()}@%h",
-            "--pidfile",
-            pidfile,
-            "--logfile",
-            logfile,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    processes, logfiles = [], []
+    for n in range(count):
+        pidfile, logfile = os.path.join(workdir, f"worker{n}.pid"), os.path.join(workdir, f"worker{n}.log")
+        logfiles.append(logfile)
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "crm",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    str(concurrency),
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"test-{os.getpid()}-{n}@%h",
+                    "--pidfile",
+                    pidfile,
+                    "--logfile",
+                    logfile,
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
+        )
     try:
         from crm.celery import ping
 
@@ -104,17 +123,21 @@ def celery_worker_process(broker_to_ourselves, settings, pictime_settings):
                 assert ready == "ready"
                 break
             except Exception as error:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = Path(logfile).read_text(errors="replace") if Path(logfile).exists() else ""
+                if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+                    log = "".join(
+                        Path(f).read_text(errors="replace") if Path(f).exists() else "" for f in logfiles
+                    )
                     raise RuntimeError(
                         f"the Celery worker did not answer ({error!r}):\n{log[-3000:]}"
                     ) from None
-        yield process
+        yield processes
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
         app.conf.task_always_eager = previous[0]
