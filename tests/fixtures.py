@@ -1,12 +1,14 @@
 """The actors of every test: a studio's owner, a teammate, and an outsider from another studio."""
 
 import datetime
+import time
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.test import Client as HttpClient
 
+import pictime.client
 from crm.clients.models import Client
 from crm.companies.models import Company, Membership
 from crm.companies.services import add_team_member, sign_up
@@ -192,3 +194,17 @@ def linked(sandbox, pictime_account, connection, project):
         gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
     )
     return link
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """The Pic-Time client's waits, recorded and really waited (the sandbox's rate limit keeps real
+    time)."""
+    made = []
+
+    def wait(seconds):
+        made.append(seconds)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(pictime.client, "sleep", wait)
+    return made

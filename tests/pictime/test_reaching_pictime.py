@@ -5,7 +5,6 @@ import time
 
 import pytest
 
-import pictime.client
 from integrations.models import CompanyIntegration
 from pictime.client import BACKGROUND, NO_RETRY
 from pictime.errors import NotConnected, RateLimited
@@ -13,19 +12,6 @@ from pictime.models import Connection
 from pictime.services.common import api_for
 from pictime.services.connection import disconnect
 from tests.factories import requests_at_pictime
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    """The client's waits, recorded (and waited: the account's shared rate limit keeps real time)."""
-    made = []
-
-    def wait(seconds):
-        made.append(seconds)
-        time.sleep(seconds)
-
-    monkeypatch.setattr(pictime.client, "sleep", wait)
-    return made
 
 
 def test_a_company_reaches_its_own_connection_only(connection, company, other_company):

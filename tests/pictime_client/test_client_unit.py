@@ -25,12 +25,6 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
 def client():
     return PicTimeClient(BASE, TOKEN, company_id=7, log_context={"task": "sync"})
 
