@@ -201,7 +201,6 @@ AXES_COOLOFF_MESSAGE = (
     "For your security, signing in is paused; try again later."
 )
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged (a table that only grows)
-AXES_VERBOSE = False  # no log line for every sign-in; lockouts answer 429 and are in the admin
 # The client's address: the proxy's X-Forwarded-For only behind one we trust, never from the client.
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_HTTPS_PROXY else ["REMOTE_ADDR"]
@@ -358,7 +357,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes: failures and lockouts are warnings; its per-sign-in bookkeeping is not logged.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Serve static files straight from the source folders when there is no collectstatic (dev, tests).
