@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.companies.access import load_membership, owner_required
+from crm.companies.access import owner_required
 from pictime.errors import AccessDenied, OAuthError, PicTimeError
 from pictime.forms import GalleryDefaultsForm
 from pictime.models import Connection
@@ -19,28 +19,6 @@ from pictime.services import connection as connection_service
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "pictime_oauth"
-
-
-def settings_context(request, company):
-    connection = Connection.objects.select_related("integration").filter(company=company).first()
-    membership = load_membership(request)
-    form = None
-    if connection and connection.is_connected:
-        form = GalleryDefaultsForm(
-            connection=connection,
-            initial={
-                "default_brand_id": connection.default_brand_id,
-                "default_preset_id": connection.default_preset_id,
-                "portal_intro": connection.portal_intro,
-            },
-        )
-    inactive_links = connection.links.filter(is_active=False).count() if connection else 0
-    return {
-        "connection": connection,
-        "is_owner": bool(membership and membership.is_owner),
-        "defaults_form": form,
-        "inactive_links": inactive_links,
-    }
 
 
 def _back():
@@ -117,7 +95,16 @@ def callback(request):
 
 
 def _connection(request):
-    return Connection.objects.select_related("integration").filter(company=request.company).first()
+    return Connection.objects.for_company(request.company).first()
+
+
+def _connected(request, refusal):
+    """The company's connection when it is connected; else None, with `refusal` shown on the tab."""
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, refusal)
+        return None
+    return connection
 
 
 @owner_required
@@ -139,9 +126,8 @@ def disconnect(request):
 @owner_required
 @require_POST
 def auto_create(request):
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time before turning on Auto-create galleries.")
+    connection = _connected(request, "Connect Pic-Time before turning on Auto-create galleries.")
+    if connection is None:
         return _back()
     enabled = request.POST.get("auto_create") == "on"
     connection_service.set_auto_create(connection, enabled)
@@ -159,9 +145,8 @@ def auto_create(request):
 @owner_required
 @require_POST
 def gallery_defaults(request):
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time first.")
+    connection = _connected(request, "Connect Pic-Time first.")
+    if connection is None:
         return _back()
     form = GalleryDefaultsForm(request.POST, connection=connection)
     if not form.is_valid():
