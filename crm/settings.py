@@ -184,8 +184,13 @@ if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Shared by every web process: API throttles and the webhook log's rate limit count here. The
-# default (per process) suits one machine; production points it at Redis (redis://host:6379/1).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# embedded default is a folder that the web workers of one machine share (each test process keeps its
+# own in memory); production points it at Redis (redis://host:6379/1).
+CACHES = {
+    "default": env.cache(
+        "CACHE_URL", default="locmemcache://" if TESTING else f"filecache://{VAR_DIR / 'cache'}"
+    )
+}
 
 # Sign-in lockout (django-axes), on /login/, /admin/login/ and /api/auth/login/: after
 # AXES_FAILURE_LIMIT wrong passwords for one account, or from one address, sign-in is refused for
