@@ -182,8 +182,9 @@ if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Shared by every web process: API throttles and the webhook log's rate limit count here. The
-# default (per process) suits one machine; production points it at Redis (redis://host:6379/1).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# embedded default is a folder that the web workers of one machine share; production points it at
+# Redis (redis://host:6379/1).
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 
 # Sign-in lockout (django-axes), on /login/, /admin/login/ and /api/auth/login/: after
 # AXES_FAILURE_LIMIT wrong passwords for one account, or from one address, sign-in is refused for
@@ -199,7 +200,6 @@ AXES_COOLOFF_MESSAGE = (
     "For your security, signing in is paused; try again later."
 )
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged (a table that only grows)
-AXES_VERBOSE = False  # no log line for every sign-in; lockouts answer 429 and are in the admin
 # The client's address: the proxy's X-Forwarded-For only behind one we trust, never from the client.
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_HTTPS_PROXY else ["REMOTE_ADDR"]
@@ -386,6 +386,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes: failures and lockouts are warnings; its per-sign-in bookkeeping is not logged.
+        "axes": {"level": "WARNING"},
         # On the loggers, not a handler: Django's own DEBUG console handler prints these records too.
         "django.request": {"filters": ["secret_paths"]},
         "django.server": {"filters": ["secret_paths"]},

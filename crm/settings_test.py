@@ -19,6 +19,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Hashing a password the production way costs ~0.3 s; the suite signs up hundreds of users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Throttle counters in each test process's memory (cleared before each test: conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Tasks run in the test's process; the real-worker tests (tests/worker) publish to Redis instead.
 CELERY_TASK_ALWAYS_EAGER = True
 

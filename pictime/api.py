@@ -14,11 +14,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from crm.api.base import PROJECT_ID, CompanyAPIView, id_parameter, parse_id
 from crm.api.errors import ApiError, ErrorSerializer
 from crm.api.permissions import IsCompanyOwnerOrReadOnly
-from crm.api.throttling import AnonThrottle, CompanyPicTimeThrottle, UserThrottle
+from crm.api.throttling import CompanyPicTimeThrottle
 from integrations.models import CompanyIntegration
 
 from . import errors
@@ -51,7 +52,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
 )
 # The views that call Pic-Time also count against the company's limit (crm.api.throttling).
-PICTIME_THROTTLES = [AnonThrottle, UserThrottle, CompanyPicTimeThrottle]
+PICTIME_THROTTLES = [*api_settings.DEFAULT_THROTTLE_CLASSES, CompanyPicTimeThrottle]
 
 
 # The CRM's refusals (galleries.GalleryActionError.code) as API errors.

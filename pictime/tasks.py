@@ -55,12 +55,6 @@ def sync_all_connections() -> int:
     return len(connection_ids)
 
 
-@shared_task(name="pictime.prune_webhook_deliveries")
-def prune_webhook_deliveries() -> int:
-    """Beat: keeps the webhook log bounded (days and rows, see the settings)."""
-    return webhooks.prune_deliveries()
-
-
 @shared_task(name="pictime.sync_link", acks_late=True, bind=True, max_retries=8)
 def sync_link_task(self, link_id: int) -> str:
     """A gallery just linked whose earlier orders couldn't be fetched at once (see services.queue)."""
@@ -71,3 +65,9 @@ def sync_link_task(self, link_id: int) -> str:
     if run.status == SyncRun.Status.FAILED and link.connection.is_connected:
         self.retry(countdown=min(900, 5 * 2**self.request.retries), throw=False)
     return run.status
+
+
+@shared_task(name="pictime.prune_webhook_deliveries")
+def prune_webhook_deliveries() -> int:
+    """Beat: keeps the webhook log bounded (days and rows, see the settings)."""
+    return webhooks.prune_deliveries()

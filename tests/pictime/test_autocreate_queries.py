@@ -15,7 +15,7 @@ from pictime.models import AutoCreateJob, Connection, GalleryLink, WebhookEvent
 from pictime.services import webhooks
 from pictime.services.connection import set_auto_create
 from pictime.tasks import autocreate_gallery
-from tests.pictime.sync_helpers import deliver, event, link_gallery
+from tests.factories import deliver, event, link_gallery
 
 # Load, claim (the job's INSERT), the token's read, then the link, the job and the activity line.
 JOB_QUERIES = 6
