@@ -13,6 +13,7 @@ from crm.clients.models import Client
 from crm.companies.models import Company, Membership
 from crm.payments.models import Installment, Invoice, Payment
 from crm.projects.models import Activity, Project
+from pictime.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -42,23 +43,33 @@ def assert_field_error(response, field, message):
     assert f'<p class="field-error">{message}</p>' in unescape(block.group(0)), block.group(0)
 
 
+def assert_refused(post, field, message):
+    """`post()` is answered 400 with the message under that field's label, and nothing is saved."""
+    before = counts()
+    response = post()
+    assert response.status_code == 400
+    assert_field_error(response, field, message)
+    assert counts() == before
+    return response
+
+
 # Sign up
 
 
 def test_sign_up_refuses_an_email_already_in_use(client, owner):
-    before = counts()
-    r = client.post(
-        reverse("signup"),
-        {
-            "company_name": "Copy Studio",
-            "name": "Ada Again",
-            "email": "ADA@lumen.test",
-            "password": "x7-long-pass",
-        },
+    assert_refused(
+        lambda: client.post(
+            reverse("signup"),
+            {
+                "company_name": "Copy Studio",
+                "name": "Ada Again",
+                "email": "ADA@lumen.test",
+                "password": "x7-long-pass",
+            },
+        ),
+        "email",
+        "An account with this email already exists. Log in instead.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "email", "An account with this email already exists. Log in instead.")
-    assert counts() == before
     assert "_auth_user_id" not in client.session
 
 
@@ -71,27 +82,27 @@ def test_sign_up_refuses_an_email_already_in_use(client, owner):
     ],
 )
 def test_sign_up_refuses_a_weak_password(client, db, password, message):
-    before = counts()
-    r = client.post(
-        reverse("signup"),
-        {"company_name": "New Studio", "name": "Nia New", "email": "nia@new.test", "password": password},
+    r = assert_refused(
+        lambda: client.post(
+            reverse("signup"),
+            {"company_name": "New Studio", "name": "Nia New", "email": "nia@new.test", "password": password},
+        ),
+        "password",
+        message,
     )
-    assert r.status_code == 400
-    assert_field_error(r, "password", message)
-    assert counts() == before
     # What was typed (but the password) is kept for the next try.
     assert 'value="nia@new.test"' in r.content.decode()
     assert password not in r.content.decode()
 
 
 def test_adding_a_team_member_refuses_a_weak_password(owner_client, company):
-    before = counts()
-    r = owner_client.post(
-        reverse("add_member"), {"name": "Nina New", "email": "nina@lumen.test", "password": "12345678"}
+    assert_refused(
+        lambda: owner_client.post(
+            reverse("add_member"), {"name": "Nina New", "email": "nina@lumen.test", "password": "12345678"}
+        ),
+        "password",
+        "This password is too common.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "password", "This password is too common.")
-    assert counts() == before
 
 
 # New project
@@ -107,36 +118,36 @@ def test_new_project_needs_a_client(owner_client, company):
 
 
 def test_new_project_refuses_a_bad_new_client_email(owner_client, company):
-    before = counts()
-    r = owner_client.post(
-        reverse("project_new"),
-        {
-            "new_client_name": "Sam Smith",
-            "new_client_email": "sam@",
-            "name": "Smith portraits",
-            "type": "portrait",
-        },
+    assert_refused(
+        lambda: owner_client.post(
+            reverse("project_new"),
+            {
+                "new_client_name": "Sam Smith",
+                "new_client_email": "sam@",
+                "name": "Smith portraits",
+                "type": "portrait",
+            },
+        ),
+        "new_client_email",
+        "Enter a valid email address.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "new_client_email", "Enter a valid email address.")
-    assert counts() == before
 
 
 def test_new_project_refuses_a_bad_date(owner_client, company):
-    before = counts()
-    r = owner_client.post(
-        reverse("project_new"),
-        {
-            "new_client_name": "Sam Smith",
-            "new_client_email": "sam@example.com",
-            "name": "Smith portraits",
-            "type": "portrait",
-            "event_date": "2027-02-30",
-        },
+    assert_refused(
+        lambda: owner_client.post(
+            reverse("project_new"),
+            {
+                "new_client_name": "Sam Smith",
+                "new_client_email": "sam@example.com",
+                "name": "Smith portraits",
+                "type": "portrait",
+                "event_date": "2027-02-30",
+            },
+        ),
+        "event_date",
+        "Enter a valid date.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "event_date", "Enter a valid date.")
-    assert counts() == before
 
 
 def test_editing_a_project_refuses_a_bad_date(owner_client, project):
@@ -162,11 +173,11 @@ def test_private_notes_refuse_more_than_10000_characters(owner_client, project):
 
 
 def test_new_client_needs_an_email(owner_client, company):
-    before = counts()
-    r = owner_client.post(reverse("client_list"), {"name": "Sam Smith", "email": ""})
-    assert r.status_code == 400
-    assert_field_error(r, "email", "This field is required.")
-    assert counts() == before
+    assert_refused(
+        lambda: owner_client.post(reverse("client_list"), {"name": "Sam Smith", "email": ""}),
+        "email",
+        "This field is required.",
+    )
 
 
 # New invoice
@@ -178,56 +189,44 @@ def _invoice(owner_client, project, **rows):
     return owner_client.post(reverse("invoice_new", args=[project.pk]), data)
 
 
-def test_invoice_refuses_a_negative_amount(owner_client, project):
-    before = counts()
-    r = _invoice(
-        owner_client, project, amount_1="-100.00", due_1="2027-01-15", amount_2="2500.00", due_2="2027-05-01"
-    )
-    assert r.status_code == 400
-    assert_field_error(r, "amount_1", "Enter an amount greater than zero.")
-    assert counts() == before
-
-
-def test_invoice_refuses_a_zero_amount(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project, amount_1="0", due_1="2027-01-15")
-    assert r.status_code == 400
-    assert_field_error(r, "amount_1", "Enter an amount greater than zero.")
-    assert counts() == before
-
-
-def test_invoice_needs_a_due_date_for_every_payment(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project, amount_1="1000.00", due_1="2027-01-15", amount_2="2500.00")
-    assert r.status_code == 400
-    assert_field_error(r, "due_2", "Enter the date this payment is due.")
-    assert counts() == before
-
-
-def test_invoice_needs_an_amount_for_every_due_date(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project, amount_1="1000.00", due_1="2027-01-15", due_2="2027-05-01")
-    assert r.status_code == 400
-    assert_field_error(r, "amount_2", "Enter the amount of this payment.")
-    assert counts() == before
-
-
-def test_invoice_refuses_dates_out_of_order(owner_client, project):
-    before = counts()
-    r = _invoice(
-        owner_client, project, amount_1="1000.00", due_1="2027-05-01", amount_2="2500.00", due_2="2027-01-15"
-    )
-    assert r.status_code == 400
-    assert_field_error(r, "due_2", "Payments are due in order: this date is before the previous one.")
-    assert counts() == before
-
-
-def test_invoice_needs_at_least_one_payment(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project)
-    assert r.status_code == 400
-    assert_field_error(r, "amount_1", "Add at least one payment.")
-    assert counts() == before
+@pytest.mark.parametrize(
+    "rows, field, message",
+    [
+        pytest.param(
+            {"amount_1": "-100.00", "due_1": "2027-01-15", "amount_2": "2500.00", "due_2": "2027-05-01"},
+            "amount_1",
+            "Enter an amount greater than zero.",
+            id="a-negative-amount",
+        ),
+        pytest.param(
+            {"amount_1": "0", "due_1": "2027-01-15"},
+            "amount_1",
+            "Enter an amount greater than zero.",
+            id="a-zero-amount",
+        ),
+        pytest.param(
+            {"amount_1": "1000.00", "due_1": "2027-01-15", "amount_2": "2500.00"},
+            "due_2",
+            "Enter the date this payment is due.",
+            id="a-payment-without-due-date",
+        ),
+        pytest.param(
+            {"amount_1": "1000.00", "due_1": "2027-01-15", "due_2": "2027-05-01"},
+            "amount_2",
+            "Enter the amount of this payment.",
+            id="a-due-date-without-amount",
+        ),
+        pytest.param(
+            {"amount_1": "1000.00", "due_1": "2027-05-01", "amount_2": "2500.00", "due_2": "2027-01-15"},
+            "due_2",
+            "Payments are due in order: this date is before the previous one.",
+            id="dates-out-of-order",
+        ),
+        pytest.param({}, "amount_1", "Add at least one payment.", id="no-payment"),
+    ],
+)
+def test_invoice_refuses_bad_payments(owner_client, project, rows, field, message):
+    assert_refused(lambda: _invoice(owner_client, project, **rows), field, message)
 
 
 def test_invoice_keeps_what_was_typed(owner_client, project):
@@ -249,46 +248,49 @@ def _record(owner_client, installment, **data):
     return owner_client.post(reverse("record_payment", args=[installment.pk]), fields)
 
 
-def test_record_payment_refuses_a_negative_amount(owner_client, installment):
-    before = counts()
-    r = _record(owner_client, installment, amount="-50.00")
-    assert r.status_code == 400
-    assert_field_error(r, "amount", "Ensure this value is greater than or equal to 0.01.")
-    assert counts() == before
-
-
-def test_record_payment_refuses_more_than_the_balance(owner_client, installment):
-    before = counts()
-    r = _record(owner_client, installment, amount="1000.01")
-    assert r.status_code == 400
-    assert_field_error(r, "amount", "The most that can be paid here is 1000.00.")
-    assert counts() == before
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        pytest.param(
+            {"amount": "-50.00"},
+            "amount",
+            "Ensure this value is greater than or equal to 0.01.",
+            id="negative",
+        ),
+        pytest.param(
+            {"amount": "1000.01"},
+            "amount",
+            "The most that can be paid here is 1000.00.",
+            id="over-the-balance",
+        ),
+        pytest.param(
+            {"method": "card"},
+            "method",
+            "Select a valid choice. card is not one of the available choices.",
+            id="the-card-method",
+        ),
+    ],
+)
+def test_record_payment_refuses_bad_input(owner_client, installment, data, field, message):
+    assert_refused(lambda: _record(owner_client, installment, **data), field, message)
 
 
 def test_record_payment_refuses_a_payment_already_paid_in_full(owner_client, installment):
     assert _record(owner_client, installment, amount="1000.00").status_code == 302
-    before = counts()
-    r = _record(owner_client, installment, amount="1.00")
-    assert r.status_code == 400
-    assert_field_error(r, "amount", "This payment is already paid in full.")
-    assert counts() == before
+    assert_refused(
+        lambda: _record(owner_client, installment, amount="1.00"),
+        "amount",
+        "This payment is already paid in full.",
+    )
 
 
 def test_record_payment_refuses_a_future_date(owner_client, installment):
-    before = counts()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    r = _record(owner_client, installment, paid_on=tomorrow.isoformat())
-    assert r.status_code == 400
-    assert_field_error(r, "paid_on", "A payment can't be recorded in the future.")
-    assert counts() == before
-
-
-def test_record_payment_refuses_the_card_method(owner_client, installment):
-    before = counts()
-    r = _record(owner_client, installment, method="card")
-    assert r.status_code == 400
-    assert_field_error(r, "method", "Select a valid choice. card is not one of the available choices.")
-    assert counts() == before
+    assert_refused(
+        lambda: _record(owner_client, installment, paid_on=tomorrow.isoformat()),
+        "paid_on",
+        "A payment can't be recorded in the future.",
+    )
 
 
 # The client portal's card form
@@ -304,38 +306,34 @@ def _pay(client, project, installment, **data):
     "number", ["4242 4242 4242 4241", "4242", "abcd efgh ijkl mnop", "4242424242424242424242"]
 )
 def test_portal_refuses_a_bad_card_number(client, project, installment, number):
-    before = counts()
-    r = _pay(client, project, installment, number=number)
-    assert r.status_code == 400
-    assert_field_error(r, "number", "Enter a valid card number.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, number=number), "number", "Enter a valid card number."
+    )
 
 
 def test_portal_refuses_an_expired_card(client, project, installment):
-    before = counts()
     last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
-    r = _pay(client, project, installment, expiry=last_month.strftime("%m/%y"))
-    assert r.status_code == 400
-    assert_field_error(r, "expiry", "This card has expired.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, expiry=last_month.strftime("%m/%y")),
+        "expiry",
+        "This card has expired.",
+    )
 
 
 @pytest.mark.parametrize("expiry", ["13/30", "1230", "ab/cd", "00/30"])
 def test_portal_refuses_a_malformed_expiry(client, project, installment, expiry):
-    before = counts()
-    r = _pay(client, project, installment, expiry=expiry)
-    assert r.status_code == 400
-    assert_field_error(r, "expiry", "Enter the expiry as MM/YY.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, expiry=expiry), "expiry", "Enter the expiry as MM/YY."
+    )
 
 
 @pytest.mark.parametrize("cvc", ["12", "abc", "12a4"])
 def test_portal_refuses_a_bad_cvc(client, project, installment, cvc):
-    before = counts()
-    r = _pay(client, project, installment, cvc=cvc)
-    assert r.status_code == 400
-    assert_field_error(r, "cvc", "Enter the 3 or 4 digits on the back of the card.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, cvc=cvc),
+        "cvc",
+        "Enter the 3 or 4 digits on the back of the card.",
+    )
 
 
 def test_portal_refuses_to_pay_an_installment_twice(client, project, installment):
@@ -383,3 +381,147 @@ def test_general_settings_refuse_a_bad_currency(owner_client, company, currency)
     assert_field_error(r, "currency", message)
     company.refresh_from_db()
     assert (company.name, company.email, company.currency) == ("Lumen Studio", "ada@lumen.test", "USD")
+
+
+# Hostile input from outside: answered 4xx, never 500 (on PostgreSQL, which refuses NUL in text),
+# and nothing stored.
+
+
+@pytest.fixture
+def owner_api(owner):
+    from tests.api.conftest import _api
+
+    return _api(owner)
+
+
+def everything():
+    from pictime.models import GalleryLink, WebhookDelivery, WebhookEvent
+
+    return {
+        **counts(),
+        **{m.__name__: m.objects.count() for m in (GalleryLink, WebhookDelivery, WebhookEvent)},
+    }
+
+
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("get", "/portal/%00/", None),
+        ("get", "/portal/a%00b/pay/1/", None),
+        ("post", "/integrations/pictime/webhooks/%00/", b"{}"),
+        ("get", "/api/projects/?stage=%00", None),
+        ("get", "/api/projects/?stage=a%00", None),
+        ("get", "/admin/projects/project/?stage__exact=%00", None),
+        ("get", "/admin/pictime/webhookdelivery/?outcome__exact=%00", None),
+        ("get", "/admin/pictime/gallerylink/?q=%00", None),
+        ("get", "/clients/?q=%00", None),
+    ],
+)
+def test_nul_bytes_in_a_url_are_a_400_and_change_nothing(admin_client, owner_api, method, url, body, project):
+    before = everything()
+    caller = owner_api if url.startswith("/api/") else admin_client
+    response = (
+        getattr(caller, method)(url, data=body, content_type="application/json")
+        if body
+        else getattr(caller, method)(url)
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert everything() == before
+
+
+def test_an_unsigned_webhook_body_with_a_raw_nul_byte_is_refused_and_not_stored(client, connection):
+    before = everything()
+    body = b'{"id": "a\x00b"}\x00'
+    response = client.post(
+        "/integrations/pictime/webhooks/some-token/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 404  # not one of our subscriptions: nothing stored
+    assert everything() == before
+    # To a real subscription, unsigned: logged without its body.
+    url = f"/integrations/pictime/webhooks/{connection.webhook_token}/"
+    assert client.post(url, data=body, content_type="application/json").status_code == 400
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.outcome, delivery.body) == ("bad_signature", "")
+
+
+def test_a_portal_token_with_nul_is_never_looked_up(client, project):
+    assert client.get(f"/portal/{project.portal_token}%00/").status_code == 400
+    assert client.get(f"/portal/{project.portal_token}/").status_code == 200
+
+
+# The Idempotency-Key of a gallery create: 1 to 255 printable ASCII characters, else 400.
+
+
+@pytest.mark.parametrize("key", ["has space", "ключ", "", "x" * 256, "tab\tkey"])
+def test_a_bad_idempotency_key_header_is_a_400_and_creates_nothing(
+    owner_api, project, connection, sandbox, pictime_account, key
+):
+    before = everything()
+    calls = sandbox.stats(pictime_account["id"])["api_requests"]
+    r = owner_api.post(
+        f"/api/projects/{project.pk}/galleries/",
+        {"name": "Smith wedding", "allow_duplicate": True},
+        format="json",
+        headers={"Idempotency-Key": key},
+    )
+    assert r.status_code == 400, r.content
+    assert r.json()["error"]["code"] == "invalid"
+    assert "Idempotency-Key" in r.json()["error"]["details"]
+    assert everything() == before
+    assert sandbox.stats(pictime_account["id"])["api_requests"] == calls  # Pic-Time was not called
+
+
+@pytest.mark.parametrize("key", ["has space", "ключ", ""])
+def test_a_bad_idempotency_key_in_the_create_form_is_a_form_error(
+    owner_client, project, connection, sandbox, pictime_account, key
+):
+    before = everything()
+    calls = sandbox.stats(pictime_account["id"])["api_requests"]
+    r = owner_client.post(
+        reverse("pictime:panel_new", args=[project.pk]),
+        {"name": "Smith wedding", "idempotency_key": key, "create_anyway": "on"},
+    )
+    assert r.status_code == 400
+    page = unescape(r.content.decode())
+    assert '<div class="errors" role="alert">' in page
+    assert ("This form has expired. Reload the page and try again." in page) or (
+        "This field is required." in page
+    )
+    assert everything() == before
+    assert sandbox.stats(pictime_account["id"])["api_requests"] == calls
+
+
+# The browsable API (a browser's Accept: text/html, or ?format=api) on every GET endpoint.
+
+
+@pytest.mark.parametrize("how", [{"format": "api"}, {"HTTP_ACCEPT": "text/html"}])
+def test_the_browsable_api_renders_the_available_galleries(owner_client, project, connection, how):
+    url = f"/api/projects/{project.pk}/galleries/available/"
+    if "format" in how:
+        r = owner_client.get(url, {"format": "api"})
+    else:
+        r = owner_client.get(url, HTTP_ACCEPT="text/html")
+    assert r.status_code == 200
+    assert r["Content-Type"].startswith("text/html")
+    assert "next_cursor" in r.content.decode()
+
+
+def test_the_browsable_api_renders_every_get_endpoint(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    from pictime.services import galleries
+
+    remote = sandbox.create_gallery(pictime_account["id"], name="Browsable")
+    link = galleries.link_existing(project, connection, remote["id"])
+    for url in [
+        "/api/",
+        "/api/projects/",
+        f"/api/projects/{project.pk}/",
+        f"/api/projects/{project.pk}/galleries/",
+        f"/api/projects/{project.pk}/galleries/available/",
+        f"/api/projects/{project.pk}/galleries/{link.pk}/",
+        f"/api/projects/{project.pk}/orders/",
+        "/api/pictime/connection/",
+    ]:
+        r = owner_client.get(url, {"format": "api"})
+        assert r.status_code == 200, (url, r.status_code)
