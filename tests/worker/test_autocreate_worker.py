@@ -13,6 +13,9 @@ from pictime.models import AutoCreateJob, GalleryLink, SyncRun
 from pictime.services.connection import set_auto_create
 from tests.waiting import wait_until
 
+# A real Celery worker, on PostgreSQL: the test's rows must be committed for the worker to see them.
+pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
 
 def first_sync_done(connection):
     """Connecting queued a first sync on the worker: let it finish before faults are set, so the
@@ -22,9 +25,6 @@ def first_sync_done(connection):
     )
 
 
-@pytest.mark.worker
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_a_first_payment_makes_one_gallery_on_a_real_worker(
     celery_worker_process, connection, installment, sandbox, pictime_account
 ):
@@ -50,9 +50,6 @@ def test_a_first_payment_makes_one_gallery_on_a_real_worker(
     assert AutoCreateJob.objects.get(project=project).status == AutoCreateJob.Status.SUCCEEDED
 
 
-@pytest.mark.worker
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_the_worker_retries_server_errors_at_their_time(
     celery_worker_process, connection, installment, sandbox, pictime_account, settings
 ):
@@ -72,9 +69,6 @@ def test_the_worker_retries_server_errors_at_their_time(
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
 
 
-@pytest.mark.worker
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_the_worker_waits_out_retry_after_before_the_next_attempt(
     celery_worker_process, connection, installment, sandbox, pictime_account
 ):
