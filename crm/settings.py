@@ -4,6 +4,8 @@ Every default is the embedded one (SQLite, a filesystem broker) so the product r
 installed; production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY and FIELD_ENCRYPTION_KEY.
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "crm.audit.admin_config.AdminConfig",  # django.contrib.admin, its edits audited (crm/audit/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,7 +46,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # Only for the migration that moved its plain-text keys into knox (hashed); its table is empty.
     "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "django_htmx",
@@ -65,7 +71,10 @@ MIDDLEWARE = [
     "crm.ops.logging.RequestIdMiddleware",
     # /healthz for load balancers: before the Host check (CommonMiddleware) and the SSL redirect.
     "crm.ops.health.HealthCheckMiddleware",
+    # NUL bytes in the path or query string: 400 before any view (PostgreSQL can't store them).
+    "crm.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "crm.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in (django-axes) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -111,7 +122,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'crm.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Keep each thread's connection for a minute (web requests and worker tasks alike, see crm/celery.py),
+# checked before reuse: opening one costs PostgreSQL more than most of our requests do.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)  # a kept connection is checked before reuse
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
@@ -125,6 +138,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every sign-in first (lockout), then Django's own backend signs the user in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -159,8 +177,34 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-if env.bool("BEHIND_HTTPS_PROXY", default=False):
+BEHIND_HTTPS_PROXY = env.bool("BEHIND_HTTPS_PROXY", default=False)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Shared by every web process: API throttles and the webhook log's rate limit count here. The
+# embedded default is a folder that the web workers of one machine share; production points it at
+# Redis (redis://host:6379/1).
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
+# Sign-in lockout (django-axes), on /login/, /admin/login/ and /api/auth/login/: after
+# AXES_FAILURE_LIMIT wrong passwords for one account, or from one address, sign-in is refused for
+# the cool-off time, even with the right password; afterwards the right password works again.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per account, per address
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "crm.companies.lockout.username"
+AXES_LOCKOUT_CALLABLE = "crm.companies.lockout.response"  # a page, or the API's error format
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed sign-in attempts for this account or from this address. "
+    "For your security, signing in is paused; try again later."
+)
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged (a table that only grows)
+# The client's address: the proxy's X-Forwarded-For only behind one we trust, never from the client.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_HTTPS_PROXY else ["REMOTE_ADDR"]
+)
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_HTTPS_PROXY else None
 
 # Celery: a filesystem broker by default (no server), Redis when CELERY_BROKER_URL says so.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -180,6 +224,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="django-db")
 CELERY_RESULT_EXTENDED = True
+# Job rows hold what people read; a task stores a result only when it says something waits for it
+# (crm.ping). Those few expire after a day (beat's celery.backend_cleanup).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Celery's Django fixup closes the database connection before and after every task unless this is
+# set; it then closes it every 2 x N tasks. Between tasks, crm/celery.py applies CONN_MAX_AGE and
+# the health check instead, as Django does between requests.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# One process per core: more only make the cores switch between them (fewer jobs a second).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=os.cpu_count() or 1)
 # Tasks go to a worker; the test settings run them in-process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -212,6 +266,29 @@ PICTIME_SYNC_INTERVAL_SECONDS = env.int("PICTIME_SYNC_INTERVAL_SECONDS", default
 PICTIME_AUTOCREATE_MAX_ATTEMPTS = env.int("PICTIME_AUTOCREATE_MAX_ATTEMPTS", default=8)
 PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = env.int("PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS", default=900)
 
+# Links from Pic-Time (a gallery's public_url, edit_url, cover_url) become href/src: only https ones
+# (and http when Pic-Time itself is reached over http: the sandbox) are kept; with hosts listed here,
+# only on those hosts or their subdomains (empty: any host, as studios may use their own domain).
+PICTIME_URL_HOSTS = env.list("PICTIME_URL_HOSTS", default=[])
+
+# Content-Security-Policy (django-csp): scripts and styles from our own files only. Images may also
+# come from Pic-Time (gallery covers) and forms may lead on to it (the OAuth connect redirect):
+# crm.middleware.CSPMiddleware adds Pic-Time's configured addresses to img-src and form-action.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # Celery beat (django-celery-beat copies these into its database schedule at start).
 CELERY_BEAT_SCHEDULE = {
     # Keeps gallery statuses, image counts and orders current beside the webhooks.
@@ -221,7 +298,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Auto-create retries that are due, and runs whose worker died (a lost countdown message).
     "pictime-run-due-autocreate-jobs": {"task": "pictime.run_due_autocreate_jobs", "schedule": 60.0},
+    # The webhook log keeps PICTIME_WEBHOOK_LOG_DAYS of deliveries, at most PICTIME_WEBHOOK_LOG_MAX rows.
+    "pictime-prune-webhook-deliveries": {"task": "pictime.prune_webhook_deliveries", "schedule": 3600.0},
 }
+PICTIME_WEBHOOK_LOG_DAYS = env.int("PICTIME_WEBHOOK_LOG_DAYS", default=30)
+PICTIME_WEBHOOK_LOG_MAX = env.int("PICTIME_WEBHOOK_LOG_MAX", default=100_000)
+# Rejected deliveries logged per connection and minute (beyond that they are answered, not stored).
+PICTIME_WEBHOOK_REJECTED_LOG_PER_MINUTE = env.int("PICTIME_WEBHOOK_REJECTED_LOG_PER_MINUTE", default=30)
 # First retry after about this many seconds, doubling each time (with jitter, up to the maximum).
 PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = env.float("PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS", default=5)
 # A run still "running" after this long is taken to be a dead worker's, and run again.
@@ -241,16 +324,33 @@ PICTIME_REFRESH_RETRY_DELAYS = (0.5, 1.0, 2.0)
 PICTIME_REFRESH_RETRY_WINDOW_SECONDS = 20
 
 REST_FRAMEWORK = {
-    # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token".
+    # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token". Tokens are django-rest-knox
+    # ones: only their hash is stored (POST /api/auth/login/ makes one).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "crm.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Per signed-in user, per address for anonymous callers (and wrong tokens: "bad_token"); the views
+    # that call Pic-Time also have a per-company limit ("pictime"), so that one member can't spend the
+    # whole company's Pic-Time rate limit.
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.AnonThrottle", "crm.api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+        "bad_token": env.str("API_THROTTLE_BAD_TOKEN", default="10/min"),
+        "pictime": env.str("API_THROTTLE_PICTIME", default="60/min"),
+    },
+    # The client's address is REMOTE_ADDR, or the proxy's X-Forwarded-For entry behind our proxy.
+    "NUM_PROXIES": 1 if BEHIND_HTTPS_PROXY else 0,
     "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "crm.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=90)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Studio CRM API",
@@ -286,6 +386,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes: failures and lockouts are warnings; its per-sign-in bookkeeping is not logged.
+        "axes": {"level": "WARNING"},
         # On the loggers, not a handler: Django's own DEBUG console handler prints these records too.
         "django.request": {"filters": ["secret_paths"]},
         "django.server": {"filters": ["secret_paths"]},

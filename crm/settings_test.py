@@ -13,8 +13,14 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdHMtb25seS1maWVsZC1lbmNyeXB0a
 
 from crm.settings import *  # noqa: E402, F403
 
+# A connection per test, as Django's test client expects (production keeps them a minute).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
 # Hashing a password the production way costs ~0.3 s; the suite signs up hundreds of users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Throttle counters in each test process's memory (cleared before each test: conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Tasks run in the test's process; the real-worker tests (tests/worker) publish to Redis instead.
 CELERY_TASK_ALWAYS_EAGER = True

@@ -14,14 +14,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from crm.api.base import PROJECT_ID, CompanyAPIView, id_parameter, parse_id
 from crm.api.errors import ApiError, ErrorSerializer
 from crm.api.permissions import IsCompanyOwnerOrReadOnly
+from crm.api.throttling import CompanyPicTimeThrottle
 from integrations.models import CompanyIntegration
 
 from . import errors
 from .models import Connection, GalleryLink
+from .schemas import IDEMPOTENCY_KEY_RE
 from .serializers import (
     AccountGalleryPageSerializer,
     AutoCreateSerializer,
@@ -43,8 +46,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="Send the same key again to retry a create without making a second gallery.",
+    description=(
+        "Send the same key again to retry a create without making a second gallery: 1 to 255 "
+        "printable ASCII characters, no spaces."
+    ),
 )
+# The views that call Pic-Time also count against the company's limit (crm.api.throttling).
+PICTIME_THROTTLES = [*api_settings.DEFAULT_THROTTLE_CLASSES, CompanyPicTimeThrottle]
 
 
 # The CRM's refusals (galleries.GalleryActionError.code) as API errors.
@@ -101,6 +109,9 @@ def connected(company) -> Connection:
 class ProjectGalleries(ListModelMixin, CompanyAPIView):
     serializer_class = GalleryLinkSerializer
 
+    def get_throttles(self):
+        return [t() for t in (PICTIME_THROTTLES if self.request.method == "POST" else self.throttle_classes)]
+
     def get_queryset(self):
         project = self.get_project()
         return (
@@ -140,6 +151,14 @@ class ProjectGalleries(ListModelMixin, CompanyAPIView):
     )
     def post(self, request, project_id):
         project = self.get_project()
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not IDEMPOTENCY_KEY_RE.fullmatch(key):
+            raise ApiError(
+                400,
+                "invalid",
+                "The Idempotency-Key header must be 1 to 255 printable ASCII characters, without spaces.",
+                {"Idempotency-Key": ["Use 1 to 255 printable ASCII characters, without spaces."]},
+            )
         data = GalleryCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -158,15 +177,20 @@ class ProjectGalleries(ListModelMixin, CompanyAPIView):
                     'or send "allow_duplicate": true to create another one.',
                     {"galleries": account_galleries(duplicates, linked_ids(request.company, project))},
                 )
-        key = request.headers.get("Idempotency-Key") or f"api-{uuid.uuid4()}"
         link = call_service(
-            galleries.create_and_link, project, connection, gallery_data, key[:255], request.user
+            galleries.create_and_link,
+            project,
+            connection,
+            gallery_data,
+            key or f"api-{uuid.uuid4()}",
+            request.user,
         )
         return Response(GalleryLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
 class ProjectGalleryLinkExisting(CompanyAPIView):
     serializer_class = LinkExistingSerializer
+    throttle_classes = PICTIME_THROTTLES
 
     @extend_schema(
         operation_id="project_galleries_link_existing",
@@ -188,6 +212,8 @@ class ProjectGalleryLinkExisting(CompanyAPIView):
 
 class ProjectAccountGalleries(CompanyAPIView):
     serializer_class = AccountGalleryPageSerializer
+    throttle_classes = PICTIME_THROTTLES
+    pagination_class = None  # Pic-Time's cursor, not DRF's pages (the browsable API asked for a queryset)
 
     @extend_schema(
         operation_id="project_galleries_available",
@@ -270,6 +296,7 @@ class ProjectGalleryDetail(ProjectGalleryMixin, CompanyAPIView):
 
 class ProjectGallerySync(ProjectGalleryMixin, CompanyAPIView):
     serializer_class = GalleryLinkSerializer
+    throttle_classes = PICTIME_THROTTLES
 
     @extend_schema(
         operation_id="project_galleries_sync",

@@ -1,5 +1,7 @@
 from django import forms
 
+from .schemas import IDEMPOTENCY_KEY_RE
+
 
 class GalleryDefaultsForm(forms.Form):
     """Defaults for galleries the CRM creates, and the text clients read above their galleries."""
@@ -47,7 +49,13 @@ class NewGalleryForm(forms.Form):
         help_text=SLUG_HELP,
         error_messages={"invalid": "Use 3 to 100 lowercase letters, digits or hyphens."},
     )
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    idempotency_key = forms.RegexField(
+        regex=IDEMPOTENCY_KEY_RE,
+        widget=forms.HiddenInput,
+        max_length=255,
+        strip=False,
+        error_messages={"invalid": "This form has expired. Reload the page and try again."},
+    )
     create_anyway = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     # Pic-Time's 422 details name fields of its API body; they are shown on these form fields.
@@ -100,6 +108,8 @@ class NewGalleryForm(forms.Form):
         data = super().clean()
         if data.get("client_email") and not (data.get("client_name") or "").strip():
             self.add_error("client_name", "Enter the client's name as well as their email.")
+        if "idempotency_key" in self.errors:  # a hidden field: show its error above the form
+            self.add_error(None, self.errors.pop("idempotency_key"))
         return data
 
     def add_remote_errors(self, field_messages):

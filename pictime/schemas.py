@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from .errors import BadResponse
 
 __all__ = [
     "GALLERY_STATUSES",
+    "IDEMPOTENCY_KEY_RE",
     "ORDER_STATUSES",
     "SCOPES",
     "WEBHOOK_EVENT_TYPES",
@@ -36,10 +38,12 @@ __all__ = [
     "Page",
     "Preset",
     "TokenSet",
+    "UrlPolicy",
     "WebhookEvent",
     "WebhookSubscription",
     "format_timestamp",
     "parse_timestamp",
+    "set_url_policy",
 ]
 
 SCOPES = ("account:read", "galleries:read", "galleries:write", "orders:read", "webhooks:write")
@@ -55,11 +59,24 @@ WEBHOOK_EVENT_TYPES = (
 
 T = TypeVar("T")
 
+# Bounds of what we store (the CRM's columns) and of what a count or an amount can sensibly be: a
+# value past them is a malformed answer, not a crash when it is saved.
+MAX_ID = 100
+MAX_NAME = 200
+MAX_EMAIL = 254
+MAX_URL = 500
+MAX_COUNT = 2**31 - 1
+MAX_MONEY_DIGITS = 10  # before the point: the CRM stores 12 digits, 2 after the point
+# A webhook body deeper than this is not an event of the contract (and deep JSON costs recursion).
+MAX_JSON_DEPTH = 20
+
 _MISSING = object()
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # ISO 8601 date-time with a mandatory zone (Z or ±hh:mm), optional fraction.
 _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 _MONEY_RE = re.compile(r"^-?\d+(\.\d{1,4})?$")
+# What Pic-Time accepts as an Idempotency-Key: 1 to 255 printable ASCII characters (no spaces).
+IDEMPOTENCY_KEY_RE = re.compile(r"\A[\x21-\x7e]{1,255}\Z")
 
 
 # --------------------------------------------------------------------------- field helpers
@@ -104,6 +121,7 @@ def _str(
     nullable: bool = False,
     choices: tuple[str, ...] | None = None,
     nonempty: bool = False,
+    max_length: int | None = None,
 ) -> Any:
     value = _get(d, key, path, nullable=nullable)
     if value is None:
@@ -112,13 +130,23 @@ def _str(
         raise _fail(_at(path, key), "a string", value)
     if nonempty and not value:
         raise _fail(_at(path, key), "a non-empty string", value)
+    if max_length is not None and len(value) > max_length:
+        raise _fail(_at(path, key), f"at most {max_length} characters", value)
+    if "\x00" in value:
+        raise _fail(_at(path, key), "text without NUL characters", value)
     if choices is not None and value not in choices:
         raise _fail(_at(path, key), "one of " + "|".join(choices), value)
     return value
 
 
 def _int(
-    d: Mapping[str, Any], key: str, path: str = "", *, nullable: bool = False, minimum: int | None = None
+    d: Mapping[str, Any],
+    key: str,
+    path: str = "",
+    *,
+    nullable: bool = False,
+    minimum: int | None = None,
+    maximum: int = MAX_COUNT,
 ) -> Any:
     value = _get(d, key, path, nullable=nullable)
     if value is None:
@@ -127,6 +155,8 @@ def _int(
         raise _fail(_at(path, key), "an integer", value)
     if minimum is not None and value < minimum:
         raise _fail(_at(path, key), f"an integer >= {minimum}", value)
+    if value > maximum:
+        raise _fail(_at(path, key), f"an integer <= {maximum}", value)
     return value
 
 
@@ -177,6 +207,8 @@ def _money(d: Mapping[str, Any], key: str, path: str = "") -> Decimal:
     # Money is a decimal *string*; a JSON number would already have lost precision.
     if not isinstance(value, str) or not _MONEY_RE.match(value):
         raise _fail(_at(path, key), "a decimal string such as '12.50'", value)
+    if len(value.lstrip("-").split(".")[0]) > MAX_MONEY_DIGITS:
+        raise _fail(_at(path, key), f"an amount of at most {MAX_MONEY_DIGITS} digits", value)
     try:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the regex already guards this
@@ -204,6 +236,61 @@ def _objs(d: Mapping[str, Any], key: str, path: str, parse: Callable[[Any, str],
     return tuple(parse(item, _at(base, i)) for i, item in enumerate(items))
 
 
+# --------------------------------------------------------------------------- links
+@dataclass(frozen=True, slots=True)
+class UrlPolicy:
+    """Which links from Pic-Time may become an ``href`` or ``src``: absolute, of an allowed scheme
+    (``https``; ``http`` only where Pic-Time itself is reached over http, i.e. the sandbox) and, when
+    ``hosts`` are given, on one of them or a subdomain. Set by the app from its settings."""
+
+    schemes: tuple[str, ...] = ("https",)
+    hosts: tuple[str, ...] = ()
+
+    def problem(self, url: str) -> str | None:
+        """Why the URL is refused, or None when it is fine."""
+        if len(url) > MAX_URL:
+            return f"longer than {MAX_URL} characters"
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+            return "contains spaces or control characters"
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return "not a valid URL"
+        if parts.scheme.lower() not in self.schemes:
+            return f"scheme {parts.scheme or '(none)'!r} is not allowed (only {', '.join(self.schemes)})"
+        if not host or parts.username is not None or parts.password is not None:
+            return "not an absolute URL with a host"
+        if self.hosts and not any(host == h or host.endswith("." + h) for h in self.hosts):
+            return f"host {host!r} is not Pic-Time's"
+        return None
+
+
+url_policy = UrlPolicy()
+
+
+def set_url_policy(policy: UrlPolicy) -> None:
+    global url_policy
+    url_policy = policy
+
+
+def _urls(
+    d: Mapping[str, Any], path: str, keys: tuple[str, ...]
+) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
+    """The link fields that pass :data:`url_policy`; a refused one is None, listed with its reason
+    (the caller keeps the value it had and records why)."""
+    values: dict[str, Any] = {}
+    refused: list[tuple[str, str]] = []
+    for key in keys:
+        value = _str(d, key, path, nullable=key == "cover_url", nonempty=key != "cover_url")
+        problem = url_policy.problem(value) if value is not None else None
+        if problem:
+            refused.append((key, problem))
+            value = None
+        values[key] = value
+    return values, tuple(refused)
+
+
 # --------------------------------------------------------------------------- account
 @dataclass(frozen=True, slots=True)
 class Brand:
@@ -213,7 +300,7 @@ class Brand:
     @classmethod
     def from_dict(cls, d: Any, path: str = "") -> Brand:
         d = _obj(d, path)
-        return cls(id=_str(d, "id", path, nonempty=True), name=_str(d, "name", path))
+        return cls(id=_str(d, "id", path, nonempty=True, max_length=MAX_ID), name=_str(d, "name", path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +311,7 @@ class Preset:
     @classmethod
     def from_dict(cls, d: Any, path: str = "") -> Preset:
         d = _obj(d, path)
-        return cls(id=_str(d, "id", path, nonempty=True), name=_str(d, "name", path))
+        return cls(id=_str(d, "id", path, nonempty=True, max_length=MAX_ID), name=_str(d, "name", path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +327,7 @@ class Account:
     def from_dict(cls, d: Any, path: str = "") -> Account:
         d = _obj(d, path)
         return cls(
-            id=_str(d, "id", path, nonempty=True),
+            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
             name=_str(d, "name", path),
             email=_str(d, "email", path),
             plan=_str(d, "plan", path),
@@ -260,9 +347,9 @@ class GalleryClient:
         d = _obj(d, path)
         # The contract makes client.email optional: accept it absent or null.
         email = d.get("email")
-        if email is not None and not isinstance(email, str):
-            raise _fail(_at(path, "email"), "a string or null", email)
-        return cls(name=_str(d, "name", path), email=email)
+        if email is not None and (not isinstance(email, str) or len(email) > MAX_EMAIL or "\x00" in email):
+            raise _fail(_at(path, "email"), f"a string of at most {MAX_EMAIL} characters or null", email)
+        return cls(name=_str(d, "name", path, max_length=MAX_NAME), email=email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,8 +361,8 @@ class Gallery:
     published_at: datetime | None
     image_count: int
     cover_url: str | None
-    public_url: str
-    edit_url: str
+    public_url: str | None  # None when refused by url_policy (see refused_urls)
+    edit_url: str | None
     event_date: date | None
     client: GalleryClient | None
     brand_id: str | None
@@ -284,6 +371,8 @@ class Gallery:
     created_at: datetime
     updated_at: datetime
     expires_at: datetime | None
+    # Links refused by url_policy, with why: (("public_url", "scheme 'javascript' is not allowed …"),).
+    refused_urls: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_online(self) -> bool:
@@ -302,24 +391,24 @@ class Gallery:
     def from_dict(cls, d: Any, path: str = "") -> Gallery:
         d = _obj(d, path)
         client = _get(d, "client", path, nullable=True)
+        urls, refused = _urls(d, path, ("cover_url", "public_url", "edit_url"))
         return cls(
-            id=_str(d, "id", path, nonempty=True),
-            name=_str(d, "name", path),
-            slug=_str(d, "slug", path),
+            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
+            name=_str(d, "name", path, max_length=MAX_NAME),
+            slug=_str(d, "slug", path, max_length=MAX_ID),
             status=_str(d, "status", path, choices=GALLERY_STATUSES),
             published_at=_ts(d, "published_at", path, nullable=True),
             image_count=_int(d, "image_count", path, minimum=0),
-            cover_url=_str(d, "cover_url", path, nullable=True),
-            public_url=_str(d, "public_url", path, nonempty=True),
-            edit_url=_str(d, "edit_url", path, nonempty=True),
             event_date=_date(d, "event_date", path, nullable=True),
             client=None if client is None else GalleryClient.from_dict(client, _at(path, "client")),
-            brand_id=_str(d, "brand_id", path, nullable=True),
-            preset_id=_str(d, "preset_id", path, nullable=True),
-            external_ref=_str(d, "external_ref", path, nullable=True),
+            brand_id=_str(d, "brand_id", path, nullable=True, max_length=MAX_ID),
+            preset_id=_str(d, "preset_id", path, nullable=True, max_length=MAX_ID),
+            external_ref=_str(d, "external_ref", path, nullable=True, max_length=MAX_NAME),
             created_at=_ts(d, "created_at", path),
             updated_at=_ts(d, "updated_at", path),
             expires_at=_ts(d, "expires_at", path, nullable=True),
+            refused_urls=refused,
+            **urls,
         )
 
 
@@ -376,8 +465,8 @@ class OrderItem:
     def from_dict(cls, d: Any, path: str = "") -> OrderItem:
         d = _obj(d, path)
         return cls(
-            sku=_str(d, "sku", path),
-            name=_str(d, "name", path),
+            sku=_str(d, "sku", path, max_length=MAX_ID),
+            name=_str(d, "name", path, max_length=MAX_NAME),
             quantity=_int(d, "quantity", path, minimum=0),
             unit_price=_money(d, "unit_price", path),
         )
@@ -391,7 +480,10 @@ class Customer:
     @classmethod
     def from_dict(cls, d: Any, path: str = "") -> Customer:
         d = _obj(d, path)
-        return cls(name=_str(d, "name", path), email=_str(d, "email", path))
+        return cls(
+            name=_str(d, "name", path, max_length=MAX_NAME),
+            email=_str(d, "email", path, max_length=MAX_EMAIL),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,9 +507,9 @@ class Order:
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise _fail(_at(path, "currency"), "an ISO 4217 code such as 'USD'", currency)
         return cls(
-            id=_str(d, "id", path, nonempty=True),
-            number=_str(d, "number", path),
-            gallery_id=_str(d, "gallery_id", path, nonempty=True),
+            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
+            number=_str(d, "number", path, max_length=50),
+            gallery_id=_str(d, "gallery_id", path, nonempty=True, max_length=MAX_ID),
             status=_str(d, "status", path, choices=ORDER_STATUSES),
             currency=currency,
             subtotal=_money(d, "subtotal", path),
@@ -503,22 +595,47 @@ class WebhookEvent:
         data = _get(d, "data", path, nullable=False)
         _obj(data, _at(path, "data"))
         return cls(
-            id=_str(d, "id", path, nonempty=True),
+            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
             # Unknown types are accepted (so the sender is not made to retry forever); callers skip them.
-            type=_str(d, "type", path, nonempty=True),
+            type=_str(d, "type", path, nonempty=True, max_length=50),
             created_at=_ts(d, "created_at", path),
-            account_id=_str(d, "account_id", path, nonempty=True),
+            account_id=_str(d, "account_id", path, nonempty=True, max_length=MAX_ID),
             data=dict(data),
         )
 
     @classmethod
     def from_body(cls, raw_body: bytes | str) -> WebhookEvent:
-        """Parse a delivery's raw body (verify its signature first)."""
+        """Parse a delivery's raw body (verify its signature first): JSON of bounded depth without
+        NUL characters (PostgreSQL stores neither), an event of the contract, and its gallery or
+        order valid, so that what is stored can be applied. ``data`` is then safe to store."""
         try:
             payload = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # RecursionError: nesting deeper than the parser's stack (ValueError: huge numbers too).
             raise BadResponse("Webhook body is not valid JSON", field="body") from None
-        return cls.from_dict(payload)
+        _check_json(payload, "body", 0)
+        event = cls.from_dict(payload)
+        if event.resource == "gallery":
+            event.gallery()
+        elif event.resource == "order":
+            event.order()
+        return event
+
+
+def _check_json(value: Any, path: str, depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise BadResponse(f"Webhook body is nested deeper than {MAX_JSON_DEPTH} levels", field=path)
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadResponse("Webhook body holds a NUL character", field=path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise BadResponse("Webhook body holds a NUL character", field=path)
+            _check_json(item, _at(path, key), depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json(item, _at(path, i), depth + 1)
 
 
 # --------------------------------------------------------------------------- OAuth

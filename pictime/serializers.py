@@ -1,6 +1,7 @@
 """What the API shows of Pic-Time rows. Never a token: Connection's serializer lists its fields."""
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from .models import Connection, GalleryLink, Order
 
@@ -143,8 +144,15 @@ class ConnectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RequiredBooleanField(serializers.BooleanField):
+    """Absent from a form-encoded body is "not given" (400), not False: DRF reads a missing HTML
+    checkbox as unticked, and a multipart PUT without `enabled` turned Auto-create off."""
+
+    default_empty_html = empty
+
+
 class AutoCreateSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField()
+    enabled = RequiredBooleanField()
 
 
 class GalleryDefaultsSerializer(serializers.Serializer):

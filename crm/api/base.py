@@ -41,6 +41,13 @@ class CompanyAPIView(GenericAPIView):
     permission_classes = [IsCompanyMember]
     metadata_class = Metadata
 
+    def check_permissions(self, request):
+        # DRF throttles after the permission check, which an anonymous caller never passes: throttle
+        # them first (per address), so that guessing is slowed like everything else.
+        if not request.user.is_authenticated:
+            self.check_throttles(request)
+        super().check_permissions(request)
+
     def get_project(self) -> Project:
         project_id = parse_id(self.kwargs["project_id"])
         project = Project.objects.for_company(self.request.company).filter(pk=project_id).first()

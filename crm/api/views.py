@@ -49,6 +49,7 @@ class ApiRoot(APIView):
     def get(self, request):
         return Response(
             {
+                "token": reverse("api-token", request=request),
                 "projects": reverse("api-project-list", request=request),
                 "pictime_connection": reverse("api-pictime-connection", request=request),
                 "schema": reverse("api-schema", request=request),

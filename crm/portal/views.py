@@ -39,6 +39,19 @@ def pay(request, token, installment_pk):
         pk=installment_pk,
     )
     due = installment.amount - installment.paid
+    if due <= 0:  # nothing to pay: say so, and charge nothing (a form here would offer "Pay 0.00")
+        return render(
+            request,
+            "portal/pay.html",
+            {
+                "project": project,
+                "installment": installment,
+                "token": token,
+                "paid": True,
+                "error": "This payment is already paid in full." if request.method == "POST" else "",
+            },
+            status=400 if request.method == "POST" else 200,
+        )
     form = CardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,6 +1,8 @@
 """What every Pic-Time use case needs: the API client of a connection, the gallery create request,
 and a gallery's state on a link."""
 
+import logging
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -12,6 +14,8 @@ from pictime.errors import NotConnected
 from pictime.models import Connection, GalleryLink, Order
 from pictime.schemas import Gallery, GalleryCreate
 from pictime.tokens import ConnectionTokens, get_access_token
+
+log = logging.getLogger(__name__)
 
 
 def webhook_url(connection: Connection) -> str:
@@ -97,9 +101,15 @@ def apply_gallery(link: GalleryLink, gallery: Gallery, *, save=True) -> bool:
     link.status = gallery.status
     link.published_at = gallery.published_at
     link.image_count = gallery.image_count
-    link.cover_url = gallery.cover_url or ""
-    link.public_url = gallery.public_url or ""
-    link.edit_url = gallery.edit_url or ""
+    refused = dict(gallery.refused_urls)
+    for name in ("cover_url", "public_url", "edit_url"):
+        if name in refused:  # not a safe link (pictime.schemas.UrlPolicy): keep the one we had
+            log.warning(
+                "pictime.gallery.url_refused",
+                extra={"gallery": gallery.id, "field": name, "reason": refused[name]},
+            )
+        else:
+            setattr(link, name, getattr(gallery, name) or "")
     link.event_date = gallery.event_date
     link.expires_at = gallery.expires_at
     link.client_name = gallery.client.name if gallery.client else ""

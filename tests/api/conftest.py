@@ -3,7 +3,7 @@ connected to a Pic-Time sandbox account, with a gallery linked and an order sync
 real services."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from pictime.models import Order, SyncRun
@@ -14,7 +14,7 @@ from tests.fixtures import signed_in
 def with_token(user) -> APIClient:
     """An API caller authenticated as `user` by token, as an integration would be."""
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return api
 
 

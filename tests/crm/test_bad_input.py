@@ -13,6 +13,7 @@ from crm.clients.models import Client
 from crm.companies.models import Company, Membership
 from crm.payments.models import Installment, Invoice, Payment
 from crm.projects.models import Activity, Project
+from pictime.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -380,3 +381,147 @@ def test_general_settings_refuse_a_bad_currency(owner_client, company, currency)
     assert_field_error(r, "currency", message)
     company.refresh_from_db()
     assert (company.name, company.email, company.currency) == ("Lumen Studio", "ada@lumen.test", "USD")
+
+
+# Hostile input from outside: answered 4xx, never 500 (on PostgreSQL, which refuses NUL in text),
+# and nothing stored.
+
+
+@pytest.fixture
+def owner_api(owner):
+    from tests.api.conftest import _api
+
+    return _api(owner)
+
+
+def everything():
+    from pictime.models import GalleryLink, WebhookDelivery, WebhookEvent
+
+    return {
+        **counts(),
+        **{m.__name__: m.objects.count() for m in (GalleryLink, WebhookDelivery, WebhookEvent)},
+    }
+
+
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("get", "/portal/%00/", None),
+        ("get", "/portal/a%00b/pay/1/", None),
+        ("post", "/integrations/pictime/webhooks/%00/", b"{}"),
+        ("get", "/api/projects/?stage=%00", None),
+        ("get", "/api/projects/?stage=a%00", None),
+        ("get", "/admin/projects/project/?stage__exact=%00", None),
+        ("get", "/admin/pictime/webhookdelivery/?outcome__exact=%00", None),
+        ("get", "/admin/pictime/gallerylink/?q=%00", None),
+        ("get", "/clients/?q=%00", None),
+    ],
+)
+def test_nul_bytes_in_a_url_are_a_400_and_change_nothing(admin_client, owner_api, method, url, body, project):
+    before = everything()
+    caller = owner_api if url.startswith("/api/") else admin_client
+    response = (
+        getattr(caller, method)(url, data=body, content_type="application/json")
+        if body
+        else getattr(caller, method)(url)
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert everything() == before
+
+
+def test_an_unsigned_webhook_body_with_a_raw_nul_byte_is_refused_and_not_stored(client, connection):
+    before = everything()
+    body = b'{"id": "a\x00b"}\x00'
+    response = client.post(
+        "/integrations/pictime/webhooks/some-token/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 404  # not one of our subscriptions: nothing stored
+    assert everything() == before
+    # To a real subscription, unsigned: logged without its body.
+    url = f"/integrations/pictime/webhooks/{connection.webhook_token}/"
+    assert client.post(url, data=body, content_type="application/json").status_code == 400
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.outcome, delivery.body) == ("bad_signature", "")
+
+
+def test_a_portal_token_with_nul_is_never_looked_up(client, project):
+    assert client.get(f"/portal/{project.portal_token}%00/").status_code == 400
+    assert client.get(f"/portal/{project.portal_token}/").status_code == 200
+
+
+# The Idempotency-Key of a gallery create: 1 to 255 printable ASCII characters, else 400.
+
+
+@pytest.mark.parametrize("key", ["has space", "ключ", "", "x" * 256, "tab\tkey"])
+def test_a_bad_idempotency_key_header_is_a_400_and_creates_nothing(
+    owner_api, project, connection, sandbox, pictime_account, key
+):
+    before = everything()
+    calls = sandbox.stats(pictime_account["id"])["api_requests"]
+    r = owner_api.post(
+        f"/api/projects/{project.pk}/galleries/",
+        {"name": "Smith wedding", "allow_duplicate": True},
+        format="json",
+        headers={"Idempotency-Key": key},
+    )
+    assert r.status_code == 400, r.content
+    assert r.json()["error"]["code"] == "invalid"
+    assert "Idempotency-Key" in r.json()["error"]["details"]
+    assert everything() == before
+    assert sandbox.stats(pictime_account["id"])["api_requests"] == calls  # Pic-Time was not called
+
+
+@pytest.mark.parametrize("key", ["has space", "ключ", ""])
+def test_a_bad_idempotency_key_in_the_create_form_is_a_form_error(
+    owner_client, project, connection, sandbox, pictime_account, key
+):
+    before = everything()
+    calls = sandbox.stats(pictime_account["id"])["api_requests"]
+    r = owner_client.post(
+        reverse("pictime:panel_new", args=[project.pk]),
+        {"name": "Smith wedding", "idempotency_key": key, "create_anyway": "on"},
+    )
+    assert r.status_code == 400
+    page = unescape(r.content.decode())
+    assert '<div class="errors" role="alert">' in page
+    assert ("This form has expired. Reload the page and try again." in page) or (
+        "This field is required." in page
+    )
+    assert everything() == before
+    assert sandbox.stats(pictime_account["id"])["api_requests"] == calls
+
+
+# The browsable API (a browser's Accept: text/html, or ?format=api) on every GET endpoint.
+
+
+@pytest.mark.parametrize("how", [{"format": "api"}, {"HTTP_ACCEPT": "text/html"}])
+def test_the_browsable_api_renders_the_available_galleries(owner_client, project, connection, how):
+    url = f"/api/projects/{project.pk}/galleries/available/"
+    if "format" in how:
+        r = owner_client.get(url, {"format": "api"})
+    else:
+        r = owner_client.get(url, HTTP_ACCEPT="text/html")
+    assert r.status_code == 200
+    assert r["Content-Type"].startswith("text/html")
+    assert "next_cursor" in r.content.decode()
+
+
+def test_the_browsable_api_renders_every_get_endpoint(
+    owner_client, project, connection, sandbox, pictime_account
+):
+    from pictime.services import galleries
+
+    remote = sandbox.create_gallery(pictime_account["id"], name="Browsable")
+    link = galleries.link_existing(project, connection, remote["id"])
+    for url in [
+        "/api/",
+        "/api/projects/",
+        f"/api/projects/{project.pk}/",
+        f"/api/projects/{project.pk}/galleries/",
+        f"/api/projects/{project.pk}/galleries/available/",
+        f"/api/projects/{project.pk}/galleries/{link.pk}/",
+        f"/api/projects/{project.pk}/orders/",
+        "/api/pictime/connection/",
+    ]:
+        r = owner_client.get(url, {"format": "api"})
+        assert r.status_code == 200, (url, r.status_code)

@@ -20,5 +20,7 @@ def test_seed_demo_makes_a_studio_to_log_in_to_and_running_it_twice_changes_noth
 
     call_command("seed_demo")
     assert counts() == first
-    assert client.login(username="photographer@demo.studio", password="demo-pass-2026")
+    # Through the login page (django-axes checks every sign-in against the request it comes with).
+    signed_in = client.post("/login/", {"username": "photographer@demo.studio", "password": "demo-pass-2026"})
+    assert signed_in.status_code == 302 and "_auth_user_id" in client.session
     assert "Emma &amp; Liam Wedding" in client.get("/").content.decode()
