@@ -136,6 +136,8 @@ def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = Fal
     cursor = connection.orders_synced_until
     if cursor is not None and gallery.created_at > cursor:
         return 0
+    if cursor is None and background:
+        return 0  # no sync has read orders yet: the first one reads them all, this link's included
     api = api_for(connection, background=background)
     stored = 0
     for order in api.iter_orders(gallery_id=link.gallery_id, retry=BACKGROUND if background else NO_RETRY):
