@@ -89,7 +89,6 @@ def main():
 
     django.setup()
     logging.getLogger("pictime").setLevel(logging.WARNING)
-    from django.db import transaction
     from django.db.models import Max
     from django.utils import timezone
 
@@ -102,7 +101,8 @@ def main():
     from pictime.schemas import Gallery, TokenSet
     from pictime.services.common import apply_gallery
     from pictime.services.connection import connect_account, set_auto_create
-    from pictime.services.sync import enqueue_all
+    from pictime.services.sync import connections_to_sync
+    from pictime.tasks import sync_connection_task
 
     worker = None
     try:
@@ -178,8 +178,8 @@ def main():
         node = [f"bench@{socket.gethostname()}"]
         assert app.control.cancel_consumer("celery", destination=node, reply=True), "worker did not answer"
         print(f"queueing the beat's sync of {args.galleries} links + {args.payments} first payments ...")
-        with transaction.atomic():  # what beat's sync_all_connections does: one sync task per company
-            enqueue_all()
+        for connection_id in connections_to_sync():  # what beat's sync_all_connections sends
+            sync_connection_task.delay(connection_id, SyncRun.Trigger.SCHEDULE)
         for installment in installments:
             record_payment(installment=installment, amount=Decimal("100.00"), method="card")
         print("releasing them to the worker ...", flush=True)
@@ -190,7 +190,9 @@ def main():
 
         def done():
             run = (
-                SyncRun.objects.filter(connection=connection, started_at__gte=started_at)
+                SyncRun.objects.filter(
+                    connection=connection, trigger=SyncRun.Trigger.SCHEDULE, started_at__gte=started_at
+                )
                 .order_by("started_at")
                 .first()
             )

@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
@@ -11,7 +11,21 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="crm.ping")
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def close_old_connections(sender=None, **kwargs):
+    """Around each task, what Django does around each request: drop a connection that is broken,
+    in a failed transaction or older than CONN_MAX_AGE; keep the others (CELERY_DB_REUSE_MAX stops
+    Celery's fixup from closing them all). Not for tasks run eagerly inside a caller's transaction."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
+@app.task(name="crm.ping", ignore_result=False)
 def ping(value="pong"):
-    """A task that does nothing but answer: proves a worker consumes from the broker."""
+    """A task that does nothing but answer: proves a worker consumes from the broker. Its result is
+    stored, because CI and the worker tests wait for it."""
     return value

@@ -4,6 +4,7 @@ Every default is the embedded one (SQLite, a filesystem broker) so the product r
 installed; production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY and FIELD_ENCRYPTION_KEY.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -121,7 +122,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'crm.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Keep each thread's connection for a minute (web requests and worker tasks alike, see crm/celery.py),
+# checked before reuse: opening one costs PostgreSQL more than most of our requests do.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)  # a kept connection is checked before reuse
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
@@ -221,6 +224,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="django-db")
 CELERY_RESULT_EXTENDED = True
+# Job rows hold what people read; a task stores a result only when it says something waits for it
+# (crm.ping). Those few expire after a day (beat's celery.backend_cleanup).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Celery's Django fixup closes the database connection before and after every task unless this is
+# set; it then closes it every 2 x N tasks. Between tasks, crm/celery.py applies CONN_MAX_AGE and
+# the health check instead, as Django does between requests.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# One process per core: more only make the cores switch between them (fewer jobs a second).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=os.cpu_count() or 1)
 # Tasks go to a worker; the test settings run them in-process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

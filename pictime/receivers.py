@@ -1,9 +1,12 @@
-"""What pictime does when the CRM says something happened (crm knows nothing of pictime)."""
+"""What pictime does when the CRM (which knows nothing of pictime) or pictime's own lower layers
+say something happened."""
 
 from django.db import transaction
 from django.dispatch import receiver
 
 from crm.payments.signals import project_first_paid
+from pictime.services.queue import resume_waiting_jobs
+from pictime.signals import grant_refreshed
 from pictime.tasks import autocreate_gallery
 
 
@@ -11,3 +14,9 @@ from pictime.tasks import autocreate_gallery
 def autocreate_on_first_payment(sender, project_id, payment_id, company_id, **kwargs):
     """A project's first payment: the auto-create task decides (by ids) and does the rest."""
     transaction.on_commit(lambda: autocreate_gallery.delay(project_id, payment_id))
+
+
+@receiver(grant_refreshed, dispatch_uid="pictime-resume-autocreates-on-refresh")
+def resume_autocreates_on_refresh(sender, connection, **kwargs):
+    """The grant works again: auto-creates that waited for a reconnection run now."""
+    resume_waiting_jobs(connection)

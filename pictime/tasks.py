@@ -17,10 +17,9 @@ def process_webhook_event(event_pk: int) -> str:
 # (run_due_autocreate_jobs) that re-sends a retry whose message was lost.
 @shared_task(name="pictime.autocreate_gallery", acks_late=True, bind=True, max_retries=None)
 def autocreate_gallery(self, project_id: int, payment_id: int) -> str:
-    job = autocreate.start_for_first_payment(project_id, payment_id)
-    if job is None:
+    result = autocreate.run_for_first_payment(project_id, payment_id)
+    if result is None:
         return "not_eligible"
-    result = autocreate.run_job(job.pk)
     if result.retry_in is not None:
         # This attempt is over and recorded on the job; Celery sends the next one. (Run eagerly, as
         # in tests, Celery can't wait a countdown and doesn't send it: the beat's sweep runs it.)

@@ -26,6 +26,7 @@ from integrations.models import CompanyIntegration
 from pictime.errors import BadResponse, NeedsReconnection, NotConnected, Unavailable
 from pictime.models import Connection
 from pictime.oauth import oauth_client
+from pictime.signals import grant_refreshed
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ def refresh(connection_id: int, failed_token: str | None = None) -> str:
                 "pictime.token.refreshed",
                 extra={"company": connection.company_id, "forced": failed_token is not None},
             )
-            _resume_waiting_work(connection)
+            # Auto-creates parked for a reconnection run now (pictime.receivers; queued after commit).
+            grant_refreshed.send(sender=Connection, connection=connection)
             return connection.access_token
     except NeedsReconnection as error:
         if spent_refresh_token is not None:
@@ -148,10 +150,3 @@ def _mark_needs_reconnection(connection_id, reason, *, refresh_token=None, acces
         integration.last_error = f"Pic-Time refused the saved authorization: {reason}"[:1000]
         integration.save(update_fields=["status", "last_error", "updated_at"])
         log.warning("pictime.token.needs_reconnection", extra={"company": connection.company_id})
-
-
-def _resume_waiting_work(connection: Connection) -> None:
-    """The connection works: auto-creates parked for a reconnection run now (after commit)."""
-    from pictime.services.queue import resume_waiting_jobs  # it queues tasks, which import us
-
-    resume_waiting_jobs(connection)

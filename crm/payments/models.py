@@ -26,6 +26,9 @@ class Invoice(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counts the payments recorded against the invoice: a payment is written only if no other was
+    # recorded since its balances were read (record_payment's conditional UPDATE).
+    payments_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CompanyScopedQuerySet.as_manager()
 

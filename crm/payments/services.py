@@ -4,8 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db import models, transaction
+from django.db.models import F, Max, OuterRef, Prefetch, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crm.projects.activity import log_activity
@@ -83,61 +84,97 @@ def record_payment(
     Refuses amounts that are not positive or exceed what is still due. After commit, the first
     successful payment of a project sends `project_first_paid` exactly once: the claim is a
     conditional UPDATE on the project row, which two concurrent payments can't both win.
+
+    Four queries, five for a project's first payment, however many installments and payments the
+    invoice has: the rows and both balances in one read, then a conditional UPDATE of the invoice
+    (its payments_version unchanged since that read, else the read is stale and is done again), the
+    payment, the activity line and the first-paid claim.
     """
     if amount is None or amount <= 0:
         raise ValidationError({"amount": "Enter an amount greater than zero."})
     if method not in Payment.Method.values:
         raise ValidationError({"method": "Choose how the payment was made."})
-    with transaction.atomic():
-        locked = (
-            Installment.objects.select_for_update().select_related("invoice__project").get(pk=installment.pk)
-        )
-        invoice, project = locked.invoice, locked.invoice.project
-        balance = locked.amount - Installment.objects.with_paid().get(pk=locked.pk).paid
-        if balance <= ZERO:
-            raise ValidationError({"amount": "This payment is already paid in full."})
-        if amount > balance:
-            raise ValidationError({"amount": f"The most that can be paid here is {balance}."})
-        payment = Payment.objects.create(
-            company_id=project.company_id,
-            project=project,
-            invoice=invoice,
-            installment=locked,
-            amount=amount,
-            method=method,
-            reference=reference,
-            card_last4=card_last4,
-            recorded_by=recorded_by,
-            paid_at=paid_at or timezone.now(),
-        )
-        if amount == balance and not _has_unpaid_installments(invoice, excluding=locked):
-            Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
-        log_activity(
-            project,
-            Activity.Kind.PAYMENT_RECEIVED,
-            f"Payment received: {amount} {project.company.currency} by {payment.get_method_display()} "
-            f"(invoice {invoice.display_number}, payment {locked.position})",
-        )
-        first = Project.objects.filter(pk=project.pk, first_paid_at__isnull=True).update(
-            first_paid_at=payment.paid_at
-        )
-        if first:
-            transaction.on_commit(
-                lambda: project_first_paid.send(
-                    sender=Payment,
-                    project_id=project.pk,
-                    payment_id=payment.pk,
-                    company_id=project.company_id,
-                )
+    while True:
+        with transaction.atomic():
+            payment = _record_if_unchanged(
+                installment.pk,
+                amount,
+                method=method,
+                reference=reference,
+                card_last4=card_last4,
+                recorded_by=recorded_by,
+                paid_at=paid_at or timezone.now(),
             )
+        if payment is not None:
+            return payment
+        # Another payment of the invoice was recorded meanwhile: read the balances again.
+
+
+def _with_balances(installment_id):
+    """The installment with its invoice, project and company, the invoice's total, and what was paid
+    of the installment and of the invoice: one query."""
+    money = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def total(rows, by):
+        summed = rows.order_by().values(by).annotate(total=Sum("amount")).values("total")
+        return Coalesce(Subquery(summed, output_field=money), ZERO, output_field=money)
+
+    succeeded = Payment.objects.filter(status=Payment.Status.SUCCEEDED)
+    return (
+        Installment.objects.select_related("invoice__project__company")
+        .annotate(
+            installment_paid=total(succeeded.filter(installment_id=OuterRef("pk")), "installment_id"),
+            invoice_paid=total(succeeded.filter(invoice_id=OuterRef("invoice_id")), "invoice_id"),
+            invoice_total=total(Installment.objects.filter(invoice_id=OuterRef("invoice_id")), "invoice_id"),
+        )
+        .get(pk=installment_id)
+    )
+
+
+def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Payment | None:
+    """One attempt; None when another payment of the invoice was recorded after our read."""
+    locked = _with_balances(installment_id)
+    invoice, project = locked.invoice, locked.invoice.project
+    balance = locked.amount - locked.installment_paid
+    if balance <= ZERO:
+        raise ValidationError({"amount": "This payment is already paid in full."})
+    if amount > balance:
+        raise ValidationError({"amount": f"The most that can be paid here is {balance}."})
+    claim = {"payments_version": F("payments_version") + 1}
+    if locked.invoice_paid + amount >= locked.invoice_total:
+        claim["status"] = Invoice.Status.PAID
+    # Takes the invoice's row lock until commit: the payments of one invoice are recorded in turn.
+    if not Invoice.objects.filter(pk=invoice.pk, payments_version=invoice.payments_version).update(**claim):
+        return None
+    payment = Payment.objects.create(
+        company_id=project.company_id,
+        project=project,
+        invoice=invoice,
+        installment=locked,
+        amount=amount,
+        paid_at=paid_at,
+        **fields,
+    )
+    log_activity(
+        project,
+        Activity.Kind.PAYMENT_RECEIVED,
+        f"Payment received: {amount} {project.company.currency} by {payment.get_method_display()} "
+        f"(invoice {invoice.display_number}, payment {locked.position})",
+    )
+    # A project paid before stays paid (first_paid_at is never cleared): no claim to make.
+    first = project.first_paid_at is None and Project.objects.filter(
+        pk=project.pk, first_paid_at__isnull=True
+    ).update(first_paid_at=payment.paid_at)
+    if first:
+        transaction.on_commit(
+            lambda: project_first_paid.send(
+                sender=Payment,
+                project_id=project.pk,
+                payment_id=payment.pk,
+                company_id=project.company_id,
+            )
+        )
     return payment
-
-
-def _has_unpaid_installments(invoice, *, excluding):
-    for inst in Installment.objects.with_paid().filter(invoice=invoice).exclude(pk=excluding.pk):
-        if inst.paid < inst.amount:
-            return True
-    return False
 
 
 def pay_by_card(*, installment: Installment, card: Card) -> Payment:

@@ -4,11 +4,17 @@ Exactly one gallery per project, whatever happens:
 
 - the decision is recorded in one AutoCreateJob row per project (a one-to-one column), so a signal
   delivered five times, or two payments at once, make one job;
-- a run claims the job by a conditional UPDATE (pending/retrying and due, or running with an expired
-  lease after a worker died), so two workers never call Pic-Time for it at once;
+- the first attempt INSERTs the job already claimed (running); a later run claims it by a
+  conditional UPDATE (pending/retrying and due, or running with an expired lease after a worker
+  died), so two workers never call Pic-Time for it at once;
 - the create at Pic-Time carries an Idempotency-Key stable for the project, so a retry after a crash
   between Pic-Time's answer and our commit gets the same gallery back (Pic-Time replays its 201);
-- the link is one row under the "one auto-created gallery per project" constraint.
+- the link is one row under the "one auto-created gallery per project" constraint, written in one
+  transaction with the job's completion (a conditional UPDATE) and the activity line.
+
+A first attempt costs six queries and one call to Pic-Time (the project, its client, connection and
+job in one read; the job's INSERT; the token, without a row lock while it is fresh; the link, the job
+and the activity line); a retry, seven.
 
 This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
 with Celery); ``pictime.services.queue`` holds what sends a job to the worker (Retry, reconnection).
@@ -26,7 +32,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from crm.payments.models import Payment
@@ -67,36 +73,93 @@ def backoff_seconds(attempt: int, retry_after: int | None = None) -> float:
 
 
 # --------------------------------------------------------------------------- the trigger
-def start_for_first_payment(project_id: int, payment_id: int) -> AutoCreateJob | None:
-    """Called (in the task) for a project's first payment. The project's one job: the one recorded
-    already (a redelivery, a retry, the panel's Retry), or a new one when auto-create is on and was
-    turned on before that payment; None otherwise (not retroactive)."""
-    job = AutoCreateJob.objects.filter(project_id=project_id).first()
-    if job is not None:
-        return job
-    project = Project.objects.filter(pk=project_id).first()
-    payment = Payment.objects.filter(pk=payment_id, project_id=project_id).first()
-    if project is None or payment is None:
+def _load(project_id: int, payment_id: int) -> Project | None:
+    """In one query: the project with its client, its company's connection (and its status), its job
+    if it has one, and `payment_paid_at` (None unless the payment is the project's)."""
+    paid_at = Payment.objects.filter(pk=payment_id, project_id=OuterRef("pk")).values("paid_at")
+    return (
+        Project.objects.select_related(
+            "client", "company__pictime_connection__integration", "pictime_autocreate_job"
+        )
+        .annotate(payment_paid_at=Subquery(paid_at))
+        .filter(pk=project_id)
+        .first()
+    )
+
+
+def _connection_of(owner) -> Connection | None:
+    """The connection loaded with a project's or job's company (the company has one at most)."""
+    try:
+        return owner.company.pictime_connection
+    except Connection.DoesNotExist:
         return None
-    connection = Connection.objects.for_company(project.company_id).first()
+
+
+def _job_of(project: Project) -> AutoCreateJob | None:
+    try:
+        return project.pictime_autocreate_job
+    except AutoCreateJob.DoesNotExist:
+        return None
+
+
+def _eligible(project: Project, connection: Connection | None) -> bool:
+    """Auto-create was on, and turned on before the project's first payment (not retroactive)."""
+    if project.payment_paid_at is None:
+        return False
     if connection is None or not connection.auto_create_enabled or not connection.auto_create_enabled_at:
-        return None
-    first_paid_at = project.first_paid_at or payment.paid_at
-    if connection.auto_create_enabled_at > first_paid_at:
-        return None  # paid before the toggle was turned on
+        return False
+    return connection.auto_create_enabled_at <= (project.first_paid_at or project.payment_paid_at)
+
+
+def _insert_job(project: Project, payment_id: int, **fields) -> AutoCreateJob | None:
+    """INSERTs the project's one job; None when it has one already (a concurrent delivery)."""
+    job = AutoCreateJob(
+        project=project,
+        company_id=project.company_id,
+        payment_id=payment_id,
+        idempotency_key=idempotency_key_for(project.pk),
+        **fields,
+    )
     try:
         with transaction.atomic():
-            job, _ = AutoCreateJob.objects.get_or_create(
-                project=project,
-                defaults={
-                    "company_id": project.company_id,
-                    "payment_id": payment.pk,
-                    "idempotency_key": idempotency_key_for(project.pk),
-                },
-            )
-    except IntegrityError:  # a concurrent delivery of the same signal made it first
-        job = AutoCreateJob.objects.get(project=project)
+            job.save(force_insert=True)
+    except IntegrityError:
+        return None
     return job
+
+
+def start_for_first_payment(project_id: int, payment_id: int) -> AutoCreateJob | None:
+    """The project's one job: the one recorded already (a redelivery, a retry, the panel's Retry),
+    or a new (pending) one when auto-create is on and was turned on before that payment; None
+    otherwise (not retroactive)."""
+    project = _load(project_id, payment_id)
+    if project is None:
+        return None
+    job = _job_of(project)
+    if job is None and _eligible(project, _connection_of(project)):
+        job = _insert_job(project, payment_id) or AutoCreateJob.objects.get(project_id=project_id)
+    return job
+
+
+def run_for_first_payment(project_id: int, payment_id: int) -> RunResult | None:
+    """The task's work: one attempt at the project's gallery; None when auto-create doesn't apply.
+
+    A first attempt INSERTs the job already claimed (running, attempt 1; the one-to-one column lets
+    one INSERT win) and runs with what the one read loaded: six queries and one call to Pic-Time.
+    A job recorded already (a retry, a redelivery) goes through run_job's conditional claim."""
+    project = _load(project_id, payment_id)
+    if project is None:
+        return None
+    job = _job_of(project)
+    if job is not None:
+        return run_job(job.pk)
+    connection = _connection_of(project)
+    if not _eligible(project, connection):
+        return None
+    job = _insert_job(project, payment_id, status=Status.RUNNING, attempts=1)
+    if job is None:  # a concurrent delivery of the same signal made it first, and runs it
+        return run_job(AutoCreateJob.objects.values_list("pk", flat=True).get(project_id=project_id))
+    return _attempt(job, connection)
 
 
 # --------------------------------------------------------------------------- one run
@@ -123,9 +186,15 @@ def run_job(job_id: int) -> RunResult:
         status = AutoCreateJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
         return RunResult(status or "missing")
 
-    job = AutoCreateJob.objects.select_related("project__client").get(pk=job_id)
+    job = AutoCreateJob.objects.select_related(
+        "project__client", "company__pictime_connection__integration"
+    ).get(pk=job_id)
+    return _attempt(job, _connection_of(job))
+
+
+def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
+    """One try of a claimed job: one call to Pic-Time, then its outcome recorded."""
     project = job.project
-    connection = Connection.objects.for_company(job.company_id).first()
     try:
         api = api_for(connection, background=True)
         request = gallery_request(
@@ -158,15 +227,17 @@ def run_job(job_id: int) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
-    _fetch_earlier_orders(job, gallery)
+    _fetch_earlier_orders(job, connection, gallery)
     return result
 
 
-def _fetch_earlier_orders(job: AutoCreateJob, gallery: Gallery) -> None:
+def _fetch_earlier_orders(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> None:
     """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
     them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
-    link_id = AutoCreateJob.objects.filter(pk=job.pk).values("link_id")[:1]  # one row: a subquery
-    link = GalleryLink.objects.filter(pk=link_id).first()
+    cursor = connection.orders_synced_until
+    if cursor is not None and gallery.created_at > cursor:
+        return  # sync_new_link's own test, on the connection in hand: a new gallery costs no query
+    link = GalleryLink.objects.filter(autocreate_job=job.pk).first()
     if link is None:
         return
     try:
@@ -184,20 +255,63 @@ def _find_by_external_ref(api, project: Project) -> Gallery | None:
     return None
 
 
+class _FinishedElsewhere(Exception):
+    """A worker that took over after our lease ran out finished the job first."""
+
+
+# What a link already there for the project and gallery takes from Pic-Time's answer.
+_GALLERY_FIELDS = [
+    "name", "slug", "status", "published_at", "image_count", "cover_url", "public_url", "edit_url",
+    "event_date", "expires_at", "client_name", "client_email", "remote_updated_at", "deleted_at",
+    "last_synced_at", "last_sync_error",
+]  # fmt: skip
+
+
 def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> RunResult:
+    """The link, the job and the activity line in one transaction: INSERT … ON CONFLICT of the link
+    (one per project and gallery), the job completed by a conditional UPDATE (still running, so
+    ours), the activity line. Three statements, no row read or lock."""
+    project = job.project
+    link = new_link(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            GalleryLink.objects.bulk_create(
+                [link],
+                update_conflicts=True,
+                unique_fields=["project", "gallery_id"],
+                update_fields=_GALLERY_FIELDS,
+            )
+            completed = AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+                status=Status.SUCCEEDED,
+                link=link,
+                last_error="",
+                next_attempt_at=None,
+                finished_at=now,
+                updated_at=now,
+            )
+            if not completed:
+                raise _FinishedElsewhere  # and the link written above is rolled back
+            log_activity(
+                project, Activity.Kind.INTEGRATION, f"Pic-Time gallery created: {link.name} (offline)"
+            )
+    except _FinishedElsewhere:
+        return RunResult(AutoCreateJob.objects.values_list("status", flat=True).get(pk=job.pk))
+    except IntegrityError:
+        # The project has its auto-created gallery under another id already (a run before ours,
+        # whose worker was taken for dead, linked it): keep that one.
+        return _succeed_with_the_existing_link(job, gallery)
+    return RunResult(Status.SUCCEEDED)
+
+
+def _succeed_with_the_existing_link(job: AutoCreateJob, gallery: Gallery) -> RunResult:
     project = job.project
     with transaction.atomic():
         locked = AutoCreateJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status == Status.SUCCEEDED:  # a worker that took over after our lease finished first
+        if locked.status == Status.SUCCEEDED:
             return RunResult(locked.status)
-        link = GalleryLink.objects.filter(project=project, origin=GalleryLink.Origin.AUTO_CREATED).first()
-        if link is None:
-            link = GalleryLink.objects.filter(project=project, gallery_id=gallery.id).first()
-        if link is None:
-            link = new_link(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
-            link.save()
-        else:
-            apply_gallery(link, gallery)
+        link = GalleryLink.objects.get(project=project, origin=GalleryLink.Origin.AUTO_CREATED)
+        apply_gallery(link, gallery)
         locked.status = Status.SUCCEEDED
         locked.link = link
         locked.last_error = ""

@@ -10,7 +10,7 @@ from pictime.services.autocreate import autocreate_job_for
 
 def company_connection(company) -> Connection | None:
     """The company's connection with its status, for the panel's actions that call Pic-Time."""
-    return Connection.objects.for_company(company).select_related("integration").first()
+    return Connection.objects.for_company(company).first()
 
 
 def connection_status(company) -> str | None:

@@ -5,6 +5,6 @@ from pictime.models import Connection
 
 
 def settings_section(company) -> dict:
-    connection = Connection.objects.for_company(company).select_related("integration").first()
+    connection = Connection.objects.for_company(company).first()
     inactive_links = connection.links.filter(is_active=False).count() if connection else 0
     return {"connection": connection, "inactive_links": inactive_links}

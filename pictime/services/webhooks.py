@@ -96,13 +96,14 @@ def receive(
         )
 
     try:
+        # The event and its log line in one transaction (one commit per delivery).
         with transaction.atomic():
             stored = WebhookEvent.objects.create(
                 event_id=event.id, connection=connection, type=event.type, payload=payload
             )
-    except IntegrityError:
+            return record(WebhookDelivery.Outcome.ACCEPTED), stored
+    except IntegrityError:  # the event id is stored already: a redelivery
         return record(WebhookDelivery.Outcome.DUPLICATE), None
-    return record(WebhookDelivery.Outcome.ACCEPTED), stored
 
 
 def process(event_pk: int) -> WebhookEvent:
