@@ -389,9 +389,9 @@ def test_general_settings_refuse_a_bad_currency(owner_client, company, currency)
 
 @pytest.fixture
 def owner_api(owner):
-    from tests.api.conftest import _api
+    from tests.api.conftest import with_token
 
-    return _api(owner)
+    return with_token(owner)
 
 
 def everything():

@@ -13,7 +13,7 @@ from pictime import tasks
 from pictime.models import WebhookDelivery, WebhookEvent
 from pictime.services import webhooks
 from pictime.signatures import sign
-from tests.pictime.sync_helpers import deliver, event, link_gallery
+from tests.factories import deliver, event, link_gallery
 
 pytestmark = pytest.mark.django_db
 
