@@ -3,7 +3,9 @@
 from celery import shared_task
 
 from pictime.models import Connection
-from pictime.services import autocreate, sync, webhooks
+from pictime.services import autocreate, ready_email, sync, webhooks
+
+READY_EMAIL_RETRIES = 5
 
 
 @shared_task(name="pictime.process_webhook_event", acks_late=True)
@@ -56,3 +58,17 @@ def sync_all_connections() -> int:
     for event_pk in webhooks.requeue_stale_events():
         process_webhook_event.delay(event_pk)
     return len(sync.enqueue_all())
+
+
+@shared_task(name="pictime.gallery_published", bind=True, acks_late=True, max_retries=READY_EMAIL_RETRIES)
+def gallery_published(self, link_id: int) -> str:
+    """A linked gallery went online: Delivered, and the "gallery ready" email, retried with backoff
+    while the mail server fails."""
+    try:
+        return ready_email.handle_published(link_id)
+    except ready_email.SendFailed as error:
+        final = self.request.retries >= self.max_retries
+        ready_email.record_failure(link_id, final=final)
+        if final:
+            return "failed"
+        raise self.retry(exc=error, countdown=min(3600, 30 * 2**self.request.retries)) from error

@@ -221,10 +221,11 @@ def sync_link(link: GalleryLink) -> GalleryLink:
             mark_deleted(link)
             updated = True
         else:
-            updated = apply_gallery(link, gallery, save=False)
-            link.last_synced_at = timezone.now()
-            link.last_sync_error = ""
-            link.save()
+            with transaction.atomic():  # what apply_gallery queues after commit sees the saved link
+                updated = apply_gallery(link, gallery, save=False)
+                link.last_synced_at = timezone.now()
+                link.last_sync_error = ""
+                link.save()
     except PicTimeError as error:
         _finish(run, client, status=SyncRun.Status.FAILED, error=str(error))
         raise

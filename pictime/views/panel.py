@@ -67,6 +67,9 @@ LINK_FIELDS = (
     "deleted_at",
     "last_synced_at",
     "created_at",
+    "ready_email_status",
+    "ready_email_to",
+    "ready_email_error",
 )
 CONNECTION_FIELDS = ("id", "company_id", "integration_id", "integration__id", "integration__status")
 
