@@ -10,6 +10,8 @@ urlpatterns = [
     path("disconnect/", connect.disconnect, name="disconnect"),
     path("auto-create/", connect.auto_create, name="auto_create"),
     path("defaults/", connect.gallery_defaults, name="defaults"),
+    path("ready-email/", connect.ready_email, name="ready_email"),
+    path("ready-email/preview/", connect.ready_email_preview, name="ready_email_preview"),
     path("webhooks/<str:token>/", webhooks.receive, name="webhook"),
     # The Pic-Time Galleries panel of a project's workspace
     path("projects/<int:project_pk>/galleries/", panel.panel, name="panel"),

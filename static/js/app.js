@@ -1,0 +1,12 @@
+// In-page confirm dialogs: a button with data-dialog-open="<id>" opens that <dialog>; a button
+// with data-dialog-close closes the dialog it sits in. Delegated, so panels swapped in by htmx work.
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-dialog-open]");
+  if (opener) {
+    const dialog = document.getElementById(opener.dataset.dialogOpen);
+    if (dialog) dialog.showModal();
+    return;
+  }
+  const closer = event.target.closest("[data-dialog-close]");
+  if (closer) closer.closest("dialog")?.close();
+});
