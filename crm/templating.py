@@ -10,13 +10,15 @@ numbers localized, aware times in the current time zone, and `date`/`time` filte
 Django's format strings.
 """
 
-import functools
+from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
@@ -26,20 +28,8 @@ from integrations.slots import portal_sections, workspace_panels
 
 
 def url(name, *args, **kwargs):
-    """`{{ url('project_edit', project.pk) }}`: reverse() with positional or keyword arguments.
-
-    Remembered per URL configuration and script prefix: a page prints the same URLs on every
-    view (a dozen on the project workspace), and reverse() takes ~10 us each."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    try:
-        return _reverse(urlconf, get_script_prefix(), name, args, tuple(sorted(kwargs.items())))
-    except TypeError:  # an argument that can't be a key (none of our pages passes one)
-        return reverse(name, args=args or None, kwargs=kwargs or None)
-
-
-@functools.lru_cache(maxsize=4096)
-def _reverse(urlconf, prefix, name, args, kwargs):
-    return reverse(name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
+    """`{{ url('project_edit', project.pk) }}`: reverse() with positional or keyword arguments."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 def date(value, arg=None):
@@ -48,6 +38,23 @@ def date(value, arg=None):
 
 def time(value, arg=None):
     return defaultfilters.time(template_localtime(value), arg)
+
+
+def is_past(value):
+    """`{% if link.expires_at is past %}`: the moment has come (None never has)."""
+    return value is not None and value <= timezone.now()
+
+
+def expiry(value):
+    """`{{ link.expires_at|expiry }}`: "Expires in 5 days", "Expires today", "Expired" ("" for None)."""
+    if value is None:
+        return ""
+    left = value - timezone.now()
+    if left <= timedelta(0):
+        return "Expired"
+    if left.days == 0:
+        return "Expires today"
+    return f"Expires in {left.days} day{defaultfilters.pluralize(left.days)}"
 
 
 def printed(value):
@@ -81,8 +88,12 @@ def environment(**options):
     env.globals.update(
         url=url, static=static, workspace_panels=workspace_panels, portal_sections=portal_sections
     )
+    # Every filter and test the pages use, in this one place.
+    env.tests.update(past=is_past)
     env.filters.update(
         date=date,
+        expiry=expiry,
+        naturaltime=naturaltime,
         time=time,
         pluralize=defaultfilters.pluralize,
         capfirst=defaultfilters.capfirst,

@@ -3,7 +3,13 @@
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from crm.companies.access import load_membership
 from integrations.base import IntegrationProvider
+from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
+from pictime.services.panel import panel_context
+from pictime.services.portal import portal_context
+from pictime.services.sales import sales_context
+from pictime.services.settings_section import settings_section
 
 
 class PicTimeProvider(IntegrationProvider):
@@ -15,25 +21,39 @@ class PicTimeProvider(IntegrationProvider):
     )
 
     def settings_section(self, request, company):
-        from pictime.views.connect import settings_context
-
-        html = render_to_string("pictime/settings_section.html", settings_context(request, company), request)
+        context = settings_section(company)
+        connection = context["connection"]
+        membership = load_membership(request)
+        context["is_owner"] = bool(membership and membership.is_owner)
+        context["defaults_form"] = context["email_form"] = None
+        if connection and connection.is_connected:
+            context["email_form"] = ReadyEmailForm(
+                initial={
+                    "ready_email_enabled": connection.ready_email_enabled,
+                    "ready_email_subject": connection.ready_email_subject,
+                    "ready_email_message": connection.ready_email_message,
+                }
+            )
+            context["defaults_form"] = GalleryDefaultsForm(
+                connection=connection,
+                initial={
+                    "default_brand_id": connection.default_brand_id,
+                    "default_preset_id": connection.default_preset_id,
+                    "portal_intro": connection.portal_intro,
+                },
+            )
+        html = render_to_string("pictime/settings_section.html", context, request)
         return mark_safe(html)  # noqa: S308 - our own autoescaped template
 
     def workspace_panel(self, request, project):
         """The Pic-Time Galleries panel and, once a gallery is linked, the project's photo sales."""
-        from pictime.services.sales import sales_context
-        from pictime.views.panel import panel_context
-
-        context = panel_context(request, project)
+        context = panel_context(project)
         html = render_to_string("pictime/panel.html", context, request)
         if context["links"]:
             html += render_to_string("pictime/sales.html", sales_context(project, context["links"]), request)
         return mark_safe(html)  # noqa: S308 - our own autoescaped templates
 
     def portal_section(self, request, project):
-        from pictime.views.portal import portal_context
-
         context = portal_context(project)
         if not context:
             return ""

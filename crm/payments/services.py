@@ -5,10 +5,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from crm.prepared import prepared
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
 
@@ -49,40 +48,14 @@ def send_invoice(invoice: Invoice) -> Invoice:
     return invoice
 
 
-@prepared
-def _project_invoices(project_id):
-    return Invoice.objects.filter(project_id=project_id)
-
-
-@prepared
-def _project_installments(project_id):
-    return Installment.objects.with_paid().filter(invoice__project_id=project_id)
-
-
-@prepared
-def _project_payments(project_id):
-    return Payment.objects.filter(invoice__project_id=project_id)  # newest first
-
-
 def project_invoices_and_payments(project: Project) -> tuple[list[Invoice], list[Payment]]:
     """The project's invoices, each with `schedule` (its installments in order, `paid` on each),
-    and all their payments newest first, each with its invoice and installment attached.
+    and all their payments newest first, each with its invoice and installment.
 
-    Three queries when the project has invoices, one when it has none, however many there are."""
-    invoices = _project_invoices(project.pk)
-    if not invoices:
-        return [], []
-    by_pk = {invoice.pk: invoice for invoice in invoices}
-    for invoice in invoices:
-        invoice.schedule = []
-    installments = {}
-    for installment in _project_installments(project.pk):
-        by_pk[installment.invoice_id].schedule.append(installment)
-        installments[installment.pk] = installment
-    payments = _project_payments(project.pk)
-    for payment in payments:
-        payment.invoice = by_pk[payment.invoice_id]
-        payment.installment = installments.get(payment.installment_id)
+    Three queries however many invoices and payments there are."""
+    schedule = Prefetch("installments", queryset=Installment.objects.with_paid(), to_attr="schedule")
+    invoices = list(Invoice.objects.filter(project=project).prefetch_related(schedule))
+    payments = list(Payment.objects.filter(project=project).select_related("invoice", "installment"))
     return invoices, payments
 
 

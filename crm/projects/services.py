@@ -1,14 +1,14 @@
 """Use cases of projects: create, update, the workspace's read, and the client portal's private link."""
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from crm.clients.models import Client
 from crm.payments.models import Invoice
-from crm.prepared import prepared
+from crm.payments.services import project_invoices_and_payments
 
-from .activity import log_activity
+from .activity import log_activity, recent_activities
 from .models import Activity, Project, new_portal_token
 
 
@@ -22,15 +22,26 @@ def create_project(*, company, client: Client, name: str, type: str, event_date=
     return project
 
 
-@prepared
-def workspace_project(company_id, project_id):
-    """The company's project as its workspace shows it: with its client's name and email, and
-    whether it has invoices (a project without any needs no query for invoices and payments)."""
-    return Project.objects.filter(company_id=company_id, pk=project_id).annotate(
-        client_name=F("client__name"),
-        client_email=F("client__email"),
-        has_invoices=Exists(Invoice.objects.filter(project_id=OuterRef("pk"))),
+def workspace(company, project_pk) -> dict:
+    """The company's project as its workspace shows it (Project.DoesNotExist for any other
+    company's): with its
+    client and company, its invoices (each with its `schedule`), payments and newest activity.
+
+    A fixed number of queries however many invoices, payments and lines there are; a project
+    without invoices skips the two for installments and payments."""
+    project = (
+        Project.objects.for_company(company)
+        .select_related("client", "company")
+        .annotate(has_invoices=Exists(Invoice.objects.filter(project=OuterRef("pk"))))
+        .get(pk=project_pk)
     )
+    invoices, payments = project_invoices_and_payments(project) if project.has_invoices else ([], [])
+    return {
+        "project": project,
+        "invoices": invoices,
+        "payments": payments,
+        "activities": recent_activities(project),
+    }
 
 
 def update_project(project: Project, **fields) -> Project:

@@ -1,17 +1,13 @@
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_POST
 
 from crm.clients.models import Client
 from crm.companies.access import member_required
-from crm.payments.services import project_invoices_and_payments
 
 from . import services
-from .activity import recent_activities
 from .forms import PrivateNotesForm, ProjectEditForm, ProjectForm
 from .models import Project
 
@@ -59,26 +55,14 @@ def project_new(request):
 
 @member_required
 def workspace(request, pk):
-    found = services.workspace_project(request.company.pk, pk)
-    if not found:
-        raise Http404("No such project.")
-    project = found[0]
-    project.company = request.company  # the same row, already loaded with the membership
-    invoices, payments = project_invoices_and_payments(project) if project.has_invoices else ([], [])
-    activities = recent_activities(project.pk)
-    for activity in activities:
-        # The feed's two renderings of the time, made here once per row rather than by template
-        # filters (same text: `date:'c'` is the local time's isoformat, then `naturaltime`).
-        activity.created_iso = template_localtime(activity.created_at).isoformat()
-        activity.created_ago = naturaltime(activity.created_at)
-    context = {
-        "project": project,
-        "invoices": invoices,
-        "payments": payments,
-        "activities": activities,
-        "notes_form": PrivateNotesForm(initial={"private_notes": project.private_notes}),
-        "portal_url": request.build_absolute_uri(project.get_portal_url()) if project.portal_token else None,
-    }
+    try:
+        context = services.workspace(request.company, pk)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+    project = context["project"]
+    context["notes_form"] = PrivateNotesForm(initial={"private_notes": project.private_notes})
+    if project.portal_token:
+        context["portal_url"] = request.build_absolute_uri(project.get_portal_url())
     return render(request, "projects/workspace.html", context)
 
 

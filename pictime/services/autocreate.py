@@ -28,7 +28,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from crm.payments.models import Payment
-from crm.prepared import prepared
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
 from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited
@@ -313,15 +312,9 @@ def retry_autocreate(job: AutoCreateJob) -> bool:
     return bool(updated)
 
 
-@prepared
-def _project_job(company_id, project_id):
-    return AutoCreateJob.objects.filter(company_id=company_id, project_id=project_id)  # one at most
-
-
 def autocreate_job_for(project: Project) -> AutoCreateJob | None:
     """The project's auto-create job, for the panel (None when auto-create never ran for it)."""
-    jobs = _project_job(project.company_id, project.pk)
-    return jobs[0] if jobs else None
+    return AutoCreateJob.objects.filter(company_id=project.company_id, project=project).first()
 
 
 def _enqueue(job_ids: list[int]) -> None:

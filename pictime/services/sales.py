@@ -8,7 +8,6 @@ only (a refunded or cancelled order counts 0), and nothing is counted twice.
 from collections import defaultdict
 from decimal import Decimal
 
-from crm.prepared import prepared
 from pictime.models import GalleryLink, Order
 
 
@@ -16,10 +15,6 @@ def project_orders(company_id, project_id):
     """The orders of the project's linked galleries, newest first, in one query."""
     linked = GalleryLink.objects.filter(company_id=company_id, project_id=project_id).values("gallery_id")
     return Order.objects.filter(company_id=company_id, gallery_id__in=linked).order_by("-placed_at", "-id")
-
-
-# The same query compiled once, for the workspace (crm/prepared.py); the API pages the queryset.
-_workspace_orders = prepared(project_orders)
 
 
 def totals(orders) -> list[tuple[str, Decimal]]:
@@ -34,5 +29,5 @@ def sales_context(project, links=None) -> dict:
     """The sales table's rows; `links`: the panel's rows, which say whether any gallery has sales."""
     if links is not None and not any(link.has_sales for link in links):
         return {"project": project, "orders": [], "totals": []}
-    orders = _workspace_orders(project.company_id, project.pk)
+    orders = list(project_orders(project.company_id, project.pk))
     return {"project": project, "orders": orders, "totals": totals(orders)}

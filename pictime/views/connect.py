@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.companies.access import load_membership, member_required, owner_required
+from crm.companies.access import member_required, owner_required
 from pictime.errors import AccessDenied, OAuthError, PicTimeError
 from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
 from pictime.models import Connection
@@ -21,38 +21,6 @@ from pictime.services import ready_email as ready_email_service
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "pictime_oauth"
-
-
-def settings_context(request, company):
-    connection = Connection.objects.select_related("integration").filter(company=company).first()
-    membership = load_membership(request)
-    form = None
-    if connection and connection.is_connected:
-        form = GalleryDefaultsForm(
-            connection=connection,
-            initial={
-                "default_brand_id": connection.default_brand_id,
-                "default_preset_id": connection.default_preset_id,
-                "portal_intro": connection.portal_intro,
-            },
-        )
-    email_form = None
-    if connection and connection.is_connected:
-        email_form = ReadyEmailForm(
-            initial={
-                "ready_email_enabled": connection.ready_email_enabled,
-                "ready_email_subject": connection.ready_email_subject,
-                "ready_email_message": connection.ready_email_message,
-            }
-        )
-    inactive_links = connection.links.filter(is_active=False).count() if connection else 0
-    return {
-        "connection": connection,
-        "is_owner": bool(membership and membership.is_owner),
-        "defaults_form": form,
-        "email_form": email_form,
-        "inactive_links": inactive_links,
-    }
 
 
 def _back():

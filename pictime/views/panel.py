@@ -1,8 +1,9 @@
 """The Pic-Time Galleries panel of the project workspace ("Only visible to you").
 
-Rendering the panel reads the CRM's own rows only (two queries, however many galleries are linked):
-no call to Pic-Time while a page renders. Pic-Time is called only behind a click (add, search,
-connect, create, sync), through ``pictime.services.galleries``.
+Rendering the panel reads the CRM's own rows only (``pictime.services.panel``), in a fixed number
+of queries however many galleries are linked: no call to Pic-Time while a page renders. Pic-Time
+is called only behind a click (add, search, connect, create, sync), through
+``pictime.services.galleries``.
 
 With htmx each action answers the panel's new HTML, swapped in place (always 200: htmx does not
 swap error statuses; the message is in the panel). Without htmx, GETs answer a page holding the
@@ -10,137 +11,26 @@ panel and POSTs redirect back to the workspace with a message.
 """
 
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import Exists, F, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.companies.access import member_required
-from crm.prepared import prepared
 from crm.projects.models import Project
-from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
 from pictime.forms import NewGalleryForm
-from pictime.models import Connection, GalleryLink, Order
+from pictime.models import GalleryLink
 from pictime.services import galleries
-from pictime.services.autocreate import autocreate_job_for
 from pictime.services.galleries import GalleryActionError
+from pictime.services.panel import company_connection, panel_context
 
 PANEL_TEMPLATE = "pictime/panel.html"
 
 
-def expiry_label(expires_at, now=None):
-    if expires_at is None:
-        return ""
-    now = now or timezone.now()
-    if expires_at <= now:
-        return "Expired"
-    days = (expires_at - now).days
-    if days == 0:
-        return "Expires today"
-    return f"Expires in {days} day{'s' if days != 1 else ''}"
-
-
-# What the panel shows of a link and of the connection. The connection's three encrypted token
-# fields (Fernet-decrypted on every load) and its JSON settings are never needed to render.
-LINK_FIELDS = (
-    "id",
-    "company_id",
-    "project_id",
-    "connection_id",
-    "gallery_id",
-    "is_active",
-    "name",
-    "status",
-    "published_at",
-    "image_count",
-    "cover_url",
-    "public_url",
-    "edit_url",
-    "expires_at",
-    "deleted_at",
-    "last_synced_at",
-    "created_at",
-    "ready_email_status",
-    "ready_email_to",
-    "ready_email_error",
-)
-CONNECTION_FIELDS = ("id", "company_id", "integration_id", "integration__id", "integration__status")
-
-
-def panel_connection(company_id):
-    """The company's connection as the panel needs it (status only; no tokens decrypted)."""
-    return (
-        Connection.objects.select_related("integration")
-        .only(*CONNECTION_FIELDS)
-        .filter(company_id=company_id)
-        .first()
-    )
-
-
-def action_connection(company_id):
-    """The company's full connection (tokens included), for the actions that call Pic-Time."""
-    return Connection.objects.select_related("integration").filter(company_id=company_id).first()
-
-
-def connection_status(company_id):
-    """The status of the company's Pic-Time connection (None when it has none): all the panel
-    needs to know of it."""
-    statuses = Connection.objects.filter(company_id=company_id).values_list("integration__status", flat=True)
-    return statuses.first()
-
-
-@prepared
-def panel_links(company_id, project_id):
-    """The project's links, oldest first, each with the status of the company's one connection
-    and whether its gallery has photo sales (the sales table needs no query when none has)."""
-    sales = Order.objects.filter(company_id=OuterRef("company_id"), gallery_id=OuterRef("gallery_id"))
-    return (
-        GalleryLink.objects.filter(company_id=company_id, project_id=project_id)
-        .only(*LINK_FIELDS)
-        .annotate(connection_status=F("connection__integration__status"), has_sales=Exists(sales))
-        .order_by("created_at", "id")
-    )
-
-
-def panel_context(request, project):
-    """The panel's rows: one query when galleries are linked, two when none is."""
-    links = panel_links(project.company_id, project.pk)
-    # A company has one connection and its links cascade with it: a link's is the company's.
-    status = links[0].connection_status if links else connection_status(project.company_id)
-    now = timezone.now()
-    # One reverse for the panel; each link's action URLs hang under it (no reverse per link).
-    base = reverse("pictime:panel", args=[project.pk])
-    for link in links:
-        link.expiry_label = expiry_label(link.expires_at, now)
-        link.is_expired = bool(link.expires_at and link.expires_at <= now)
-        link.sync_url = f"{base}{link.pk}/sync/"
-        link.unlink_url = f"{base}{link.pk}/unlink/"
-        link.expiry_title = ""
-        # Formatted here rather than by template filters on every row (same text).
-        if link.expiry_label:
-            link.expiry_title = date_format(template_localtime(link.expires_at), "M j, Y")
-        link.synced_label = naturaltime(link.last_synced_at) if link.last_synced_at else ""
-    return {
-        "project": project,
-        "connected": status == CompanyIntegration.Status.CONNECTED,
-        "needs_reconnection": status == CompanyIntegration.Status.NEEDS_RECONNECTION,
-        "links": links,
-        "linked_ids": {link.gallery_id for link in links},
-        # Only a project that has been paid can have an auto-create job: skip the query otherwise.
-        "autocreate_job": autocreate_job_for(project) if project.first_paid_at else None,
-    }
-
-
 def _project(request, project_pk):
     return get_object_or_404(
-        Project.objects.for_company(request.company).select_related("client"), pk=project_pk
+        Project.objects.for_company(request.company).select_related("client", "company"), pk=project_pk
     )
 
 
@@ -154,7 +44,7 @@ def _link(request, project, link_pk):
 
 def _render(request, project, status=200, **extra):
     """The panel with `extra` (mode, form, notice, error …): in place for htmx, else in a page."""
-    context = {**panel_context(request, project), **extra}
+    context = {**panel_context(project), **extra}
     if request.htmx:
         return HttpResponse(render_to_string(PANEL_TEMPLATE, context, request))
     return render(request, "pictime/panel_page.html", context, status=status)
@@ -185,7 +75,7 @@ def panel(request, project_pk):
 def add(request, project_pk):
     """The + (Add gallery): create a new gallery, or select an existing one."""
     project = _project(request, project_pk)
-    connection = panel_connection(project.company_id)
+    connection = company_connection(request.company)
     if not (connection and connection.is_connected):
         return _render(request, project, error=galleries.NotConnected(connection).user_message)
     return _render(request, project, mode="choose")
@@ -196,7 +86,7 @@ def add(request, project_pk):
 def existing(request, project_pk):
     """The account's galleries, searched by name and paged with Pic-Time's cursors."""
     project = _project(request, project_pk)
-    connection = action_connection(project.company_id)
+    connection = company_connection(request.company)
     q = request.GET.get("q", "").strip()[:200]
     cursor = request.GET.get("cursor", "").strip()[:2000] or None
     try:
@@ -211,7 +101,7 @@ def existing(request, project_pk):
 def connect(request, project_pk):
     """Connect gallery: links an existing gallery of the connected account."""
     project = _project(request, project_pk)
-    connection = action_connection(project.company_id)
+    connection = company_connection(request.company)
     try:
         link = galleries.link_existing(project, connection, request.POST.get("gallery_id", ""), request.user)
     except (PicTimeError, GalleryActionError) as error:
@@ -224,7 +114,7 @@ def connect(request, project_pk):
 def new(request, project_pk):
     """Create a new Pic-Time gallery, prefilled from the project; warns about a likely duplicate."""
     project = _project(request, project_pk)
-    connection = action_connection(project.company_id)
+    connection = company_connection(request.company)
     if not (connection and connection.is_connected):
         error = galleries.NotConnected(connection).user_message
         return (

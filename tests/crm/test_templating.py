@@ -8,6 +8,7 @@ import pytest
 from django.template import engines
 from django.test import RequestFactory, override_settings
 from django.urls import set_script_prefix
+from django.utils import timezone
 
 VALUES = {
     "day": datetime.date(2026, 12, 5),
@@ -76,6 +77,34 @@ def test_url_follows_the_script_prefix_and_url_configuration(settings):
     assert template.render() == "/projects/7/ /projects/8/"
     settings.ROOT_URLCONF = "tests.crm.urls_elsewhere"
     assert template.render() == "/elsewhere/projects/7/ /elsewhere/projects/8/"
+
+
+@pytest.mark.parametrize(
+    ("from_now", "label", "past"),
+    [
+        (datetime.timedelta(days=5, hours=3), "Expires in 5 days", False),
+        (datetime.timedelta(days=1, minutes=1), "Expires in 1 day", False),
+        (datetime.timedelta(hours=5), "Expires today", False),
+        (-datetime.timedelta(minutes=1), "Expired", True),
+        (-datetime.timedelta(days=30), "Expired", True),
+    ],
+)
+def test_expiry_reads_as_the_panel_shows_it(from_now, label, past):
+    template = engines["jinja2"].from_string("{{ at|expiry }}|{{ at is past }}")
+    assert template.render({"at": timezone.now() + from_now}) == f"{label}|{past}"
+
+
+def test_no_expiry_prints_nothing_and_is_never_past():
+    assert (
+        engines["jinja2"].from_string("[{{ at|expiry }}]{{ at is past }}").render({"at": None}) == "[]False"
+    )
+
+
+def test_feed_times_print_as_humanize_and_iso_8601():
+    moment = timezone.now() - datetime.timedelta(hours=2)
+    template = engines["jinja2"].from_string('{{ at|naturaltime }}|{{ at|date("c") }}')
+    with override_settings(TIME_ZONE="Europe/Paris"):
+        assert template.render({"at": moment}) == (f"2\xa0hours ago|{timezone.localtime(moment).isoformat()}")
 
 
 def test_one_csrf_token_serves_every_form_of_a_request():

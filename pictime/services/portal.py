@@ -9,8 +9,8 @@ from pictime.models import Connection, GalleryLink
 
 def portal_links(project):
     return (
-        GalleryLink.objects.filter(
-            company_id=project.company_id,
+        GalleryLink.objects.for_company(project.company)
+        .filter(
             project=project,
             is_active=True,
             status=GalleryLink.Status.ONLINE,
@@ -26,5 +26,5 @@ def portal_context(project):
     links = list(portal_links(project))
     if not links:
         return None
-    connection = Connection.objects.filter(company_id=project.company_id).only("portal_intro").first()
+    connection = Connection.objects.for_company(project.company).only("portal_intro").first()
     return {"links": links, "intro": connection.portal_intro if connection else ""}

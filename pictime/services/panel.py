@@ -1,0 +1,45 @@
+"""What the Pic-Time Galleries panel of a project's workspace reads: the CRM's own rows only, no
+call to Pic-Time (that happens behind a click, through ``pictime.services.galleries``)."""
+
+from django.db.models import Exists, OuterRef
+
+from integrations.models import CompanyIntegration
+from pictime.models import Connection, GalleryLink, Order
+from pictime.services.autocreate import autocreate_job_for
+
+
+def company_connection(company) -> Connection | None:
+    """The company's connection with its status, for the panel's actions that call Pic-Time."""
+    return Connection.objects.for_company(company).select_related("integration").first()
+
+
+def connection_status(company) -> str | None:
+    """The status of the company's connection (None when it has none), without loading its tokens."""
+    return Connection.objects.for_company(company).values_list("integration__status", flat=True).first()
+
+
+def project_links(project) -> list[GalleryLink]:
+    """The project's links, oldest first, each with `has_sales`: whether its gallery has photo
+    sales (the sales table needs no query when none has)."""
+    sales = Order.objects.filter(company_id=OuterRef("company_id"), gallery_id=OuterRef("gallery_id"))
+    return list(
+        GalleryLink.objects.for_company(project.company)
+        .filter(project=project)
+        .annotate(has_sales=Exists(sales))
+        .order_by("created_at", "id")
+    )
+
+
+def panel_context(project) -> dict:
+    """The panel's rows and the connection's status, in a fixed number of queries."""
+    links = project_links(project)
+    status = connection_status(project.company)
+    return {
+        "project": project,
+        "connected": status == CompanyIntegration.Status.CONNECTED,
+        "needs_reconnection": status == CompanyIntegration.Status.NEEDS_RECONNECTION,
+        "links": links,
+        "linked_ids": {link.gallery_id for link in links},
+        # Only a project that has been paid can have an auto-create job: skip the query otherwise.
+        "autocreate_job": autocreate_job_for(project) if project.first_paid_at else None,
+    }
