@@ -6,9 +6,8 @@ from django.utils.safestring import mark_safe
 from crm.companies.access import load_membership
 from integrations.base import IntegrationProvider
 from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
-from pictime.services.panel import panel_context
+from pictime.services.live import live_context
 from pictime.services.portal import portal_context
-from pictime.services.sales import sales_context
 from pictime.services.settings_section import settings_section
 
 
@@ -47,10 +46,7 @@ class PicTimeProvider(IntegrationProvider):
 
     def workspace_panel(self, request, project):
         """The Pic-Time Galleries panel and, once a gallery is linked, the project's photo sales."""
-        context = panel_context(project)
-        html = render_to_string("pictime/panel.html", context, request)
-        if context["links"]:
-            html += render_to_string("pictime/sales.html", sales_context(project, context["links"]), request)
+        html = render_to_string("pictime/live.html", live_context(project), request)
         return mark_safe(html)  # noqa: S308 - our own autoescaped templates
 
     def portal_section(self, request, project):
