@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from pictime.services.live import project_version
+from pictime.services.live import project_version, read_ticket, ticket
 from tests.pictime.sync_helpers import link_gallery
 from tests.pictime.test_ready_email import Pictime
 
@@ -33,15 +33,28 @@ def test_the_workspace_polls_with_the_version_it_shows(owner_client, project, li
     page = owner_client.get(project.get_absolute_url()).content.decode()
     version = version_on(page)
     assert version == project_version(project.company, project.pk)
-    assert f'hx-get="{live_url(project)}?v={version}"' in page
+    held = re.search(rf'hx-get="{live_url(project)}\?v={version}&amp;t=([^"]+)"', page).group(1)
+    assert read_ticket(held) == (project.company_id, project.pk)
     assert "[pictimeLiveIdle()]" in page  # paused while the tab is hidden or the panel in use
 
 
 @pytest.mark.django_db
 def test_nothing_changed_answers_204_with_no_body(owner_client, project, link):
     version = project_version(project.company, project.pk)
-    response = owner_client.get(live_url(project), {"v": version}, headers={"HX-Request": "true"})
+    response = owner_client.get(live_url(project), {"v": version, "t": ticket(project)})
     assert response.status_code == 204 and response.content == b""
+
+
+@pytest.mark.django_db
+def test_without_a_valid_ticket_the_poll_checks_the_session(
+    client, owner_client, project, other_project, link
+):
+    version = project_version(project.company, project.pk)
+    # No session: the login page, whatever the ticket (forged, or another project's).
+    for t in ("", "forged", ticket(other_project)):
+        assert client.get(live_url(project), {"v": version, "t": t}).status_code == 302
+    # A member without a ticket gets the panel itself.
+    assert owner_client.get(live_url(project), {"v": version}).status_code == 200
 
 
 @pytest.mark.django_db
@@ -85,9 +98,13 @@ def test_an_order_and_an_unlink_change_the_version(project, link, connection, sa
 
 
 @pytest.mark.django_db
-def test_another_company_s_project_is_not_found(outsider_client, project, link):
+def test_another_company_s_project_is_not_found(outsider_client, project, other_project, link):
     version = project_version(project.company, project.pk)
     assert outsider_client.get(live_url(project), {"v": version}).status_code == 404
+    # Their own project's ticket opens nothing of ours.
+    assert (
+        outsider_client.get(live_url(project), {"v": version, "t": ticket(other_project)}).status_code == 404
+    )
     assert outsider_client.get(live_url(project)).status_code == 404
     assert project_version(project.company, project.pk + 1000) is None
 
