@@ -365,3 +365,15 @@ class SyncRun(models.Model):
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+    @property
+    def counts(self) -> str:
+        """ "1 gallery checked, 1 updated, 1 order stored", in words that agree with their numbers."""
+
+        def n(count, one, many):
+            return f"{count} {one if count == 1 else many}"
+
+        return (
+            f"{n(self.galleries_checked, 'gallery', 'galleries')} checked, {self.galleries_updated} updated, "
+            f"{n(self.orders_upserted, 'order', 'orders')} stored"
+        )
