@@ -3,9 +3,10 @@
     python bench/panel_poll_bench.py [--workspaces 50] [--interval 1] [--requests 3000] [--threads 4]
 
 Seeds a company with a project holding 10 linked galleries (as bench/workspace_bench.py does),
-starts gunicorn with ONE sync worker (one web process), and sends the workspace's poll with the
-version the panel shows (the common case: nothing changed, 204) from a few client threads, as
-fast as it answers. That is the process's capacity for polls. 50 open workspaces polling every
+starts ONE web process as the Dockerfile runs each (gunicorn, 4 threads, access log), and sends
+the workspace's poll with the version the panel shows (the common case: nothing changed, 204)
+from a few client threads, as fast as it answers: the process's capacity for polls, as requests
+a second on this machine and as the worker's CPU time per poll. 50 open workspaces polling every
 `interval` seconds cost 50 / interval polls a second: the share of that capacity is printed
 (goal < 5 %). The changed case (200 with the panel and Photo sales) is measured too: it happens
 once per change, not once per poll. Loopback only; bounded loops.
@@ -24,7 +25,30 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workspace_bench import bench_env, free_port, seed, start_gunicorn  # noqa: E402
+from bench.workspace_bench import bench_env, free_port, seed  # noqa: E402
+
+
+def start_web(env, port, log_path):
+    """One web process as the Dockerfile runs each: gunicorn, 4 threads, access log on."""
+    import subprocess
+
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    command = [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", "1", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"]
+    process = subprocess.Popen(
+        command, cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=log
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(Path(log_path).read_text(errors="replace"))
+        try:
+            requests.get(f"http://127.0.0.1:{port}/login/", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer within 30 s")
 
 
 def cpu_seconds(pid):
@@ -88,7 +112,7 @@ def main():
         poll = f"?v={version}&t={ticket(project)}"
         db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
         port = free_port()
-        server = start_gunicorn(env, port, 1, Path(var_dir, "gunicorn.log"))
+        server = start_web(env, port, Path(var_dir, "gunicorn.log"))
         try:
             live = f"http://127.0.0.1:{port}/integrations/pictime/projects/{project.pk}/galleries/live/"
             cookies = {cookie_name: session_key}
@@ -107,7 +131,7 @@ def main():
     # worker's own CPU time per poll allows one core (not slowed by other processes on the machine).
     by_throughput = load / unchanged[0]
     by_cpu = load * cpu_per_poll
-    print(f"Workspace poll, project with 10 linked galleries ({db}, gunicorn 1 sync worker,")
+    print(f"Workspace poll, project with 10 linked galleries ({db}, one gunicorn worker with 4 threads,")
     print(f"CONN_MAX_AGE={args.conn_max_age}, {args.threads} client threads, loopback)")
     print(f"{'answer':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     print(f"{'204 nothing changed':<22} {unchanged[0]:>8.1f} {unchanged[1]:>8.2f} {unchanged[2]:>8.2f}")

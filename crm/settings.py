@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "crm.ops.logging.RequestIdMiddleware",
     # /healthz for load balancers: before the Host check (CommonMiddleware) and the SSL redirect.
     "crm.ops.health.HealthCheckMiddleware",
+    # An open workspace's poll that finds nothing new: 204 before the rest (pictime/views/live.py).
+    "pictime.views.live.UnchangedPollMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
