@@ -10,4 +10,4 @@ RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY="$(python -c 'from cryptography.f
 RUN useradd --create-home studio && mkdir -p /app/var && chown -R studio /app/var
 USER studio
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:crm.gunicorn_conf", "crm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]

@@ -66,7 +66,7 @@ def main():
         from pictime.schemas import Gallery, TokenSet
         from pictime.services.common import apply_gallery
         from pictime.services.connection import connect_account
-        from pictime.services.sync import sync_connection
+        from pictime.services.sync import sync_links
 
         sandbox.register_client("bench-crm", "bench-crm-secret", ["http://127.0.0.1:9/cb/"])
         account = sandbox.create_account(name="Big Studio", email="big@bench.test")
@@ -116,7 +116,7 @@ def main():
 
         print(f"syncing {args.galleries} linked galleries ...", flush=True)
         started = time.monotonic()
-        run = sync_connection(connection, SyncRun.Trigger.COMMAND)
+        run = sync_links(connection, None, SyncRun.Trigger.COMMAND)
         elapsed = time.monotonic() - started
         after = sandbox.stats(account["id"])
 

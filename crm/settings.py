@@ -170,6 +170,8 @@ if env.bool("BEHIND_HTTPS_PROXY", default=False):
 # Celery: a filesystem broker by default (no server), Redis when CELERY_BROKER_URL says so.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport with atomic writes: a consumer never reads a half-written message.
+    CELERY_BROKER_TRANSPORT = "crm.broker:Transport"
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
@@ -248,6 +250,19 @@ CELERY_BEAT_SCHEDULE = {
 PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = env.float("PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS", default=5)
 # A run still "running" after this long is taken to be a dead worker's, and run again.
 PICTIME_AUTOCREATE_LEASE_SECONDS = env.int("PICTIME_AUTOCREATE_LEASE_SECONDS", default=120)
+# One rate limit per Pic-Time account for every process (pictime/ratelimit.py): Pic-Time's figures,
+# less a headroom for requests delayed on their way. Kept in Redis when there is one (the broker in
+# production), else in the database (the embedded defaults).
+PICTIME_RATE_LIMIT_PER_SECOND = env.float("PICTIME_RATE_LIMIT_PER_SECOND", default=10)
+PICTIME_RATE_LIMIT_BURST = env.int("PICTIME_RATE_LIMIT_BURST", default=20)
+PICTIME_RATE_LIMIT_HEADROOM = env.float("PICTIME_RATE_LIMIT_HEADROOM", default=0.05)
+PICTIME_RATE_LIMIT_REDIS_URL = env.str(
+    "PICTIME_RATE_LIMIT_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+# A refresh whose answer was lost is sent again after these pauses (seconds), all within 20 s of the
+# first, well inside Pic-Time's 30 s grace for a spent refresh token.
+PICTIME_REFRESH_RETRY_DELAYS = (0.5, 1.0, 2.0)
+PICTIME_REFRESH_RETRY_WINDOW_SECONDS = 20
 
 REST_FRAMEWORK = {
     # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token".
@@ -281,7 +296,10 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "crm.ops.logging.JsonFormatter"},
     },
-    "filters": {"request_id": {"()": "crm.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "crm.ops.logging.RequestIdFilter"},
+        "secret_paths": {"()": "crm.ops.access_log.SecretPathFilter"},  # no portal tokens in "Not Found: …"
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -290,7 +308,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # On the loggers, not a handler: Django's own DEBUG console handler prints these records too.
+        "django.request": {"filters": ["secret_paths"]},
+        "django.server": {"filters": ["secret_paths"]},
+    },
 }
 
 # Serve static files straight from the source folders when there is no collectstatic (dev, tests).

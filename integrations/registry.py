@@ -15,7 +15,3 @@ def _load(paths: tuple[str, ...]) -> tuple[IntegrationProvider, ...]:
 
 def providers() -> tuple[IntegrationProvider, ...]:
     return _load(tuple(settings.INTEGRATION_PROVIDERS))
-
-
-def get_provider(key: str) -> IntegrationProvider | None:
-    return next((p for p in providers() if p.key == key), None)

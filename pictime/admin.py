@@ -23,8 +23,8 @@ from crm.audit.services import record
 
 from .errors import PicTimeError
 from .models import AutoCreateJob, Connection, GalleryLink, Order, SyncRun, WebhookDelivery, WebhookEvent
-from .services import autocreate as autocreate_service
 from .services import connection as connection_service
+from .services import queue
 from .services import sync as sync_service
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ class ConnectionAdmin(ReadOnlyAdmin):
                 if not connection.is_connected:
                     status = connection.integration.get_status_display()
                     raise Refused(f"Not connected ({status}): nothing to sync.")
-                run = sync_service.sync_connection(connection, trigger=SyncRun.Trigger.SUPPORT)
+                run = sync_service.sync_links(connection, None, SyncRun.Trigger.SUPPORT)
                 message = f"Sync run {run.pk} {run.get_status_display().lower()}: {run.counts}" + (
                     f"; error: {run.error}" if run.error else ""
                 )
@@ -314,7 +314,7 @@ class AutoCreateJobAdmin(ReadOnlyAdmin):
             def retry(job=job):
                 if job.status != AutoCreateJob.Status.FAILED:
                     raise Refused(f"Not failed ({job.get_status_display()}): not retried.")
-                retried = autocreate_service.retry_autocreate(job)
+                retried = queue.retry_autocreate(job)
                 job.refresh_from_db()
                 if not retried:  # another retry (the panel's, a colleague's) got there first
                     raise Refused(f"Not retried: the job is now {job.get_status_display()}.")

@@ -34,6 +34,7 @@ from .serializers import (
 )
 from .services import connection as connection_service
 from .services import galleries
+from .services.common import require_connected
 from .services.sales import project_orders
 
 LINK_ID = id_parameter("link_id", "The gallery link's id (not Pic-Time's gallery id).")
@@ -48,7 +49,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 # The CRM's refusals (galleries.GalleryActionError.code) as API errors.
 ACTION_ERROR_STATUS = {
-    "not_connected": 409,
     "already_linked": 409,
     "inactive": 409,
     "not_in_account": 422,
@@ -57,6 +57,8 @@ ACTION_ERROR_STATUS = {
 
 def pictime_error(error: errors.PicTimeError) -> ApiError:
     """A Pic-Time failure as an API error the caller can act on."""
+    if isinstance(error, errors.NotConnected):
+        return ApiError(409, error.code, error.user_message)
     if isinstance(error, errors.NeedsReconnection):
         return ApiError(409, "needs_reconnection", error.user_message)
     if isinstance(error, errors.NotFound):
@@ -88,20 +90,9 @@ def call_service(function, *args, **kwargs):
         raise ApiError(422, "invalid", " ".join(error.messages), details) from error
 
 
-def company_connection(company) -> Connection | None:
-    return Connection.objects.select_related("integration").filter(company=company).first()
-
-
 def connected(company) -> Connection:
     """The company's connection, or 409 saying what to do: connect or reconnect Pic-Time."""
-    connection = company_connection(company)
-    if connection is None or connection.status == CompanyIntegration.Status.DISCONNECTED:
-        raise ApiError(
-            409, "not_connected", "Pic-Time is not connected. Connect it in Company Settings > Integrations."
-        )
-    if connection.needs_reconnection:
-        raise ApiError(409, "needs_reconnection", errors.NeedsReconnection.default_user_message)
-    return connection
+    return call_service(require_connected, Connection.objects.for_company(company).first())
 
 
 # ---------------------------------------------------------------- a project's galleries
@@ -316,7 +307,7 @@ class ConnectionState(CompanyAPIView):
 
     @extend_schema(operation_id="pictime_connection_retrieve")
     def get(self, request):
-        connection = company_connection(request.company) or Connection(
+        connection = Connection.objects.for_company(request.company).first() or Connection(
             company=request.company,
             integration=CompanyIntegration(company=request.company, provider="pictime"),
         )

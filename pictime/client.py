@@ -6,10 +6,15 @@ Two classes:
 - :class:`PicTimeOAuth` — authorization URL with PKCE S256, code exchange, refresh, revocation.
 
 Both go through :func:`_send` (transport errors) and :func:`_error_for` (HTTP errors), so every failure
-becomes one typed :mod:`pictime.errors` exception that knows whether it is ``permanent``. The client
-does not retry: the caller (a Celery task) owns retries, backoff and the outcome row. Both classes
+becomes one typed :mod:`pictime.errors` exception that knows whether it is ``permanent``. A single
+call is retried once only, after a 401 and a forced refresh (given a ``TokenSource``); the caller (a
+Celery task) owns every other retry, backoff and the outcome row. Given a ``Limiter`` (the account's
+shared rate limit) it sends nothing the limit forbids and raises ``Throttled`` instead. Both classes
 send explicit ``(connect, read)`` timeouts on every call, never follow redirects, and never log a
 token, an ``Authorization`` header, a request body or a query string.
+
+Reading many pages has one helper, :meth:`PicTimeClient._paginate`, with an opt-in
+:class:`RetryPolicy` for background reads (the sync): web requests answer at once instead.
 
 An instance holds per-call state (``requests_made``, ``last_rate_limit``) and a ``requests.Session``:
 use one instance per task / thread. Plain Python: no Django import.
@@ -22,11 +27,12 @@ import hmac
 import json as jsonlib
 import logging
 import math
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 import requests
@@ -46,7 +52,17 @@ from .schemas import (
     format_timestamp,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "PicTimeClient", "PicTimeOAuth", "RateLimitInfo"]
+__all__ = [
+    "BACKGROUND",
+    "DEFAULT_TIMEOUT",
+    "NO_RETRY",
+    "Limiter",
+    "PicTimeClient",
+    "PicTimeOAuth",
+    "RateLimitInfo",
+    "RetryPolicy",
+    "TokenSource",
+]
 
 logger = logging.getLogger("pictime.client")
 
@@ -69,6 +85,28 @@ class RateLimitInfo:
 
     limit: int | None
     remaining: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How a paged read rides out Pic-Time's refusals, call by call: a 429 waits its Retry-After
+    (at most ``max_wait``) and repeats the same call, at most ``rate_limited`` times; a transient
+    failure backs off (0.5 s doubling, jittered, at most ``max_wait``) at most ``transient`` times.
+    With retries on, an empty bucket (``X-RateLimit-Remaining: 0``) paces the next call."""
+
+    rate_limited: int = 6
+    transient: int = 3
+    max_wait: float = 60.0
+
+    @property
+    def retries(self) -> bool:
+        return bool(self.rate_limited or self.transient)
+
+
+NO_RETRY = RetryPolicy(rate_limited=0, transient=0)  # a web request: fail at once, say so
+BACKGROUND = RetryPolicy()  # the sync: wait politely, a bounded number of times
+
+sleep = time.sleep  # the one place the client waits, so a test can count the waits
 
 
 # --------------------------------------------------------------------------- shared plumbing
@@ -106,6 +144,14 @@ def _int_header(response: requests.Response, name: str) -> int | None:
     if value is None or not value.strip().isdigit():
         return None
     return int(value.strip())
+
+
+def _float_header(response: requests.Response, name: str) -> float | None:
+    try:
+        value = float(response.headers.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _decode_json(response: requests.Response) -> Any:
@@ -284,6 +330,30 @@ def _check_idempotency_key(key: Any) -> str:
     return key
 
 
+class TokenSource(Protocol):
+    """Where a client gets a new access token when Pic-Time refuses one (``pictime.tokens``)."""
+
+    def refresh(self, failed_token: str) -> str:
+        """A valid token other than ``failed_token`` (refreshing if need be), or NeedsReconnection."""
+
+    def rejected(self, token: str) -> None:
+        """Pic-Time refused ``token`` too, right after the refresh that gave it."""
+
+
+class Limiter(Protocol):
+    """The account's rate limit shared by every process (``pictime.ratelimit.AccountLimit``)."""
+
+    def acquire(self) -> float:
+        """0 when a request may go now (one token taken), else the seconds to wait."""
+
+    def release(self) -> None:
+        """The request let through is answered (or failed)."""
+
+    def block(self, seconds: float) -> None: ...
+
+    def observe(self, limit: float | None, remaining: int | None) -> None: ...
+
+
 # --------------------------------------------------------------------------- REST client
 class PicTimeClient:
     """Pic-Time's REST API for one connected account.
@@ -301,9 +371,13 @@ class PicTimeClient:
         session: requests.Session | None = None,
         company_id: Any = None,
         log_context: Mapping[str, Any] | None = None,
+        tokens: TokenSource | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must be an http(s) URL")
+        self.tokens = tokens
+        self.limiter = limiter
         if not isinstance(access_token, str) or not access_token:
             raise ValueError("access_token must be a non-empty string")
         self.base_url = base_url.rstrip("/")
@@ -320,12 +394,6 @@ class PicTimeClient:
     def __repr__(self) -> str:
         return f"<PicTimeClient {self.api_url} company={self.company_id!r}>"
 
-    def set_access_token(self, access_token: str) -> None:
-        """Swap the token after a refresh without rebuilding the client (keeps the connection pool)."""
-        if not isinstance(access_token, str) or not access_token:
-            raise ValueError("access_token must be a non-empty string")
-        self._access_token = access_token
-
     def _count(self) -> None:
         self.requests_made += 1
 
@@ -339,37 +407,32 @@ class PicTimeClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any] | None:
-        """Send one API call; return the JSON object (``None`` for 204) or raise a typed error."""
+        """Send one API call; return the JSON object (``None`` for 204) or raise a typed error.
+
+        With a ``limiter``, the account's shared rate limit is asked first (``Throttled`` when it
+        says wait; nothing is sent) and told of every 429 and ``X-RateLimit-*`` answer. With
+        ``tokens``, a 401 forces one refresh and the call is sent once more with the new token."""
         if not path.startswith("/"):
             raise ValueError("path must start with '/'")
-        send_headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            "Authorization": f"Bearer {self._access_token}",
-        }
-        if headers:
-            send_headers.update(headers)
-        kwargs: dict[str, Any] = {"headers": send_headers}
+        kwargs: dict[str, Any] = {}
         if params:
             kwargs["params"] = {k: v for k, v in params.items() if v is not None}
         if json is not None:
             kwargs["json"] = json  # requests sets Content-Type: application/json
         extra = {**self.log_context, "company": self.company_id}
 
-        response = _send(
-            self.session,
-            method,
-            self.api_url + path,
-            timeout=self.timeout,
-            log_path=path,
-            log_extra=extra,
-            counter=self._count,
-            **kwargs,
-        )
-        self.last_rate_limit = RateLimitInfo(
-            _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
-        )
-        self.last_idempotent_replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
+        refreshed = False
+        while True:
+            response = self._send_once(method, path, headers, kwargs, extra)
+            if response.status_code == 401 and self.tokens is not None:
+                failed = self._access_token
+                if not refreshed:
+                    # Pic-Time may end a token before its expires_in: refresh once, then retry once.
+                    self._access_token = self.tokens.refresh(failed)
+                    refreshed = True
+                    continue
+                self.tokens.rejected(failed)
+            break
 
         if not 200 <= response.status_code < 300:
             err = _error_for(response)
@@ -398,6 +461,56 @@ class PicTimeClient:
                 field="body",
             )
         return body
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+        kwargs: dict[str, Any],
+        extra: dict[str, Any],
+    ) -> requests.Response:
+        if self.limiter is not None:
+            wait = self.limiter.acquire()
+            if wait > 0:
+                raise errors.Throttled(
+                    f"Pic-Time's rate limit for this account: wait {wait:.2f} s before {method} {path}",
+                    wait=wait,
+                )
+        send_headers = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            "Authorization": f"Bearer {self._access_token}",
+        }
+        if headers:
+            send_headers.update(headers)
+        try:
+            response = _send(
+                self.session,
+                method,
+                self.api_url + path,
+                timeout=self.timeout,
+                log_path=path,
+                log_extra=extra,
+                counter=self._count,
+                headers=send_headers,
+                **kwargs,
+            )
+            self.last_rate_limit = RateLimitInfo(
+                _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
+            )
+            self.last_idempotent_replayed = response.headers.get("Idempotent-Replayed", "").lower() == "true"
+            if self.limiter is not None:
+                if response.status_code == 429:
+                    self.limiter.block(_parse_retry_after(response.headers.get("Retry-After")))
+                else:
+                    self.limiter.observe(
+                        _float_header(response, "X-RateLimit-Limit"), self.last_rate_limit.remaining
+                    )
+        finally:
+            if self.limiter is not None:
+                self.limiter.release()  # after the block above: nobody sends into it meanwhile
+        return response
 
     def _parse(self, parse: Callable[[Any], T], body: Any) -> T:
         if body is None:
@@ -447,7 +560,14 @@ class PicTimeClient:
                 raise ValueError(f"invalid gallery id {gid!r}")
         return ",".join(ids)
 
-    def iter_galleries(self, *, limit: int = MAX_LIMIT, **filters: Any) -> Iterator[Gallery]:
+    def iter_galleries(
+        self,
+        *,
+        limit: int = MAX_LIMIT,
+        retry: RetryPolicy = NO_RETRY,
+        max_pages: int | None = None,
+        **filters: Any,
+    ) -> Iterator[Gallery]:
         """Every gallery matching ``filters`` (``q``, ``status``, ``updated_since``, ``ids``),
         following cursors; after the first call only ``cursor`` and ``limit`` are sent."""
         if "cursor" in filters:
@@ -458,9 +578,9 @@ class PicTimeClient:
                 return self.list_galleries(limit=limit, **filters)
             return self.list_galleries(limit=limit, cursor=cursor)
 
-        yield from self._iterate(fetch)
+        yield from self._paginate(fetch, retry=retry, max_pages=max_pages)
 
-    def get_galleries(self, ids: Iterable[str]) -> list[Gallery]:
+    def get_galleries(self, ids: Iterable[str], *, retry: RetryPolicy = NO_RETRY) -> list[Gallery]:
         """The galleries with these ids, in the order asked, in batches of ≤ 100. Ids Pic-Time does
         not know (deleted, another account) are left out; duplicates are asked once."""
         if isinstance(ids, str):
@@ -469,7 +589,7 @@ class PicTimeClient:
         found: dict[str, Gallery] = {}
         for start in range(0, len(wanted), MAX_IDS):
             batch = wanted[start : start + MAX_IDS]
-            for gallery in self.iter_galleries(ids=batch, limit=MAX_LIMIT):
+            for gallery in self.iter_galleries(ids=batch, limit=MAX_LIMIT, retry=retry):
                 found[gallery.id] = gallery
         return [found[gid] for gid in wanted if gid in found]
 
@@ -506,22 +626,38 @@ class PicTimeClient:
         return self._parse(lambda b: Page.from_dict(b, Order.from_dict), body)
 
     def iter_orders(
-        self, *, gallery_id: str | None = None, updated_since: datetime | None = None, limit: int = MAX_LIMIT
+        self,
+        *,
+        gallery_id: str | None = None,
+        updated_since: datetime | None = None,
+        limit: int = MAX_LIMIT,
+        retry: RetryPolicy = NO_RETRY,
     ) -> Iterator[Order]:
         def fetch(cursor: str | None) -> Page[Order]:
             if cursor is None:
                 return self.list_orders(gallery_id=gallery_id, updated_since=updated_since, limit=limit)
             return self.list_orders(limit=limit, cursor=cursor)
 
-        yield from self._iterate(fetch)
+        yield from self._paginate(fetch, retry=retry)
 
-    def _iterate(self, fetch: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    # ----------------------------------------------------------------- the one pagination helper
+    def _paginate(
+        self,
+        fetch: Callable[[str | None], Page[T]],
+        *,
+        retry: RetryPolicy = NO_RETRY,
+        max_pages: int | None = None,
+    ) -> Iterator[T]:
+        """Every item of every page (at most ``max_pages``), following ``next_cursor``; each page's
+        call is made under ``retry``. A cursor given twice is a paging loop: BadResponse."""
         cursor: str | None = None
         seen: set[str] = set()
+        pages = 0
         while True:
-            page = fetch(cursor)
+            page = self._call(lambda cursor=cursor: fetch(cursor), retry)
+            pages += 1
             yield from page.data
-            if page.next_cursor is None:
+            if page.next_cursor is None or (max_pages is not None and pages >= max_pages):
                 return
             if page.next_cursor in seen:
                 raise errors.BadResponse(
@@ -529,6 +665,36 @@ class PicTimeClient:
                 )
             seen.add(page.next_cursor)
             cursor = page.next_cursor
+
+    def _call(self, fn: Callable[[], T], retry: RetryPolicy) -> T:
+        """One call, repeated as ``retry`` allows (see :class:`RetryPolicy`)."""
+        rate_limited = transient = 0
+        while True:
+            try:
+                result = fn()
+            except errors.Throttled as error:
+                # Nothing was sent: the account's shared limit gives this background read its turn.
+                if not retry.retries:
+                    raise
+                sleep(min(retry.max_wait, error.wait))
+                continue
+            except errors.RateLimited as error:
+                rate_limited += 1
+                if rate_limited > retry.rate_limited:
+                    raise
+                sleep(min(retry.max_wait, error.retry_after) + random.uniform(0, 0.1))
+                continue
+            except errors.PicTimeError as error:
+                transient += 1
+                if error.permanent or transient > retry.transient:
+                    raise
+                sleep(min(retry.max_wait, 0.5 * 2**transient) * random.uniform(0.5, 1.0))
+                continue
+            info = self.last_rate_limit
+            empty = info.remaining is not None and info.remaining < 1 and info.limit
+            if retry.retries and empty and self.limiter is None:  # (a limiter paces by itself)
+                sleep(1 / info.limit)  # the bucket is empty: the next call would be refused
+            return result
 
     # ----------------------------------------------------------------- webhooks
     def create_webhook(self, url: str, events: Iterable[str]) -> WebhookSubscription:

@@ -14,6 +14,7 @@ Plain Python: no Django import, so this module can be used by the client, tasks 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,11 +25,13 @@ __all__ = [
     "Conflict",
     "InsufficientScope",
     "NeedsReconnection",
+    "NotConnected",
     "NotFound",
     "OAuthError",
     "PicTimeError",
     "RateLimited",
     "RequestInProgress",
+    "Throttled",
     "Unavailable",
     "ValidationFailed",
 ]
@@ -78,6 +81,26 @@ class NeedsReconnection(PicTimeError):
 
     permanent = True
     default_user_message = "Your Pic-Time connection has expired. Please reconnect Pic-Time."
+
+
+class NotConnected(NeedsReconnection):
+    """The CRM holds no usable grant for the company (never connected, disconnected, or waiting for
+    a reconnection), so nothing is sent to Pic-Time. The one "not connected" error of the CRM:
+    ``code`` is ``not_connected`` or ``needs_reconnection``, and what to do is in ``user_message``."""
+
+    permanent = True
+    default_user_message = "Pic-Time is not connected. Connect it in Company Settings > Integrations."
+
+    @classmethod
+    def of(cls, connection: Any) -> NotConnected:
+        """The error for a company's connection row (or ``None`` when it never connected)."""
+        if connection is not None and connection.needs_reconnection:
+            return cls(
+                "Pic-Time needs reconnection for this company.",
+                code="needs_reconnection",
+                user_message="Pic-Time needs to be reconnected before you can add or sync galleries.",
+            )
+        return cls("Pic-Time is not connected for this company.", code="not_connected")
 
 
 class InsufficientScope(PicTimeError):
@@ -158,8 +181,21 @@ class RateLimited(PicTimeError):
 
     def __init__(self, message: str = "", *, retry_after: int = 1, **kwargs: Any):
         kwargs.setdefault("status", 429)
+        retry_after = max(1, int(retry_after))
+        kwargs.setdefault("user_message", f"Pic-Time is busy, try again in {retry_after} s.")
         super().__init__(message, **kwargs)
-        self.retry_after = max(1, int(retry_after))
+        self.retry_after = retry_after
+
+
+class Throttled(RateLimited):
+    """Not sent: the account's shared rate limit (``pictime.ratelimit``) says wait ``wait`` seconds
+    first (the bucket is empty, or a 429's Retry-After is still running). Nothing reached Pic-Time."""
+
+    def __init__(self, message: str = "", *, wait: float, **kwargs: Any):
+        kwargs.setdefault("status", None)
+        kwargs.setdefault("code", "throttled")
+        super().__init__(message, retry_after=math.ceil(wait), **kwargs)
+        self.wait = max(0.0, float(wait))
 
 
 class Unavailable(PicTimeError):

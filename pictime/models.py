@@ -28,6 +28,13 @@ def new_webhook_token():
     return secrets.token_urlsafe(24)
 
 
+class ConnectionQuerySet(CompanyScopedQuerySet):
+    def for_company(self, company):
+        """The company's connection (one at most), with the status every caller reads. The one way to
+        reach it: `Connection.objects.for_company(company).first()` (a company or its id)."""
+        return self.filter(company=company).select_related("integration")
+
+
 class Connection(models.Model):
     """A company's Pic-Time account, its OAuth grant and its settings. One per company.
 
@@ -75,10 +82,15 @@ class Connection(models.Model):
     orders_synced_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CompanyScopedQuerySet.as_manager()
+    objects = ConnectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "Pic-Time connection"
+        # The support actions of the admin (pictime/admin.py); granted to Support by pictime/apps.py.
+        permissions = [
+            ("run_sync", "Can re-run a Pic-Time sync"),
+            ("disconnect_connection", "Can disconnect a company's Pic-Time account"),
+        ]
 
     def __str__(self):
         return f"Pic-Time of {self.company}: {self.account_name or 'no account'} ({self.status})"
@@ -232,6 +244,7 @@ class AutoCreateJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "auto-create job"
+        permissions = [("retry_autocreate", "Can retry a failed auto-create of a gallery")]
 
     def __str__(self):
         return f"Auto-create for {self.project} ({self.get_status_display()})"
@@ -335,6 +348,8 @@ class SyncRun(models.Model):
         MANUAL = "manual", "Sync button"
         SUPPORT = "support", "Support staff"
         COMMAND = "command", "Management command"
+        CONNECTED = "connected", "Connected (first sync)"
+        LINKED = "linked", "Gallery linked (its orders)"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -377,3 +392,24 @@ class SyncRun(models.Model):
             f"{n(self.galleries_checked, 'gallery', 'galleries')} checked, {self.galleries_updated} updated, "
             f"{n(self.orders_upserted, 'order', 'orders')} stored"
         )
+
+
+class AccountRateLimit(models.Model):
+    """The shared rate limit of one Pic-Time account when Redis is not there (the embedded defaults):
+    one row per account, updated under its row lock (see pictime.ratelimit). Not company data: two
+    companies connected to one Pic-Time account share its limit."""
+
+    account_id = models.CharField("Pic-Time account id", max_length=100, unique=True)
+    tokens = models.FloatField()
+    queued = models.FloatField(default=0)
+    blocked_until = models.FloatField(default=0, help_text="Unix time the last 429's Retry-After ends")
+    per_second = models.FloatField(null=True, blank=True)
+    last_sent = models.FloatField(default=0, help_text="Unix time of the last background request let through")
+    in_flight = models.PositiveIntegerField(default=0, help_text="Background requests sent, not yet answered")
+    updated = models.FloatField(help_text="Unix time of the last change")
+
+    class Meta:
+        verbose_name = "Pic-Time account rate limit"
+
+    def __str__(self):
+        return f"Rate limit of Pic-Time account {self.account_id}"

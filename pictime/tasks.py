@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from pictime.models import Connection
+from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.services import autocreate, ready_email, sync, webhooks
 
 READY_EMAIL_RETRIES = 5
@@ -13,43 +13,38 @@ def process_webhook_event(event_pk: int) -> str:
     return webhooks.process(event_pk).status
 
 
-@shared_task(name="pictime.autocreate_for_first_payment", acks_late=True, bind=True)
-def autocreate_for_first_payment(self, project_id: int, payment_id: int) -> str:
+# Celery retries the attempt (`self.retry`, at the backoff the job row records for the panel). What
+# Celery can't do stays ours: the claim on the job row (one worker at a time however often the
+# message is delivered), the lease that lets a dead worker's job be taken over, and the beat's sweep
+# (run_due_autocreate_jobs) that re-sends a retry whose message was lost.
+@shared_task(name="pictime.autocreate_gallery", acks_late=True, bind=True, max_retries=None)
+def autocreate_gallery(self, project_id: int, payment_id: int) -> str:
     job = autocreate.start_for_first_payment(project_id, payment_id)
     if job is None:
         return "not_eligible"
-    return _run(self, job.pk)
-
-
-@shared_task(name="pictime.run_autocreate_job", acks_late=True, bind=True)
-def run_autocreate_job(self, job_id: int) -> str:
-    return _run(self, job_id)
-
-
-def _run(task, job_id: int) -> str:
-    result = autocreate.run_job(job_id)
-    if result.claimed and result.retry_in is not None and not task.request.is_eager:
-        # The next attempt, at its time. (Run eagerly, as in tests, a countdown can't be honoured:
-        # the beat's run_due_autocreate_jobs picks the job up when it is due.)
-        run_autocreate_job.apply_async((job_id,), countdown=result.retry_in)
+    result = autocreate.run_job(job.pk)
+    if result.retry_in is not None:
+        # This attempt is over and recorded on the job; Celery sends the next one. (Run eagerly, as
+        # in tests, Celery can't wait a countdown and doesn't send it: the beat's sweep runs it.)
+        self.retry(countdown=result.retry_in, throw=False)
     return result.status
 
 
 @shared_task(name="pictime.run_due_autocreate_jobs")
 def run_due_autocreate_jobs() -> int:
     """Beat: retries that are due and jobs whose worker died, in case their message was lost."""
-    job_ids = autocreate.due_job_ids()
-    for job_id in job_ids:
-        run_autocreate_job.delay(job_id)
-    return len(job_ids)
+    due = autocreate.due_jobs()
+    for project_id, payment_id in due:
+        autocreate_gallery.delay(project_id, payment_id)
+    return len(due)
 
 
 @shared_task(name="pictime.sync_connection", acks_late=True)
-def sync_connection_task(connection_id: int, trigger: str = "schedule") -> str:
+def sync_connection_task(connection_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) -> str:
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None:
         return "missing"
-    return sync.sync_connection(connection, trigger).status
+    return sync.sync_links(connection, None, trigger).status
 
 
 @shared_task(name="pictime.sync_all_connections")
@@ -57,7 +52,22 @@ def sync_all_connections() -> int:
     """Beat: a sync per connected company, and webhook events stored but never queued."""
     for event_pk in webhooks.requeue_stale_events():
         process_webhook_event.delay(event_pk)
-    return len(sync.enqueue_all())
+    connection_ids = sync.connections_to_sync()
+    for connection_id in connection_ids:
+        sync_connection_task.delay(connection_id, SyncRun.Trigger.SCHEDULE)
+    return len(connection_ids)
+
+
+@shared_task(name="pictime.sync_link", acks_late=True, bind=True, max_retries=8)
+def sync_link_task(self, link_id: int) -> str:
+    """A gallery just linked whose earlier orders couldn't be fetched at once (see services.queue)."""
+    link = GalleryLink.objects.select_related("connection").filter(pk=link_id).first()
+    if link is None:
+        return "missing"
+    run = sync.sync_links(link.connection, [link], SyncRun.Trigger.LINKED, project=link.project)
+    if run.status == SyncRun.Status.FAILED and link.connection.is_connected:
+        self.retry(countdown=min(900, 5 * 2**self.request.retries), throw=False)
+    return run.status
 
 
 @shared_task(name="pictime.gallery_published", bind=True, acks_late=True, max_retries=READY_EMAIL_RETRIES)

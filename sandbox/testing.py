@@ -200,6 +200,14 @@ class Sandbox:
             body["expires_in"] = expires_in
         return self.admin("POST", "/_sandbox/grants", body)
 
+    def expire_tokens(self, account_id: str) -> dict:
+        """Every access token issued so far for the account answers 401 invalid_token from now on."""
+        return self.admin("POST", f"/_sandbox/accounts/{account_id}/expire-tokens")
+
+    def revoke_grants(self, account_id: str) -> dict:
+        """Revoke every grant of the account (401 on its tokens, invalid_grant on refresh, webhooks gone)."""
+        return self.admin("POST", f"/_sandbox/accounts/{account_id}/revoke-grants")
+
     def create_gallery(self, account_id: str, **fields) -> dict:
         return self.admin("POST", "/_sandbox/galleries", {"account_id": account_id, **fields})
 

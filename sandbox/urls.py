@@ -29,6 +29,8 @@ urlpatterns = [
     # Test control
     path("_sandbox/health", admin_api.health_view),
     path("_sandbox/accounts", admin_api.accounts_view),
+    path("_sandbox/accounts/<str:account_id>/expire-tokens", admin_api.expire_tokens_view),
+    path("_sandbox/accounts/<str:account_id>/revoke-grants", admin_api.revoke_grants_view),
     path("_sandbox/clients", admin_api.clients_view),
     path("_sandbox/grants", admin_api.grants_view),
     path("_sandbox/galleries", admin_api.galleries_view),

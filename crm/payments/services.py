@@ -52,9 +52,13 @@ def project_invoices_and_payments(project: Project) -> tuple[list[Invoice], list
     """The project's invoices, each with `schedule` (its installments in order, `paid` on each),
     and all their payments newest first, each with its invoice and installment.
 
-    Three queries however many invoices and payments there are."""
-    schedule = Prefetch("installments", queryset=Installment.objects.with_paid(), to_attr="schedule")
+    Three queries however many invoices and payments there are; one when the project has none."""
+    # Explicitly ordered: Django leaves out Meta.ordering in a query with GROUP BY (with_paid's sum).
+    installments = Installment.objects.with_paid().order_by("position")
+    schedule = Prefetch("installments", queryset=installments, to_attr="schedule")
     invoices = list(Invoice.objects.filter(project=project).prefetch_related(schedule))
+    if not invoices:  # then there are no payments either
+        return [], []
     payments = list(Payment.objects.filter(project=project).select_related("invoice", "installment"))
     return invoices, payments
 

@@ -1,11 +1,9 @@
 """Use cases of projects: create, update, the workspace's read, and the client portal's private link."""
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from crm.clients.models import Client
-from crm.payments.models import Invoice
 from crm.payments.services import project_invoices_and_payments
 
 from .activity import log_activity, recent_activities
@@ -23,19 +21,13 @@ def create_project(*, company, client: Client, name: str, type: str, event_date=
 
 
 def workspace(company, project_pk) -> dict:
-    """The company's project as its workspace shows it (Project.DoesNotExist for any other
-    company's): with its
-    client and company, its invoices (each with its `schedule`), payments and newest activity.
+    """The company's project as its workspace shows it, with its client and company, its invoices
+    (each with its `schedule`), payments and newest activity. Project.DoesNotExist for a project
+    of another company.
 
-    A fixed number of queries however many invoices, payments and lines there are; a project
-    without invoices skips the two for installments and payments."""
-    project = (
-        Project.objects.for_company(company)
-        .select_related("client", "company")
-        .annotate(has_invoices=Exists(Invoice.objects.filter(project=OuterRef("pk"))))
-        .get(pk=project_pk)
-    )
-    invoices, payments = project_invoices_and_payments(project) if project.has_invoices else ([], [])
+    A fixed number of queries however many invoices, payments and lines there are."""
+    project = Project.objects.for_company(company).select_related("client", "company").get(pk=project_pk)
+    invoices, payments = project_invoices_and_payments(project)
     return {
         "project": project,
         "invoices": invoices,

@@ -10,6 +10,8 @@ Exactly one gallery per project, whatever happens:
   between Pic-Time's answer and our commit gets the same gallery back (Pic-Time replays its 201);
 - the link is one row under the "one auto-created gallery per project" constraint.
 
+This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
+with Celery); ``pictime.services.queue`` holds what sends a job to the worker (Retry, reconnection).
 Transient errors (timeouts, 5xx, 429, request in progress, garbled answers) retry with exponential
 backoff, jitter and a maximum, and never sooner than Pic-Time's Retry-After; permanent errors stop
 and are recorded. A connection that needs reconnecting parks the job until it is reconnected.
@@ -30,10 +32,11 @@ from django.utils import timezone
 from crm.payments.models import Payment
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
-from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited
+from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
 from pictime.models import AutoCreateJob, Connection, GalleryLink
-from pictime.schemas import Gallery, GalleryCreate
-from pictime.services.common import apply_gallery, client_for, new_link
+from pictime.schemas import Gallery
+from pictime.services.common import api_for, apply_gallery, external_ref, gallery_request, new_link
+from pictime.services.sync import sync_new_link
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +46,6 @@ RUNNABLE = (Status.PENDING, Status.RETRYING)
 
 def idempotency_key_for(project_id: int) -> str:
     return f"crm-autocreate-project-{project_id}"
-
-
-def external_ref_for(project_id: int) -> str:
-    return f"crm-project-{project_id}"
 
 
 def max_attempts() -> int:
@@ -69,13 +68,17 @@ def backoff_seconds(attempt: int, retry_after: int | None = None) -> float:
 
 # --------------------------------------------------------------------------- the trigger
 def start_for_first_payment(project_id: int, payment_id: int) -> AutoCreateJob | None:
-    """Called (in a task) for a project's first payment. Records the one job of the project when
-    auto-create is on and was turned on before that payment; None otherwise (not retroactive)."""
-    project = Project.objects.select_related("company").filter(pk=project_id).first()
+    """Called (in the task) for a project's first payment. The project's one job: the one recorded
+    already (a redelivery, a retry, the panel's Retry), or a new one when auto-create is on and was
+    turned on before that payment; None otherwise (not retroactive)."""
+    job = AutoCreateJob.objects.filter(project_id=project_id).first()
+    if job is not None:
+        return job
+    project = Project.objects.filter(pk=project_id).first()
     payment = Payment.objects.filter(pk=payment_id, project_id=project_id).first()
     if project is None or payment is None:
         return None
-    connection = Connection.objects.filter(company_id=project.company_id).first()
+    connection = Connection.objects.for_company(project.company_id).first()
     if connection is None or not connection.auto_create_enabled or not connection.auto_create_enabled_at:
         return None
     first_paid_at = project.first_paid_at or payment.paid_at
@@ -101,7 +104,6 @@ def start_for_first_payment(project_id: int, payment_id: int) -> AutoCreateJob |
 class RunResult:
     status: str
     retry_in: float | None = None  # seconds until the next attempt, when one is due
-    claimed: bool = True
 
 
 def _claim(job_id: int) -> bool:
@@ -115,55 +117,39 @@ def _claim(job_id: int) -> bool:
     )
 
 
-def _gallery_request(project: Project, connection: Connection) -> GalleryCreate:
-    client = project.client
-    return GalleryCreate(
-        name=project.name[:200],
-        event_date=project.event_date,
-        client_name=client.name or None,
-        client_email=(client.email or None) if client.name else None,
-        brand_id=connection.default_brand_id or None,
-        preset_id=connection.default_preset_id or None,
-        external_ref=external_ref_for(project.pk),
-    )
-
-
-def after_remote_create(job: AutoCreateJob, gallery: Gallery) -> None:
-    """Runs between Pic-Time's answer and our commit. Does nothing; it names the moment a worker
-    may die (tests make it raise to prove a retry finds the same gallery)."""
-
-
 def run_job(job_id: int) -> RunResult:
     """Claims the job and tries once to create and link the gallery; records the outcome."""
-    if not _claim(job_id):
-        job = AutoCreateJob.objects.filter(pk=job_id).first()
-        status = job.status if job else "missing"
-        retry_in = None
-        if job and job.status in RUNNABLE and job.next_attempt_at:
-            retry_in = max(0.0, (job.next_attempt_at - timezone.now()).total_seconds())
-        return RunResult(status, retry_in=retry_in, claimed=False)
+    if not _claim(job_id):  # done, not due yet, or another worker holds it: nothing to do here
+        status = AutoCreateJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        return RunResult(status or "missing")
 
-    job = AutoCreateJob.objects.select_related("project__client", "company").get(pk=job_id)
+    job = AutoCreateJob.objects.select_related("project__client").get(pk=job_id)
     project = job.project
-    connection = Connection.objects.select_related("integration").filter(company_id=job.company_id).first()
-    if connection is None or not connection.is_connected:
-        return _wait_for_reconnection(job, "Pic-Time is not connected.")
+    connection = Connection.objects.for_company(job.company_id).first()
     try:
-        client = client_for(connection)
+        api = api_for(connection, background=True)
+        request = gallery_request(
+            project,
+            name=project.name,
+            event_date=project.event_date,
+            client_name=project.client.name,
+            client_email=project.client.email,
+            brand_id=connection.default_brand_id,
+            preset_id=connection.default_preset_id,
+        )
         try:
-            gallery = client.create_gallery(
-                _gallery_request(project, connection), idempotency_key=job.idempotency_key
-            )
+            gallery = api.create_gallery(request, idempotency_key=job.idempotency_key)
         except Conflict:
             # The key was used with another body (the project changed after a lost answer): the
             # gallery made then carries our external_ref, so find it instead of making another.
-            gallery = _find_by_external_ref(client, project)
+            gallery = _find_by_external_ref(api, project)
             if gallery is None:
                 raise
-        after_remote_create(job, gallery)
-        return _succeed(job, connection, gallery)
-    except NeedsReconnection as error:
+        result = _succeed(job, connection, gallery)
+    except NeedsReconnection as error:  # NotConnected included: parked until a reconnection
         return _wait_for_reconnection(job, error.user_message)
+    except Throttled as error:
+        return _wait_for_rate_limit(job, error.wait)
     except PicTimeError as error:
         if error.permanent:
             return _fail(job, error.user_message, detail=str(error))
@@ -172,12 +158,26 @@ def run_job(job_id: int) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
+    _fetch_earlier_orders(job, gallery)
+    return result
 
 
-def _find_by_external_ref(client, project: Project) -> Gallery | None:
-    ref = external_ref_for(project.pk)
+def _fetch_earlier_orders(job: AutoCreateJob, gallery: Gallery) -> None:
+    """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
+    them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
+    link = GalleryLink.objects.filter(pk=AutoCreateJob.objects.filter(pk=job.pk).values("link_id")).first()
+    if link is None:
+        return
+    try:
+        sync_new_link(link, gallery, background=True)
+    except PicTimeError as error:  # the gallery is made and linked; the next sync reads its orders
+        log.warning("pictime.autocreate.orders_later", extra={"job": job.pk, "error": str(error)})
+
+
+def _find_by_external_ref(api, project: Project) -> Gallery | None:
+    ref = external_ref(project.pk)
     hint = project.client.email or project.name
-    for gallery in client.iter_galleries(q=hint):
+    for gallery in api.iter_galleries(q=hint):
         if gallery.external_ref == ref:
             return gallery
     return None
@@ -225,6 +225,18 @@ def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
     return RunResult(Status.WAITING_RECONNECT)
 
 
+def _wait_for_rate_limit(job: AutoCreateJob, wait: float) -> RunResult:
+    """Nothing was sent: the account's shared rate limit gave this run a later turn. Not a failed
+    attempt, and nothing the photographer needs to read."""
+    _record(
+        job,
+        status=Status.RETRYING,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + timedelta(seconds=wait),
+    )
+    return RunResult(Status.RETRYING, retry_in=wait)
+
+
 def _fail(job: AutoCreateJob, reason: str, *, detail: str) -> RunResult:
     _record(
         job, status=Status.FAILED, last_error=detail[:2000], next_attempt_at=None, finished_at=timezone.now()
@@ -268,10 +280,10 @@ def _human(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-# --------------------------------------------------------------------------- what else starts a run
-def due_job_ids(limit: int = 500) -> list[int]:
-    """Jobs whose retry is due, and jobs whose worker died (lease expired): the beat safety net for
-    a lost countdown message."""
+# --------------------------------------------------------------------------- the beat's sweep
+def due_jobs(limit: int = 500) -> list[tuple[int, int]]:
+    """(project_id, payment_id) of the jobs whose retry is due and of those whose worker died (lease
+    expired): the beat's safety net for a lost retry message."""
     now = timezone.now()
     due = Q(status__in=RUNNABLE) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     dead_worker = Q(status=Status.RUNNING, updated_at__lt=now - timedelta(seconds=lease_seconds()))
@@ -281,44 +293,10 @@ def due_job_ids(limit: int = 500) -> list[int]:
         AutoCreateJob.objects.filter(due | dead_worker)
         .exclude(fresh_pending)
         .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("project_id", "payment_id")[:limit]
     )
-
-
-def resume_waiting_jobs(connection: Connection) -> list[int]:
-    """After a reconnection: the jobs that waited for it run now (queued after commit)."""
-    ids = list(
-        AutoCreateJob.objects.filter(
-            company_id=connection.company_id, status=Status.WAITING_RECONNECT
-        ).values_list("pk", flat=True)
-    )
-    if ids:
-        AutoCreateJob.objects.filter(pk__in=ids, status=Status.WAITING_RECONNECT).update(
-            status=Status.PENDING, next_attempt_at=None, updated_at=timezone.now()
-        )
-        _enqueue(ids)
-    return ids
-
-
-def retry_autocreate(job: AutoCreateJob) -> bool:
-    """The panel's (and support's) Retry after the last attempt failed: a fresh set of attempts.
-    False when the job is not failed (already running, waiting or done)."""
-    updated = AutoCreateJob.objects.filter(pk=job.pk, status=Status.FAILED).update(
-        status=Status.PENDING, attempts=0, next_attempt_at=None, finished_at=None, updated_at=timezone.now()
-    )
-    if updated:
-        log_activity(job.project, Activity.Kind.INTEGRATION, "Retrying to create the Pic-Time gallery.")
-        _enqueue([job.pk])
-    return bool(updated)
 
 
 def autocreate_job_for(project: Project) -> AutoCreateJob | None:
     """The project's auto-create job, for the panel (None when auto-create never ran for it)."""
-    return AutoCreateJob.objects.filter(company_id=project.company_id, project=project).first()
-
-
-def _enqueue(job_ids: list[int]) -> None:
-    from pictime.tasks import run_autocreate_job
-
-    for job_id in job_ids:
-        transaction.on_commit(lambda job_id=job_id: run_autocreate_job.delay(job_id))
+    return AutoCreateJob.objects.for_company(project.company_id).filter(project=project).first()

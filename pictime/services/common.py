@@ -1,18 +1,18 @@
-"""What every Pic-Time use case needs: a client for a connection, and a gallery's state on a link."""
+"""What every Pic-Time use case needs: the API client of a connection, the gallery create request,
+and a gallery's state on a link."""
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from pictime.client import PicTimeClient, PicTimeOAuth
+from pictime import ratelimit
+from pictime.client import PicTimeClient
+from pictime.errors import NotConnected
 from pictime.models import Connection, GalleryLink, Order
-from pictime.schemas import Gallery
+from pictime.schemas import Gallery, GalleryCreate
 from pictime.services import ready_email
-from pictime.tokens import get_access_token
-
-
-def redirect_uri() -> str:
-    return settings.SITE_URL + reverse("pictime:callback")
+from pictime.tokens import ConnectionTokens, get_access_token
 
 
 def webhook_url(connection: Connection) -> str:
@@ -20,24 +20,69 @@ def webhook_url(connection: Connection) -> str:
     return base + reverse("pictime:webhook", args=[connection.webhook_token])
 
 
-def oauth_client(**log_context) -> PicTimeOAuth:
-    return PicTimeOAuth(
-        settings.PICTIME_BASE_URL,
-        settings.PICTIME_CLIENT_ID,
-        settings.PICTIME_CLIENT_SECRET,
-        redirect_uri(),
-        timeout=settings.PICTIME_TIMEOUT,
-        log_context=log_context,
-    )
+def require_connected(connection: Connection | None) -> Connection:
+    """The connection, if it can call Pic-Time; NotConnected (saying connect or reconnect) if not."""
+    if connection is None or not connection.is_connected:
+        raise NotConnected.of(connection)
+    return connection
 
 
-def client_for(connection: Connection) -> PicTimeClient:
-    """A client with a valid access token (refreshed first when it is about to expire)."""
+def api_for(
+    connection: Connection | None, *, new_access_token: str = "", background: bool = False
+) -> PicTimeClient:
+    """The one way to get a connection's Pic-Time API client, with a valid access token (refreshed
+    first when it is about to expire, and again when Pic-Time refuses it), held to the account's
+    shared rate limit; NotConnected when the company has no usable grant.
+
+    `new_access_token` only while connecting: the new grant's token reads the account before
+    anything is stored (the connection may be unsaved then). `background`: for tasks, whose calls
+    are paced one at a time (pictime.ratelimit); a person's click may use the burst.
+    """
+    if new_access_token:
+        return PicTimeClient(
+            settings.PICTIME_BASE_URL,
+            new_access_token,
+            timeout=settings.PICTIME_TIMEOUT,
+            company_id=connection.company_id,
+        )
+    connection = require_connected(connection)
     return PicTimeClient(
         settings.PICTIME_BASE_URL,
         get_access_token(connection.pk),
         timeout=settings.PICTIME_TIMEOUT,
         company_id=connection.company_id,
+        tokens=ConnectionTokens(connection.pk),
+        limiter=ratelimit.for_account(connection.account_id, background=background),
+    )
+
+
+def external_ref(project_id: int) -> str:
+    """What a gallery made from the CRM carries to name its project (auto-create finds it by this)."""
+    return f"crm-project-{project_id}"
+
+
+def gallery_request(
+    project,
+    *,
+    name: str,
+    event_date=None,
+    client_name: str = "",
+    client_email: str = "",
+    brand_id: str = "",
+    preset_id: str = "",
+    slug: str = "",
+) -> GalleryCreate:
+    """The create request of a project's gallery, for the panel's create and for auto-create alike.
+    Pic-Time takes a client's email only with a client name."""
+    return GalleryCreate(
+        name=name[:200],
+        event_date=event_date,
+        client_name=client_name or None,
+        client_email=(client_email or None) if client_name else None,
+        brand_id=brand_id or None,
+        preset_id=preset_id or None,
+        slug=slug or None,
+        external_ref=external_ref(project.pk),
     )
 
 
@@ -105,8 +150,6 @@ def mark_deleted(link: GalleryLink, when=None) -> None:
 def upsert_order(company_id: int, order) -> tuple[Order, bool]:
     """Stores a Pic-Time order once (unique per company and Pic-Time id); a newer state replaces an
     older one, an older state is ignored, so a refund is never counted twice."""
-    from django.db import IntegrityError, transaction
-
     values = {
         "gallery_id": order.gallery_id,
         "number": order.number,
@@ -126,7 +169,7 @@ def upsert_order(company_id: int, order) -> tuple[Order, bool]:
     for _ in range(2):  # a concurrent insert of the same order wins the race; then we update it
         existing = Order.objects.filter(company_id=company_id, order_id=order.id).first()
         if existing:
-            if existing.remote_updated_at > order.updated_at:
+            if existing.remote_updated_at >= order.updated_at:  # older, or the same state again
                 return existing, False
             Order.objects.filter(pk=existing.pk).update(**values)
             existing.refresh_from_db()

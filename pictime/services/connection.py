@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import CompanyIntegration
-from pictime.client import PicTimeClient
-from pictime.errors import NeedsReconnection, PicTimeError
+from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink
+from pictime.oauth import oauth_client
 from pictime.schemas import TokenSet
-from pictime.services.common import client_for, oauth_client, webhook_url
+from pictime.services.common import api_for, webhook_url
+from pictime.services.queue import queue_first_sync, resume_waiting_jobs
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +49,14 @@ def complete_connection(*, company, params, expected_state, code_verifier) -> Co
 def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
     """Saves a new grant: reads the account, stores the tokens encrypted, reactivates the links of
     that account (and deactivates another account's), subscribes to webhooks."""
-    account = PicTimeClient(
-        settings.PICTIME_BASE_URL,
-        tokens.access_token,
-        timeout=settings.PICTIME_TIMEOUT,
-        company_id=company.pk,
-    ).get_account()
+    unsaved = Connection(company=company)  # nothing is stored before Pic-Time shows the account
+    account = api_for(unsaved, new_access_token=tokens.access_token).get_account()
 
     with transaction.atomic():
         integration, _ = CompanyIntegration.objects.select_for_update().get_or_create(
             company=company, provider="pictime"
         )
-        connection = Connection.objects.select_for_update().filter(company=company).first()
+        connection = Connection.objects.for_company(company).select_for_update().first()
         old_account = connection.account_id if connection else ""
         old_grant = connection.refresh_token if connection and connection.account_id == account.id else ""
         if connection is None:
@@ -86,6 +83,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
             connection.auto_create_enabled_at = None
             connection.webhook_id = ""
             connection.webhook_secret = ""
+            connection.orders_synced_until = None  # the other account's clock: read this one's anew
         connection.save()
         integration.status = CompanyIntegration.Status.CONNECTED
         integration.last_error = ""
@@ -97,7 +95,8 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
     if old_grant and old_grant != tokens.refresh_token:
         _revoke_quietly(old_grant, company.pk)  # a reconnect replaces the previous grant
     webhook_ok = subscribe_webhooks(connection)
-    _resume_waiting_work(connection)
+    resume_waiting_jobs(connection)  # auto-creates that waited for a reconnection run now
+    queue_first_sync(connection)  # the links' galleries and orders now, not at beat's next run
     return ConnectResult(connection=connection, switched_account=switched, webhook_ok=webhook_ok)
 
 
@@ -105,12 +104,12 @@ def subscribe_webhooks(connection: Connection) -> bool:
     """Subscribes this connection's webhook URL; keeps the secret encrypted. False if Pic-Time failed
     (the periodic sync keeps galleries current meanwhile; reconnecting subscribes again)."""
     try:
-        client = client_for(connection)
+        api = api_for(connection)
         url = webhook_url(connection)
-        for existing in client.list_webhooks():
+        for existing in api.list_webhooks():
             if existing.url == url:
-                client.delete_webhook(existing.id)  # its secret is only shown at creation
-        subscription = client.create_webhook(url, WEBHOOK_EVENTS)
+                api.delete_webhook(existing.id)  # its secret is only shown at creation
+        subscription = api.create_webhook(url, WEBHOOK_EVENTS)
     except PicTimeError as error:
         log.warning(
             "pictime.webhook.subscribe_failed", extra={"company": connection.company_id, "error": str(error)}
@@ -123,13 +122,6 @@ def subscribe_webhooks(connection: Connection) -> bool:
     connection.webhook_secret = subscription.secret or ""
     connection.save(update_fields=["webhook_id", "webhook_secret", "updated_at"])
     return True
-
-
-def _resume_waiting_work(connection: Connection) -> None:
-    """Auto-creates that waited for a reconnection run now (see services.autocreate)."""
-    from pictime.services.autocreate import resume_waiting_jobs
-
-    resume_waiting_jobs(connection)
 
 
 def _revoke_quietly(refresh_token: str, company_id: int) -> bool:
@@ -151,8 +143,8 @@ def disconnect(connection: Connection) -> bool:
     if connection.refresh_token:
         if connection.webhook_id:
             try:
-                client_for(connection).delete_webhook(connection.webhook_id)
-            except (PicTimeError, NeedsReconnection):
+                api_for(connection).delete_webhook(connection.webhook_id)
+            except PicTimeError:
                 pass  # revoking the grant deletes its subscriptions too
         revoked = _revoke_quietly(connection.refresh_token, connection.company_id)
     with transaction.atomic():

@@ -1,7 +1,7 @@
 """What the Pic-Time Galleries panel of a project's workspace reads: the CRM's own rows only, no
 call to Pic-Time (that happens behind a click, through ``pictime.services.galleries``)."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
 from integrations.models import CompanyIntegration
 from pictime.models import Connection, GalleryLink, Order
@@ -19,13 +19,14 @@ def connection_status(company) -> str | None:
 
 
 def project_links(project) -> list[GalleryLink]:
-    """The project's links, oldest first, each with `has_sales`: whether its gallery has photo
-    sales (the sales table needs no query when none has)."""
+    """The project's links, oldest first, each with the status of its connection (the company's
+    one) and `has_sales`: whether its gallery has photo sales (the sales table needs no query when
+    none has)."""
     sales = Order.objects.filter(company_id=OuterRef("company_id"), gallery_id=OuterRef("gallery_id"))
     return list(
         GalleryLink.objects.for_company(project.company)
         .filter(project=project)
-        .annotate(has_sales=Exists(sales))
+        .annotate(connection_status=F("connection__integration__status"), has_sales=Exists(sales))
         .order_by("created_at", "id")
     )
 
@@ -33,7 +34,8 @@ def project_links(project) -> list[GalleryLink]:
 def panel_context(project) -> dict:
     """The panel's rows and the connection's status, in a fixed number of queries."""
     links = project_links(project)
-    status = connection_status(project.company)
+    # A company has one connection and its links cascade with it: a link's status is the company's.
+    status = links[0].connection_status if links else connection_status(project.company)
     return {
         "project": project,
         "connected": status == CompanyIntegration.Status.CONNECTED,

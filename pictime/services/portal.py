@@ -26,5 +26,5 @@ def portal_context(project):
     links = list(portal_links(project))
     if not links:
         return None
-    connection = Connection.objects.for_company(project.company).only("portal_intro").first()
-    return {"links": links, "intro": connection.portal_intro if connection else ""}
+    intro = Connection.objects.for_company(project.company_id).values_list("portal_intro", flat=True).first()
+    return {"links": links, "intro": intro or ""}

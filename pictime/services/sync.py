@@ -1,36 +1,30 @@
-"""The periodic sync (Celery beat) and the one-project sync: Pic-Time's state copied onto our rows.
+"""The sync: Pic-Time's state copied onto our rows, by one function, ``sync_links``, for the beat
+(every active link of a company), the management command, support, and the panel's Sync.
 
 Webhooks keep links and orders current between runs; the sync repairs whatever a lost or refused
-delivery missed. Galleries are fetched by id (``ids=``, 100 a call) for the links we have, orders by
-``updated_since`` from where the last run stopped. Pic-Time's rate limit is respected: a 429 waits
-its Retry-After and repeats the same call (bounded), and an empty bucket paces the next call.
+delivery missed. Galleries are fetched by id (``ids=``, 100 a call) for the links we have; orders
+of a whole company by ``updated_since`` from where the last run stopped, or, for chosen links, by
+gallery. Pic-Time's rate limit is respected by the client's background retry policy (a 429 waits
+its Retry-After and repeats the same call, bounded; an empty bucket paces the next call).
 Every run is recorded in a SyncRun row (counts, requests made, error, duration).
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import time
 from collections import defaultdict
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
-from pictime.client import MAX_IDS, PicTimeClient
-from pictime.errors import NeedsReconnection, PicTimeError, RateLimited
+from pictime.client import BACKGROUND, MAX_IDS, NO_RETRY, PicTimeClient, RetryPolicy
+from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink, SyncRun
-from pictime.services.common import apply_gallery, client_for, mark_deleted, upsert_order
+from pictime.schemas import Gallery
+from pictime.services.common import api_for, apply_gallery, mark_deleted, upsert_order
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-MAX_RATE_LIMIT_WAITS = 6  # per call: a call refused more often than this fails the run
-MAX_TRANSIENT_RETRIES = 3
-MAX_WAIT_SECONDS = 60
 
 LINK_FIELDS = [
     "name",
@@ -52,51 +46,16 @@ LINK_FIELDS = [
 ]
 VISIBLE_FIELDS = ["name", "status", "published_at", "image_count", "cover_url", "expires_at", "deleted_at"]
 
-sleep = time.sleep  # one place to wait, so a test can count the waits
-
-
-class SyncFailed(Exception):
-    pass
-
-
-# --------------------------------------------------------------------------- calls, politely
-def call(client: PicTimeClient, fn: Callable[[], T]) -> T:
-    """One Pic-Time call, repeated after a 429 (waiting Retry-After) or a transient failure (short
-    backoff with jitter), a bounded number of times; paces the next call when the bucket is empty."""
-    rate_limited = transient = 0
-    while True:
-        try:
-            result = fn()
-        except RateLimited as error:
-            rate_limited += 1
-            if rate_limited > MAX_RATE_LIMIT_WAITS:
-                raise
-            sleep(min(MAX_WAIT_SECONDS, error.retry_after) + random.uniform(0, 0.1))
-            continue
-        except PicTimeError as error:
-            if error.permanent or isinstance(error, NeedsReconnection):
-                raise
-            transient += 1
-            if transient > MAX_TRANSIENT_RETRIES:
-                raise
-            sleep(min(MAX_WAIT_SECONDS, 0.5 * 2**transient) * random.uniform(0.5, 1.0))
-            continue
-        info = client.last_rate_limit
-        if info.remaining is not None and info.remaining < 1 and info.limit:
-            sleep(1 / info.limit)  # the bucket is empty: the next call would be refused
-        return result
-
 
 # --------------------------------------------------------------------------- galleries
-def _sync_links(client: PicTimeClient, links: list[GalleryLink], run: SyncRun) -> None:
+def _sync_galleries(api: PicTimeClient, links: list[GalleryLink], run: SyncRun, retry: RetryPolicy) -> None:
     by_gallery: dict[str, list[GalleryLink]] = defaultdict(list)
     for link in links:
         by_gallery[link.gallery_id].append(link)
     ids = list(by_gallery)
     for start in range(0, len(ids), MAX_IDS):
         batch = ids[start : start + MAX_IDS]
-        page = call(client, lambda batch=batch: client.list_galleries(ids=batch, limit=MAX_IDS))
-        found = {gallery.id: gallery for gallery in page.data}
+        found = {gallery.id: gallery for gallery in api.get_galleries(batch, retry=retry)}
         changed: list[GalleryLink] = []
         unchanged: list[int] = []
         # One transaction a batch: what apply_gallery queues after commit sees the saved links.
@@ -129,56 +88,138 @@ def _sync_links(client: PicTimeClient, links: list[GalleryLink], run: SyncRun) -
 
 
 # --------------------------------------------------------------------------- orders
-def _sync_orders(client: PicTimeClient, connection: Connection, linked_ids: set[str], run: SyncRun) -> None:
-    """Orders changed since the last run, of galleries linked in this company."""
-    since = connection.orders_synced_until
-    newest = since
-    cursor = None
-    while True:
-        if cursor is None:
-            page = call(client, lambda: client.list_orders(updated_since=since, limit=MAX_IDS))
+def _sync_account_orders(
+    api: PicTimeClient, connection: Connection, linked: set[str], run: SyncRun, retry: RetryPolicy
+) -> None:
+    """The account's orders changed since the last run, stored when their gallery is linked here."""
+    since = newest = connection.orders_synced_until
+    passed_over: dict[str, list] = defaultdict(list)  # orders of galleries not linked (yet)
+    for order in api.iter_orders(updated_since=since, retry=retry):
+        if order.gallery_id in linked:
+            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
         else:
-            page = call(client, lambda cursor=cursor: client.list_orders(cursor=cursor, limit=MAX_IDS))
-        for order in page.data:
-            if order.gallery_id in linked_ids:
-                _, applied = upsert_order(connection.company_id, order)
-                run.orders_upserted += int(applied)
-            if newest is None or order.updated_at > newest:
-                newest = order.updated_at
-        if not page.next_cursor:
-            break
-        cursor = page.next_cursor
+            passed_over[order.gallery_id].append(order)
+        if newest is None or order.updated_at > newest:
+            newest = order.updated_at
+    # A gallery linked while this run read: the cursor moves past its orders, so store them now.
+    linked_meanwhile = (
+        GalleryLink.objects.for_company(connection.company_id)
+        .active()
+        .filter(account_id=connection.account_id, gallery_id__in=list(passed_over))
+        .values_list("gallery_id", flat=True)
+    )
+    for gallery_id in set(linked_meanwhile):
+        for order in passed_over[gallery_id]:
+            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
     if newest != since:
-        # Pic-Time's own clock (updated_since is inclusive: the newest order is read again, harmlessly).
+        # Pic-Time's own clock. updated_since is inclusive: the newest order is read again next
+        # time, and left alone (upsert_order rewrites an order only when Pic-Time changed it).
         Connection.objects.filter(pk=connection.pk).update(orders_synced_until=newest)
         connection.orders_synced_until = newest
 
 
-def _project_orders(client: PicTimeClient, connection: Connection, gallery_ids: list[str], run: SyncRun):
-    for gallery_id in gallery_ids:
-        cursor = None
-        while True:
-            if cursor is None:
-                page = call(client, lambda gid=gallery_id: client.list_orders(gallery_id=gid, limit=MAX_IDS))
-            else:
-                page = call(client, lambda cursor=cursor: client.list_orders(cursor=cursor, limit=MAX_IDS))
-            for order in page.data:
-                _, applied = upsert_order(connection.company_id, order)
-                run.orders_upserted += int(applied)
-            if not page.next_cursor:
-                break
-            cursor = page.next_cursor
+def _sync_gallery_orders(
+    api: PicTimeClient, connection: Connection, gallery_ids: set[str], run: SyncRun, retry: RetryPolicy
+):
+    """Every order of these galleries."""
+    for gallery_id in sorted(gallery_ids):
+        for order in api.iter_orders(gallery_id=gallery_id, retry=retry):
+            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+
+
+def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> SyncRun | None:
+    """A gallery just linked (chosen, created or auto-created): its orders placed before, which the
+    account's orders cursor may already have passed, fetched now (``GET /orders?gallery_id=``).
+
+    A gallery made after the cursor has no order older than it: the account's sync reads them
+    all, and no request is made. A failure is recorded on the run and raised (the link stays).
+    """
+    connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
+    cursor = connection.orders_synced_until
+    if cursor is not None and gallery.created_at > cursor:
+        return None
+    run = SyncRun.objects.create(
+        company_id=link.company_id,
+        connection=connection,
+        project_id=link.project_id,
+        trigger=SyncRun.Trigger.LINKED,
+        galleries_checked=1,
+    )
+    api = None
+    try:
+        api = api_for(connection, background=background)
+        _sync_gallery_orders(api, connection, {link.gallery_id}, run, BACKGROUND if background else NO_RETRY)
+    except PicTimeError as error:
+        _finish(run, api, f"{error.user_message} ({error})")
+        raise
+    return _finish(run, api)
 
 
 # --------------------------------------------------------------------------- runs
-def _start(connection: Connection, trigger: str, project=None) -> SyncRun:
-    return SyncRun.objects.create(
+def sync_links(
+    connection: Connection,
+    links: Iterable[GalleryLink] | None,
+    trigger: str,
+    *,
+    project=None,
+    raise_errors: bool = False,
+) -> SyncRun:
+    """Syncs links of the connection's company and records the run.
+
+    ``links=None`` is the whole company (the beat, ``pictime_resync --company``, support): every
+    active link, and the account's orders changed since the last run. Given links (the panel's
+    Sync, ``pictime_resync --project``) are synced with every order of their galleries; links not
+    active in the connected account are left alone. ``raise_errors`` re-raises Pic-Time's error
+    once the run is recorded (the panel shows it to the photographer).
+    """
+    connection = Connection.objects.for_company(connection.company_id).get(pk=connection.pk)
+    whole_company = links is None
+    if whole_company:
+        links = GalleryLink.objects.for_company(connection.company_id).active()
+    links = sorted(
+        (
+            link
+            for link in links
+            if link.company_id == connection.company_id  # never another company's, whoever asks
+            and link.is_active
+            and link.account_id == connection.account_id
+        ),
+        key=lambda link: link.pk,
+    )
+    run = SyncRun.objects.create(
         company_id=connection.company_id, connection=connection, project=project, trigger=trigger
     )
+    # The Sync button answers a person at once (a refusal says "try again in N s"); every other
+    # run is background work that waits its turn under the account's shared rate limit.
+    background = trigger != SyncRun.Trigger.MANUAL
+    retry = BACKGROUND if background else NO_RETRY
+    api = None
+    try:
+        api = api_for(connection, background=background)
+        _sync_galleries(api, links, run, retry)
+        gallery_ids = {link.gallery_id for link in links}
+        if whole_company:
+            _sync_account_orders(api, connection, gallery_ids, run, retry)
+        else:
+            _sync_gallery_orders(api, connection, gallery_ids, run, retry)
+    except PicTimeError as error:
+        log.warning("pictime.sync.failed", extra={"company": connection.company_id, "error": str(error)})
+        if not whole_company:  # the panel shows it beside the links it asked for
+            GalleryLink.objects.filter(pk__in=[link.pk for link in links]).update(
+                last_sync_error=error.user_message[:300]
+            )
+        _finish(run, api, f"{error.user_message} ({error})")
+        if raise_errors:
+            raise
+        return run
+    if whole_company:
+        Connection.objects.filter(pk=connection.pk).update(last_synced_at=timezone.now())
+    return _finish(run, api)
 
 
-def _finish(run: SyncRun, client: PicTimeClient | None, error: str = "") -> SyncRun:
-    run.requests_made = client.requests_made if client else 0
+def _finish(run: SyncRun, api: PicTimeClient | None, error: str = "") -> SyncRun:
+    """The one place a run ends: its outcome, counts, requests made and duration."""
+    run.requests_made = api.requests_made if api else 0
     run.status = SyncRun.Status.FAILED if error else SyncRun.Status.SUCCEEDED
     run.error = error[:2000]
     run.finished_at = timezone.now()
@@ -186,76 +227,7 @@ def _finish(run: SyncRun, client: PicTimeClient | None, error: str = "") -> Sync
     return run
 
 
-def sync_connection(connection: Connection, trigger: str = SyncRun.Trigger.SCHEDULE) -> SyncRun:
-    """Syncs every active link and the new orders of one connected company."""
-    connection = Connection.objects.select_related("integration").get(pk=connection.pk)
-    run = _start(connection, trigger)
-    if not connection.is_connected:
-        return _finish(run, None, f"Pic-Time is {connection.integration.get_status_display().lower()}.")
-    client = None
-    try:
-        client = client_for(connection)
-        links = list(
-            GalleryLink.objects.filter(
-                company_id=connection.company_id, account_id=connection.account_id, is_active=True
-            ).order_by("id")
-        )
-        _sync_links(client, links, run)
-        _sync_orders(client, connection, {link.gallery_id for link in links}, run)
-    except PicTimeError as error:
-        log.warning("pictime.sync.failed", extra={"company": connection.company_id, "error": str(error)})
-        return _finish(run, client, f"{error.user_message} ({error})")
-    Connection.objects.filter(pk=connection.pk).update(last_synced_at=timezone.now())
-    return _finish(run, client)
-
-
-def sync_project(project, trigger: str = SyncRun.Trigger.MANUAL) -> SyncRun | None:
-    """Syncs one project's galleries and their orders now (the panel's Sync)."""
-    connection = (
-        Connection.objects.select_related("integration").filter(company_id=project.company_id).first()
-    )
-    if connection is None:
-        return None
-    run = _start(connection, trigger, project=project)
-    if not connection.is_connected:
-        return _finish(run, None, f"Pic-Time is {connection.integration.get_status_display().lower()}.")
-    links = list(
-        GalleryLink.objects.filter(
-            company_id=project.company_id,
-            project=project,
-            account_id=connection.account_id,
-            is_active=True,
-        )
-    )
-    client = None
-    try:
-        client = client_for(connection)
-        _sync_links(client, links, run)
-        _project_orders(client, connection, sorted({link.gallery_id for link in links}), run)
-    except PicTimeError as error:
-        message = f"{error.user_message} ({error})"
-        GalleryLink.objects.filter(pk__in=[link.pk for link in links]).update(
-            last_sync_error=error.user_message[:300]
-        )
-        return _finish(run, client, message)
-    return _finish(run, client)
-
-
 def connections_to_sync() -> list[int]:
     return list(
         Connection.objects.filter(integration__status="connected").order_by("id").values_list("pk", flat=True)
     )
-
-
-def enqueue_all() -> list[int]:
-    """The beat: one sync task per connected company (queued after commit)."""
-    from pictime.tasks import sync_connection_task
-
-    ids = connections_to_sync()
-    for connection_id in ids:
-        transaction.on_commit(
-            lambda connection_id=connection_id: sync_connection_task.delay(
-                connection_id, SyncRun.Trigger.SCHEDULE
-            )
-        )
-    return ids

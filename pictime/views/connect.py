@@ -99,7 +99,16 @@ def callback(request):
 
 
 def _connection(request):
-    return Connection.objects.select_related("integration").filter(company=request.company).first()
+    return Connection.objects.for_company(request.company).first()
+
+
+def _connected(request, refusal):
+    """The company's connection when it is connected; else None, with `refusal` shown on the tab."""
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, refusal)
+        return None
+    return connection
 
 
 @owner_required
@@ -122,9 +131,8 @@ def disconnect(request):
 @owner_required
 @require_POST
 def auto_create(request):
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time before turning on Auto-create galleries.")
+    connection = _connected(request, "Connect Pic-Time before turning on Auto-create galleries.")
+    if connection is None:
         return _back()
     enabled = request.POST.get("auto_create") == "on"
     connection_service.set_auto_create(connection, enabled)
@@ -142,9 +150,8 @@ def auto_create(request):
 @owner_required
 @require_POST
 def gallery_defaults(request):
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time first.")
+    connection = _connected(request, "Connect Pic-Time first.")
+    if connection is None:
         return _back()
     form = GalleryDefaultsForm(request.POST, connection=connection)
     if not form.is_valid():

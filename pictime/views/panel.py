@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crm.companies.access import member_required
 from crm.projects.models import Project
-from pictime.errors import PicTimeError
+from pictime.errors import NotConnected, PicTimeError
 from pictime.forms import NewGalleryForm
 from pictime.models import GalleryLink
 from pictime.services import galleries
@@ -83,7 +83,7 @@ def add(request, project_pk):
     project = _project(request, project_pk)
     connection = company_connection(request.company)
     if not (connection and connection.is_connected):
-        return _render(request, project, error=galleries.NotConnected(connection).user_message)
+        return _render(request, project, error=NotConnected.of(connection).user_message)
     return _render(request, project, mode="choose")
 
 
@@ -122,7 +122,7 @@ def new(request, project_pk):
     project = _project(request, project_pk)
     connection = company_connection(request.company)
     if not (connection and connection.is_connected):
-        error = galleries.NotConnected(connection).user_message
+        error = NotConnected.of(connection).user_message
         return (
             _done(request, project, error=error)
             if request.method == "POST"

@@ -126,6 +126,14 @@ def create_grant(request, body):
     return _created(tokens.issue_pair(grant, body.get("expires_in")))
 
 
+def expire_tokens(request, body, account_id):
+    return {"expired": tokens.expire_access_tokens(_account(account_id))}
+
+
+def revoke_grants(request, body, account_id):
+    return {"revoked": tokens.revoke_account_grants(_account(account_id), "revoked_by_pictime")}
+
+
 def _parse_ts_field(body, field):
     value = body.get(field)
     if value is None:
@@ -251,6 +259,8 @@ def deliveries(request, body):
 
 health_view = health
 accounts_view = admin_view({"POST": create_account})
+expire_tokens_view = admin_view({"POST": expire_tokens})
+revoke_grants_view = admin_view({"POST": revoke_grants})
 clients_view = admin_view({"POST": create_client})
 grants_view = admin_view({"POST": create_grant})
 galleries_view = admin_view({"POST": create_gallery})

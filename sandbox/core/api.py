@@ -54,10 +54,12 @@ def api_view(methods):
             )
         account_id = grant.account_id
         state.count(account_id, "api_requests")
-        allowed, remaining, retry_after, limit = state.rate_check(account_id)
+        allowed, remaining, retry_after, limit, in_block = state.rate_check(account_id)
         rl_headers = {"X-RateLimit-Limit": _fmt_rate(limit), "X-RateLimit-Remaining": str(remaining)}
         if not allowed:
             state.count(account_id, "rate_limited")
+            if in_block:
+                state.count(account_id, "refused_during_block")
             return error(
                 429,
                 "rate_limited",
@@ -81,6 +83,7 @@ def _handle(request, grant, methods, kwargs, rl_headers):
         kind, value = fault
         if kind == "429":
             state.count(grant.account_id, "rate_limited")
+            state.block(grant.account_id, value)
             return error(
                 429, "rate_limited", "Too many requests (injected).", headers={"Retry-After": str(value)}
             )

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import socket
 import time
 from datetime import timedelta
 from urllib.parse import unquote_plus, urlencode
@@ -180,6 +181,17 @@ def token(request):
         time.sleep(sleep)
     if fault == "500":
         return _oauth_error("server_error", "Injected fault.", status=500)
+    resp = _token(request)
+    if resp.status_code == 200:
+        lost = state.token_answer_fault()
+        if lost == "lose":
+            return _oauth_error("server_error", "Injected fault: the answer was lost.", status=500)
+        if lost == "drop":
+            _drop_connection(request)
+    return resp
+
+
+def _token(request):
     client = authenticate_client(request)
     if client is None:
         return _oauth_error("invalid_client", "Client authentication failed.", status=401)
@@ -197,6 +209,18 @@ def token(request):
         state.count(grant.account_id, "token_refreshes")
         return _token_response(pair)
     return _oauth_error("unsupported_grant_type", "Use authorization_code or refresh_token.")
+
+
+def _drop_connection(request):
+    """Close the client's connection with no answer (the work is done): gunicorn hands the socket over;
+    writing the response afterwards fails with EPIPE, which gunicorn ignores."""
+    sock = request.META.get("gunicorn.socket")
+    if sock is None:
+        raise RuntimeError("token_drop_next needs the sandbox served by gunicorn (python -m sandbox serve)")
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _token_response(pair):

@@ -27,6 +27,10 @@ FAULT_DEFAULTS = {
     "token_fail_next": 0,  # the next N /oauth/token requests answered 500
     "token_error_rate": 0.0,  # share of /oauth/token requests answered 500
     "token_hang_seconds": 0.0,  # every /oauth/token request sleeps this long first
+    # Lost answers on /oauth/token: the next N successful answers are carried out (a refresh rotates),
+    # then the client gets a 500 (lose) or the connection closed with no answer at all (drop).
+    "token_lose_next": 0,
+    "token_drop_next": 0,
 }
 _TYPES = {k: (float if isinstance(v, float) else int) for k, v in FAULT_DEFAULTS.items()}
 _TYPES["token_ttl"] = int
@@ -109,6 +113,15 @@ def token_fault():
     return None, sleep
 
 
+def token_answer_fault():
+    """After a successful /oauth/token: "lose", "drop" or None (the next-N counters are spent here)."""
+    if _take("token_lose_next"):
+        return "lose"
+    if _take("token_drop_next"):
+        return "drop"
+    return None
+
+
 def access_token_ttl():
     ttl = get_faults()["token_ttl"]
     return 3600 if ttl is None else ttl
@@ -128,7 +141,8 @@ def refresh_grace():
 
 _rl_lock = threading.Lock()
 _rate = {"per_sec": None, "burst": None}
-_buckets = {}  # account_id -> [tokens, last_refill, blocked_until]
+# account_id -> [tokens, last_refill, blocked_until, block_retry_after]
+_buckets = {}
 
 
 def rate_config():
@@ -145,33 +159,61 @@ def set_rate(per_sec=None, burst=None):
     return rate_config()
 
 
+def _bucket(account_id, burst, now):
+    bucket = _buckets.get(account_id)
+    if bucket is None:
+        bucket = _buckets[account_id] = [float(burst), now, 0.0, 0]
+    return bucket
+
+
 def rate_check(account_id):
-    """Take one token for the account. Return (allowed, remaining, retry_after_seconds, limit)."""
+    """Take one token for the account. Return (allowed, remaining, retry_after_seconds, limit, in_block).
+
+    Any 429 blocks the whole account until its Retry-After (as Pic-Time does); a request during the
+    block is refused and pushes the block a full Retry-After further, so a client that ignores it
+    (or whose other processes don't know) keeps itself locked out.
+    """
     cfg = rate_config()
     per_sec, burst = float(cfg["per_sec"]), int(cfg["burst"])
     now = time.monotonic()
     with _rl_lock:
-        bucket = _buckets.get(account_id)
-        if bucket is None:
-            bucket = _buckets[account_id] = [float(burst), now, 0.0]
-        tokens, last, blocked_until = bucket
+        bucket = _bucket(account_id, burst, now)
+        tokens, last, blocked_until, block_retry_after = bucket
         tokens = min(float(burst), tokens + (now - last) * per_sec)
         bucket[0], bucket[1] = tokens, now
         if now < blocked_until:
-            return False, int(tokens), max(1, math.ceil(blocked_until - now)), per_sec
+            bucket[2] = max(blocked_until, now + block_retry_after)
+            return False, int(tokens), max(1, math.ceil(bucket[2] - now)), per_sec, True
         if tokens >= 1:
             bucket[0] = tokens - 1
-            return True, int(bucket[0]), 0, per_sec
+            return True, int(bucket[0]), 0, per_sec, False
         wait = (1 - tokens) / per_sec if per_sec > 0 else 3600
         retry_after = max(1, math.ceil(wait))
-        bucket[2] = now + retry_after
-        return False, 0, retry_after, per_sec
+        bucket[2], bucket[3] = now + retry_after, retry_after
+        return False, 0, retry_after, per_sec, False
+
+
+def block(account_id, retry_after):
+    """A 429 answered for another reason (an injected one) blocks the account the same way."""
+    burst = int(rate_config()["burst"])
+    now = time.monotonic()
+    with _rl_lock:
+        bucket = _bucket(account_id, burst, now)
+        bucket[2], bucket[3] = max(bucket[2], now + retry_after), retry_after
 
 
 # ---------------------------------------------------------------- counters
 
+STAT_KEYS = (
+    "api_requests",
+    "token_refreshes",  # successful refreshes, grace replays included
+    "rate_limited",  # every 429 answered
+    "refused_during_block",  # of those, requests sent while the account was blocked by an earlier 429
+    "grace_replays",  # refreshes answered from the grace (a spent refresh token presented again in time)
+    "refresh_reuse",  # spent refresh tokens presented after the grace: the grant was revoked
+)
 _stats_lock = threading.Lock()
-_stats = defaultdict(lambda: {"api_requests": 0, "token_refreshes": 0, "rate_limited": 0})
+_stats = defaultdict(lambda: dict.fromkeys(STAT_KEYS, 0))
 
 
 def count(account_id, key):
@@ -182,12 +224,8 @@ def count(account_id, key):
 def stats(account_id=None):
     with _stats_lock:
         if account_id is not None:
-            return (
-                dict(_stats[account_id])
-                if account_id in _stats
-                else {"api_requests": 0, "token_refreshes": 0, "rate_limited": 0}
-            )
-        total = {"api_requests": 0, "token_refreshes": 0, "rate_limited": 0}
+            return dict(_stats.get(account_id) or dict.fromkeys(STAT_KEYS, 0))
+        total = dict.fromkeys(STAT_KEYS, 0)
         for values in _stats.values():
             for k, v in values.items():
                 total[k] += v

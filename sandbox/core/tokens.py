@@ -63,6 +63,21 @@ def revoke_grant(grant: Grant, reason: str) -> None:
     WebhookSubscription.objects.filter(grant=grant).delete()
 
 
+def expire_access_tokens(account) -> int:
+    """Pic-Time ends access tokens early (its clock, a rotation): every one issued so far answers 401."""
+    return AccessToken.objects.filter(grant__account=account, expires_at__gt=timezone.now()).update(
+        expires_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def revoke_account_grants(account, reason: str) -> int:
+    grants = list(Grant.objects.filter(account=account, revoked_at__isnull=True))
+    for grant in grants:
+        revoke_grant(grant, reason)
+    return len(grants)
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(("client-secret:" + secret).encode()).hexdigest()
 
@@ -115,6 +130,8 @@ def refresh(client: OAuthClient, presented: str):
         rt.save(update_fields=["rotated_at", "successor_sealed"])
         return pair, None
     if (now - rt.rotated_at).total_seconds() <= state.refresh_grace():
+        state.count(grant.account_id, "grace_replays")
         return unseal(presented, rt.successor_sealed), None
+    state.count(grant.account_id, "refresh_reuse")
     revoke_grant(grant, "refresh_token_reuse")
     return None, "The refresh token was already used: the grant is revoked."

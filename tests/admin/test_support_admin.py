@@ -21,7 +21,7 @@ from integrations.models import CompanyIntegration
 from pictime.client import PicTimeClient
 from pictime.errors import NeedsReconnection
 from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
-from pictime.services.common import oauth_client
+from pictime.oauth import oauth_client
 from pictime.services.connection import disconnect, set_auto_create
 from tests.pictime.sync_helpers import link_gallery
 

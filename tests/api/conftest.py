@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from pictime.models import Order
+from pictime.models import Order, SyncRun
 from pictime.services import galleries, sync
 
 
@@ -59,6 +59,6 @@ def order(sandbox, connection, project, link):
     sandbox.place_order(
         link.gallery_id, items=[{"sku": "PRINT", "name": "8x10 print", "quantity": 2, "unit_price": "6.00"}]
     )
-    run = sync.sync_project(project)
+    run = sync.sync_links(connection, project.gallery_links.all(), SyncRun.Trigger.MANUAL, project=project)
     assert run.status == "succeeded", run.error
     return Order.objects.get(gallery_id=link.gallery_id)

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from integrations.models import CompanyIntegration
 from pictime.models import Connection, GalleryLink, Order, SyncRun
 from pictime.services import sync
-from pictime.services.common import client_for
+from pictime.services.common import api_for
 
 
 def assert_error(response, status, code):
@@ -169,7 +169,7 @@ def test_the_team_creates_a_new_gallery_once_per_idempotency_key(
     link = GalleryLink.objects.get(pk=body["id"], project=project)
     assert link.created_by == (owner if who == "owner" else teammate)
     assert galleries_at_pictime(sandbox, pictime_account) == 1
-    remote = client_for(connection).get_gallery(link.gallery_id)
+    remote = api_for(connection).get_gallery(link.gallery_id)
     assert str(remote.event_date) == "2027-06-12"
     assert (remote.client.name, remote.client.email) == ("Bella Bride", "bella@example.com")
     assert remote.external_ref == f"crm-project-{project.pk}"
@@ -398,7 +398,7 @@ def test_the_team_lists_a_projects_orders(
     sandbox.place_order(
         elsewhere["id"], items=[{"sku": "A", "name": "Album", "quantity": 1, "unit_price": "99.00"}]
     )
-    assert sync.sync_connection(connection).status == "succeeded"
+    assert sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE).status == "succeeded"
     assert Order.objects.count() == 2
 
     body = callers[who].get(f"/api/projects/{project.pk}/orders/").json()

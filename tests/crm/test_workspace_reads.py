@@ -33,16 +33,22 @@ def test_invoices_and_their_schedules_read_as_stored(company, project):
 
 def test_paid_amounts_and_payments_read_as_stored(company, project, installment):
     record_payment(installment=installment, amount=Decimal("250.50"), method="cash")
+    second = installment.invoice.installments.get(position=2)
+    record_payment(installment=second, amount=Decimal("10.00"), method="cash")
 
     context = workspace(company, project.pk)
 
     paid = [inst.paid for invoice in context["invoices"] for inst in invoice.schedule]
-    assert paid == [Decimal("250.50"), Decimal("0.00")]
+    assert paid == [Decimal("250.50"), Decimal("10.00")]  # in the schedule's order
     assert all(type(amount) is Decimal for amount in paid)  # SQLite answers the sum as a float
-    orm = [inst.paid for inst in Installment.objects.with_paid().filter(invoice__project=project)]
+    orm = [
+        inst.paid
+        for inst in Installment.objects.with_paid().filter(invoice__project=project).order_by("position")
+    ]
     assert [str(amount) for amount in paid] == [str(amount) for amount in orm]
     assert [(p.amount, p.invoice.pk, p.installment.position) for p in context["payments"]] == [
-        (Decimal("250.50"), installment.invoice_id, 1)
+        (Decimal("10.00"), installment.invoice_id, 2),  # newest first
+        (Decimal("250.50"), installment.invoice_id, 1),
     ]
 
 

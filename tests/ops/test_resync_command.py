@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from crm.audit.models import AuditEntry
 from pictime.models import GalleryLink, Order, SyncRun
-from pictime.services.common import oauth_client
+from pictime.oauth import oauth_client
 from pictime.services.connection import disconnect
 from tests.pictime.sync_helpers import link_gallery
 

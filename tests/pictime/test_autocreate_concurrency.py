@@ -11,7 +11,7 @@ from crm.payments.signals import project_first_paid
 from pictime.models import AutoCreateJob, GalleryLink
 from pictime.receivers import autocreate_on_first_payment
 from pictime.services.connection import set_auto_create
-from pictime.tasks import autocreate_for_first_payment
+from pictime.tasks import autocreate_gallery
 
 RECEIVER = "pictime-autocreate-on-first-payment"
 
@@ -71,7 +71,7 @@ def test_five_workers_running_the_same_first_payment_make_one_gallery(
         project_first_paid.connect(autocreate_on_first_payment, dispatch_uid=RECEIVER)
     assert not AutoCreateJob.objects.exists()
 
-    errors = run_at_once([lambda: autocreate_for_first_payment.delay(project.pk, payment.pk)] * 5)
+    errors = run_at_once([lambda: autocreate_gallery.delay(project.pk, payment.pk)] * 5)
     assert errors == []
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
     assert GalleryLink.objects.filter(project=project).count() == 1

@@ -82,7 +82,7 @@ def test_it_handles_a_reused_code(owner_client, pictime_settings, pictime_accoun
     # Someone else redeemed the code first (the contract: reuse revokes what it issued).
     session = owner_client.session
     pending = session["pictime_oauth"]
-    from pictime.services.common import oauth_client
+    from pictime.oauth import oauth_client
 
     oauth_client().exchange_code(query["code"], pending["verifier"])
     response = owner_client.get(CALLBACK, query, follow=True)
@@ -217,7 +217,7 @@ def test_disconnect_revokes_the_grant_and_keeps_links_inactive(owner_client, con
     assert not link.is_active
     # Pic-Time says the grant is gone: the old refresh token is refused.
     from pictime.errors import NeedsReconnection
-    from pictime.services.common import oauth_client
+    from pictime.oauth import oauth_client
 
     with pytest.raises(NeedsReconnection):
         oauth_client().refresh(refresh_token)

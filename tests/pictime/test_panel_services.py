@@ -6,10 +6,10 @@ import uuid
 import pytest
 
 from crm.projects.models import Activity
-from pictime.errors import Unavailable
-from pictime.models import GalleryLink, SyncRun
+from pictime.errors import NotConnected, Unavailable
+from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import galleries
-from pictime.services.galleries import AlreadyLinked, GalleryData, LinkInactive, NotConnected, NotInAccount
+from pictime.services.galleries import AlreadyLinked, GalleryData, LinkInactive, NotInAccount
 
 WEDDING = datetime.date(2027, 6, 12)
 
@@ -142,6 +142,7 @@ def test_sync_link_reads_the_gallery_now(connection, project, sandbox, pictime_a
     link = galleries.link_existing(project, connection, remote["id"])
     sandbox.add_photos(remote["id"], 40)
     sandbox.publish(remote["id"])
+    sandbox.place_order(remote["id"])
 
     galleries.sync_link(link)
 
@@ -149,7 +150,8 @@ def test_sync_link_reads_the_gallery_now(connection, project, sandbox, pictime_a
     assert link.status == "online" and link.image_count == 40 and link.can_view
     run = SyncRun.objects.get(project=project)
     assert run.trigger == SyncRun.Trigger.MANUAL and run.status == SyncRun.Status.SUCCEEDED
-    assert run.requests_made == 1
+    assert run.requests_made == 2  # the gallery, then its orders (one sync path: sync_links)
+    assert run.orders_upserted == 1 and Order.objects.filter(gallery_id=remote["id"]).count() == 1
 
 
 def test_sync_link_marks_a_gallery_deleted_in_pictime(connection, project, sandbox, pictime_account):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
-from pictime.models import Order
+from pictime.models import Order, SyncRun
 from pictime.services import sync
 from pictime.services.sales import sales_context
 from tests.fixtures import other_company_project
@@ -39,7 +39,7 @@ def test_the_workspace_lists_orders_and_the_sales_total(owner_client, connection
         gallery["id"], items=PRINTS, customer={"name": "Aunt May", "email": "may@example.com"}
     )
     album = sandbox.place_order(gallery["id"], items=ALBUM)
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
 
     html = workspace(owner_client, project)
     assert "Photo sales" in html
@@ -56,10 +56,12 @@ def test_a_refund_drops_the_total_and_nothing_is_counted_twice(
 ):
     prints = sandbox.place_order(gallery["id"], items=PRINTS)
     sandbox.place_order(gallery["id"], items=ALBUM)
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     sandbox.refund_order(prints["id"])
-    sync.sync_connection(connection)
-    sync.sync_project(project)  # the same orders, fetched again
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    sync.sync_links(
+        connection, project.gallery_links.all(), SyncRun.Trigger.MANUAL, project=project
+    )  # the same orders, fetched again
 
     assert Order.objects.count() == 2
     html = workspace(owner_client, project)
@@ -71,7 +73,7 @@ def test_a_refund_drops_the_total_and_nothing_is_counted_twice(
 def test_cancelled_orders_count_zero(connection, project, gallery, sandbox):
     album = sandbox.place_order(gallery["id"], items=ALBUM)
     sandbox.admin("POST", f"/_sandbox/orders/{album['id']}/cancel")
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     context = sales_context(project)
     assert [o.status for o in context["orders"]] == ["cancelled"]
     assert context["totals"] == [("USD", Decimal("0.00"))]
@@ -107,12 +109,12 @@ def test_an_order_of_another_company_with_the_same_gallery_id_is_not_shown(
 @pytest.mark.django_db
 def test_the_query_count_does_not_grow_with_the_orders(connection, project, gallery, sandbox):
     sandbox.place_order(gallery["id"], items=PRINTS)
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     with CaptureQueriesContext(db) as one:
         sales_context(project)
     for _ in range(9):
         sandbox.place_order(gallery["id"], items=PRINTS)
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     with CaptureQueriesContext(db) as ten:
         context = sales_context(project)
     assert len(context["orders"]) == 10
@@ -128,7 +130,7 @@ def test_the_orders_are_queried_only_once_a_linked_gallery_has_sales(
     assert "No photo sales yet" in html
 
     prints = sandbox.place_order(gallery["id"], items=PRINTS)
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     with CaptureQueriesContext(db) as with_sales:
         html = workspace(owner_client, project)
     assert prints["number"] in html

@@ -2,8 +2,10 @@
 
 import pytest
 
+import pictime.client
 from crm.celery import app as celery_app
 from integrations.models import CompanyIntegration
+from pictime.client import BACKGROUND
 from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import sync
 from tests.fixtures import other_company_project
@@ -30,7 +32,7 @@ def waits(monkeypatch):
         made.append(seconds)
         time.sleep(seconds)
 
-    monkeypatch.setattr(sync, "sleep", sleep)
+    monkeypatch.setattr(pictime.client, "sleep", sleep)
     return made
 
 
@@ -40,7 +42,7 @@ def test_it_refreshes_every_linked_gallery_in_batches_of_100(connection, galleri
     sandbox.publish(galleries[0]["id"])
     sandbox.add_photos(galleries[100]["id"], 3)
 
-    run = sync.sync_connection(connection, SyncRun.Trigger.COMMAND)
+    run = sync.sync_links(connection, None, SyncRun.Trigger.COMMAND)
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert run.galleries_checked == 101
@@ -62,7 +64,7 @@ def test_it_waits_out_a_rate_limit_and_repeats_the_batch(
     sandbox.add_photos(galleries[100]["id"], 4)
     sandbox.set_faults(rate_limit_next=1, retry_after=1)
 
-    run = sync.sync_connection(connection)
+    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert any(w >= 1 for w in waits)  # Retry-After honoured
@@ -74,7 +76,7 @@ def test_it_waits_out_a_rate_limit_and_repeats_the_batch(
 @pytest.mark.django_db
 def test_it_stays_under_the_rate_limit(connection, galleries, sandbox, pictime_account, waits):
     sandbox.set_rate_limit(per_sec=2, burst=1)
-    run = sync.sync_connection(connection)
+    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert run.requests_made - sandbox.stats(pictime_account["id"])["rate_limited"] == 3
 
@@ -82,10 +84,10 @@ def test_it_stays_under_the_rate_limit(connection, galleries, sandbox, pictime_a
 @pytest.mark.django_db
 def test_a_lasting_outage_fails_the_run_and_says_so(connection, galleries, sandbox, waits):
     sandbox.set_faults(error_rate=1.0)
-    run = sync.sync_connection(connection)
+    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     assert run.status == SyncRun.Status.FAILED
     assert "Pic-Time" in run.error
-    assert run.requests_made == 1 + sync.MAX_TRANSIENT_RETRIES  # bounded
+    assert run.requests_made == 1 + BACKGROUND.transient  # bounded
 
 
 @pytest.mark.django_db
@@ -96,7 +98,7 @@ def test_a_gallery_deleted_at_pictime_is_shown_as_deleted(connection, project, s
     link_gallery(connection, project, gone)
     sandbox.delete_gallery(gone["id"])
 
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
 
     assert GalleryLink.objects.get(gallery_id=gone["id"]).is_deleted
     assert not GalleryLink.objects.get(gallery_id=kept["id"]).is_deleted
@@ -112,7 +114,7 @@ def test_orders_of_linked_galleries_are_stored_once_and_refunds_update_them(
     order = sandbox.place_order(linked["id"])
     sandbox.place_order(unlinked["id"])
 
-    first = sync.sync_connection(connection)
+    first = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     assert first.orders_upserted == 1
     stored = Order.objects.get()
     assert (stored.order_id, stored.status, stored.number) == (order["id"], "paid", order["number"])
@@ -120,14 +122,14 @@ def test_orders_of_linked_galleries_are_stored_once_and_refunds_update_them(
     assert connection.orders_synced_until is not None
 
     sandbox.refund_order(order["id"])
-    sync.sync_connection(connection)
-    sync.sync_connection(connection)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     assert Order.objects.count() == 1
     assert Order.objects.get().status == Order.Status.REFUNDED
 
 
 @pytest.mark.django_db
-def test_sync_project_refreshes_only_that_projects_galleries_and_orders(
+def test_syncing_a_projects_links_refreshes_only_their_galleries_and_orders(
     connection, project, sandbox, pictime_account
 ):
     mine = sandbox.create_gallery(pictime_account["id"], name="Mine")
@@ -135,7 +137,7 @@ def test_sync_project_refreshes_only_that_projects_galleries_and_orders(
     sandbox.add_photos(mine["id"], 9)
     sandbox.place_order(mine["id"])
 
-    run = sync.sync_project(project)
+    run = sync.sync_links(connection, project.gallery_links.all(), SyncRun.Trigger.MANUAL, project=project)
 
     assert run.project == project and run.trigger == SyncRun.Trigger.MANUAL
     assert run.galleries_checked == 1 and run.orders_upserted == 1
@@ -148,7 +150,7 @@ def test_a_connection_needing_reconnection_is_not_synced(connection, galleries, 
         status=CompanyIntegration.Status.NEEDS_RECONNECTION
     )
     before = sandbox.stats(pictime_account["id"])["api_requests"]
-    run = sync.sync_connection(connection)
+    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
     assert run.status == SyncRun.Status.FAILED and "needs reconnection" in run.error
     assert sandbox.stats(pictime_account["id"])["api_requests"] == before
     assert sync.connections_to_sync() == []
@@ -178,9 +180,12 @@ def test_the_beat_syncs_every_connected_company(
 
 
 @pytest.mark.django_db
-def test_another_companys_links_are_left_alone(connection, project, other_company, sandbox, pictime_account):
+@pytest.mark.parametrize("chosen", [False, True], ids=["whole-company", "chosen-links"])
+def test_another_companys_links_are_left_alone(
+    chosen, connection, project, other_company, sandbox, pictime_account
+):
     gallery = sandbox.create_gallery(pictime_account["id"], name="Ours")
-    link_gallery(connection, project, gallery)
+    ours = link_gallery(connection, project, gallery)
     theirs = GalleryLink.objects.create(
         company=other_company,
         project=other_company_project(other_company),
@@ -190,6 +195,11 @@ def test_another_companys_links_are_left_alone(connection, project, other_compan
         name="Theirs",
     )
     sandbox.add_photos(gallery["id"], 5)
-    sync.sync_connection(connection)
+
+    # The whole company (the beat), or links handed in by a caller, another company's among them.
+    run = sync.sync_links(connection, [ours, theirs] if chosen else None, SyncRun.Trigger.SCHEDULE)
+
+    assert run.status == SyncRun.Status.SUCCEEDED and run.galleries_checked == 1
+    ours.refresh_from_db()
     theirs.refresh_from_db()
-    assert theirs.image_count == 0
+    assert (ours.image_count, theirs.image_count) == (5, 0)

@@ -11,7 +11,7 @@ from integrations.models import CompanyIntegration
 from pictime.client import PicTimeClient
 from pictime.errors import NeedsReconnection, Unavailable
 from pictime.models import Connection
-from pictime.services.common import oauth_client
+from pictime.oauth import oauth_client
 from pictime.tokens import get_access_token
 
 
@@ -76,6 +76,7 @@ def test_ten_threads_share_one_refresh(connection, sandbox, pictime_account):
 def test_a_refresh_timeout_does_not_mark_the_connection_broken(connection, sandbox, settings):
     expire(connection)
     settings.PICTIME_TIMEOUT = (1, 1)
+    settings.PICTIME_REFRESH_RETRY_DELAYS = (0.1,)
     sandbox.set_faults(token_hang_seconds=3)
     with pytest.raises(Unavailable):
         get_access_token(connection.pk)
@@ -85,9 +86,10 @@ def test_a_refresh_timeout_does_not_mark_the_connection_broken(connection, sandb
     assert get_access_token(connection.pk)  # works again once Pic-Time answers
 
 
-def test_a_pictime_500_on_refresh_does_not_mark_the_connection_broken(connection, sandbox):
+def test_a_pictime_500_on_refresh_does_not_mark_the_connection_broken(connection, sandbox, settings):
     expire(connection)
-    sandbox.set_faults(token_fail_next=1)
+    settings.PICTIME_REFRESH_RETRY_DELAYS = (0.1, 0.1)
+    sandbox.set_faults(token_error_rate=1.0)  # every attempt, so the retries give up
     with pytest.raises(Unavailable):
         get_access_token(connection.pk)
     connection.refresh_from_db()

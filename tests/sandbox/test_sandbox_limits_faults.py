@@ -48,7 +48,7 @@ def test_requests_during_retry_after_are_refused_again(api, other_api, sandbox):
     again = api.get("/account")
     assert again.status_code == 429 and again.headers["Retry-After"] == "1"
     assert other_api.get("/account").status_code == 200  # per account
-    time.sleep(1.05)
+    time.sleep(int(again.headers["Retry-After"]) + 0.1)  # that refusal pushed the block a second further
     after = api.get("/account")
     assert after.status_code == 200, after.text
     stats = sandbox.stats(api.account["id"])
@@ -88,11 +88,14 @@ def test_a_500_on_create_does_not_create_or_spend_the_key(api, sandbox):
 
 
 def test_forced_429_fault(api, sandbox, contract):
-    sandbox.set_faults(rate_limit_next=2, retry_after=3)
+    sandbox.set_faults(rate_limit_next=1, retry_after=2)
     first = contract.check(api.get("/account"), "GET", "/account")
-    assert first.status_code == 429 and first.headers["Retry-After"] == "3"
-    assert api.get("/account").status_code == 429
+    assert first.status_code == 429 and first.headers["Retry-After"] == "2"
+    again = api.get("/account")  # the forced 429 blocks the account like any other
+    assert again.status_code == 429 and again.headers["Retry-After"] == "2"
+    time.sleep(2.1)
     assert api.get("/account").status_code == 200
+    assert sandbox.stats(api.account["id"])["refused_during_block"] == 1
 
 
 def test_hang_fault_outlasts_client_timeouts(api, sandbox):
@@ -220,7 +223,15 @@ def test_admin_gallery_operations_and_stats(api, sandbox, contract):
     assert sandbox.stats(account_id)["galleries"] == 2
     sandbox.delete_gallery(direct["id"])
     assert sandbox.stats(account_id)["galleries"] == 1
-    assert set(sandbox.stats()) == {"galleries", "api_requests", "token_refreshes", "rate_limited"}
+    assert set(sandbox.stats()) == {
+        "galleries",
+        "api_requests",
+        "token_refreshes",
+        "rate_limited",
+        "refused_during_block",
+        "grace_replays",
+        "refresh_reuse",
+    }
 
 
 def _seed(sandbox):

@@ -1,5 +1,6 @@
 """A real Celery worker on Redis, started by the test against the test's own database."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -27,11 +28,23 @@ def database_url(settings):
 def celery_worker_process(settings, pictime_settings):
     """Starts `celery -A crm worker` on Redis with the test database; the test's own process stops
     running tasks eagerly and publishes to the same broker. Stopped by its pid at the end."""
+    with celery_workers(settings, count=1, concurrency=2) as processes:
+        yield processes[0]
+
+
+@pytest.fixture
+def two_celery_workers(settings, pictime_settings):
+    """Two separate worker processes (one task at a time each), as production runs more than one."""
+    with celery_workers(settings, count=2, concurrency=1) as processes:
+        yield processes
+
+
+@contextlib.contextmanager
+def celery_workers(settings, *, count, concurrency):
     from crm.celery import app
 
     broker = broker_url()
     workdir = tempfile.mkdtemp(prefix="crm-worker-")
-    pidfile, logfile = os.path.join(workdir, "worker.pid"), os.path.join(workdir, "worker.log")
     env = {
         **os.environ,
         "DEBUG": "true",
@@ -51,33 +64,39 @@ def celery_worker_process(settings, pictime_settings):
     if app.conf.broker_url != broker:  # before the first publish of this run (eager until now)
         app.conf.broker_url = broker
     app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "crm",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"test-{os.getpid()}@%h",
-            "--pidfile",
-            pidfile,
-            "--logfile",
-            logfile,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    processes, logfiles = [], []
+    for n in range(count):
+        pidfile, logfile = os.path.join(workdir, f"worker{n}.pid"), os.path.join(workdir, f"worker{n}.log")
+        logfiles.append(logfile)
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "crm",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    str(concurrency),
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"test-{os.getpid()}-{n}@%h",
+                    "--pidfile",
+                    pidfile,
+                    "--logfile",
+                    logfile,
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
+        )
     try:
         from crm.celery import ping
 
@@ -89,17 +108,21 @@ def celery_worker_process(settings, pictime_settings):
                 assert ready == "ready"
                 break
             except Exception as error:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = Path(logfile).read_text(errors="replace") if Path(logfile).exists() else ""
+                if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+                    log = "".join(
+                        Path(f).read_text(errors="replace") if Path(f).exists() else "" for f in logfiles
+                    )
                     raise RuntimeError(
                         f"the Celery worker did not answer ({error!r}):\n{log[-3000:]}"
                     ) from None
-        yield process
+        yield processes
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
         app.conf.task_always_eager = previous[0]

@@ -61,3 +61,27 @@ def test_the_worker_retries_server_errors_at_their_time(
     assert wait_until(done, timeout=60), AutoCreateJob.objects.filter(project=project).values().first()
     assert AutoCreateJob.objects.get(project=project).attempts == 3
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
+
+
+@pytest.mark.worker
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_waits_out_retry_after_before_the_next_attempt(
+    celery_worker_process, connection, installment, sandbox, pictime_account
+):
+    """Celery's own retry (no beat runs here): a 429 asking for 3 s, then one gallery, not sooner."""
+    set_auto_create(connection, True)
+    sandbox.set_faults(rate_limit_next=1, retry_after=3)
+    project = installment.invoice.project
+    started = time.monotonic()
+    record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
+
+    def done():
+        job = AutoCreateJob.objects.filter(project=project).first()
+        return job is not None and job.status == AutoCreateJob.Status.SUCCEEDED
+
+    assert wait_until(done, timeout=60), AutoCreateJob.objects.filter(project=project).values().first()
+    assert time.monotonic() - started >= 3
+    assert AutoCreateJob.objects.get(project=project).attempts == 2
+    assert sandbox.stats(pictime_account["id"])["rate_limited"] == 1
+    assert sandbox.stats(pictime_account["id"])["galleries"] == 1

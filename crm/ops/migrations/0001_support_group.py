@@ -1,5 +1,5 @@
-"""Creates the "Support" group and its permissions (view on CRM and Pic-Time records, the audit
-trail, and the three support actions). See crm/ops/support.py."""
+"""Creates the "Support" group and its permissions (view on CRM records and the audit trail).
+Integrations grant their own (Pic-Time: pictime/apps.py). See crm/ops/support.py."""
 
 from django.db import migrations
 
@@ -23,7 +23,6 @@ class Migration(migrations.Migration):
         ("projects", "0001_initial"),
         ("payments", "0001_initial"),
         ("integrations", "0001_initial"),
-        ("pictime", "0001_initial"),
         ("audit", "0001_initial"),
     ]
 

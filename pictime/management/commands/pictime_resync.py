@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from crm.audit.models import AuditEntry
 from crm.audit.services import record
 from crm.projects.models import Project
-from pictime.models import Connection, SyncRun
-from pictime.services import sync
+from pictime.models import Connection, GalleryLink, SyncRun
+from pictime.services.sync import sync_links
 
 ACTOR = "manage.py pictime_resync"
 
@@ -31,16 +31,16 @@ class Command(BaseCommand):
         target.add_argument("--project", type=int, help="the project's id")
 
     def handle(self, *args, company=None, project=None, **options):
+        links, scope = None, None  # the whole company
         if project is not None:
-            obj = Project.objects.select_related("company").filter(pk=project).first()
-            if obj is None:
+            scope = Project.objects.filter(pk=project).first()
+            if scope is None:
                 raise CommandError(f"No project with id {project}.")
-            connection = Connection.objects.select_related("integration").filter(company=obj.company).first()
-            target, action = obj, "pictime.resync_project"
+            connection = Connection.objects.for_company(scope.company_id).first()
+            links = GalleryLink.objects.for_company(scope.company_id).filter(project=scope)
+            target, action = scope, "pictime.resync_project"
         else:
-            connection = (
-                Connection.objects.select_related("integration", "company").filter(company_id=company).first()
-            )
+            connection = Connection.objects.for_company(company).select_related("company").first()
             if connection is None:
                 raise CommandError(f"Company {company} has no Pic-Time connection.")
             target, action = connection, "pictime.resync_company"
@@ -49,10 +49,7 @@ class Command(BaseCommand):
             raise CommandError(f"Pic-Time is not connected for this company ({status}).")
 
         try:
-            if project is not None:
-                run = sync.sync_project(target, trigger=SyncRun.Trigger.COMMAND)
-            else:
-                run = sync.sync_connection(connection, trigger=SyncRun.Trigger.COMMAND)
+            run = sync_links(connection, links, SyncRun.Trigger.COMMAND, project=scope)
         except Exception as error:
             record(
                 actor=ACTOR,

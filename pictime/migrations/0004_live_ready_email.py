@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pictime', '0001_initial'),
+        ('pictime', '0003_tokens_account_rate_limit'),
     ]
 
     # Existing connections keep today's behaviour (no email) until their owner turns it on;

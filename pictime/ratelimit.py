@@ -1,0 +1,214 @@
+"""One rate limit per Pic-Time account, shared by every process of the CRM (web, workers, beat).
+
+Pic-Time allows an account 10 requests/s with bursts of 20 (a token bucket), and a 429 blocks the
+whole account until its Retry-After ends; a request sent meanwhile is refused and may push the
+block further. So before every call the client asks :meth:`AccountLimit.acquire`: ``0`` means a
+token was taken and the call may go; a positive number is the seconds to wait (nothing was taken).
+The caller never sleeps a web request: a page says "Pic-Time is busy", a task reschedules itself.
+
+State per account: ``tokens`` (refilled at ``rate`` up to ``burst``), ``blocked`` (the end of the
+last Retry-After) and ``queued`` (callers told to come back, draining at ``rate``), so that 200
+waiting jobs are told 200 different times instead of all coming back at once; for background work,
+``inflight`` and ``last`` (see :meth:`AccountLimit._spacing`).
+
+Where it lives: Redis (one small Lua script, atomic, with Redis's clock) when the broker is Redis,
+as in production; otherwise, under the embedded defaults, a database row updated under a lock.
+A little headroom (``PICTIME_RATE_LIMIT_HEADROOM``) is kept below Pic-Time's figures: a request
+delayed on its way arrives later than it was counted here, and bursts must not add up there.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+from django.conf import settings
+from django.db import transaction
+
+__all__ = ["AccountLimit", "for_account"]
+
+KEY_PREFIX = "pictime:ratelimit:"
+KEY_TTL_SECONDS = 3600  # an idle account's state is forgotten (a full bucket)
+
+# KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing. Returns the wait
+# (seconds) as text.
+# Times come from Redis (TIME), so every process shares one clock.
+_SCRIPT = """
+local key = KEYS[1]
+local op = ARGV[1]
+local rate = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local value = tonumber(ARGV[4])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local spacing = tonumber(ARGV[6])
+local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'queued', 'rate', 'last', 'inflight')
+rate = tonumber(h[5]) or rate
+local tokens = tonumber(h[1]) or burst
+local ts = tonumber(h[2]) or now
+local blocked = tonumber(h[3]) or 0
+local queued = tonumber(h[4]) or 0
+local last = tonumber(h[6]) or 0
+local inflight = tonumber(h[7]) or 0
+if now - last > 60 then inflight = 0 end  -- no request stays on its way that long (timeouts)
+local elapsed = math.max(0, now - ts)
+tokens = math.min(burst, tokens + elapsed * rate)
+queued = math.max(0, queued - elapsed * rate)
+local wait = 0
+if op == 'acquire' then
+  if now < blocked then
+    wait = blocked - now + queued / rate
+    queued = queued + 1
+  elseif spacing > 0 and inflight > 0 and now - last < spacing then
+    wait = spacing - (now - last) + queued / rate
+    queued = queued + 1
+  elseif tokens >= 1 then
+    tokens = tokens - 1
+    if spacing > 0 then
+      last = now
+      inflight = inflight + 1
+    end
+  else
+    wait = (1 - tokens + queued) / rate
+    queued = queued + 1
+  end
+elseif op == 'block' then
+  blocked = math.max(blocked, now + value)
+  tokens = 0
+elseif op == 'remaining' then
+  tokens = math.min(tokens, value)
+elseif op == 'rate' then
+  rate = value
+elseif op == 'release' then
+  inflight = math.max(0, inflight - 1)
+end
+redis.call('HSET', key, 'tokens', tokens, 'ts', now, 'blocked', blocked, 'queued', queued, 'rate', rate,
+  'last', last, 'inflight', inflight)
+redis.call('EXPIRE', key, tonumber(ARGV[5]))
+return tostring(wait)
+"""
+
+
+class AccountLimit:
+    """The shared limit of one Pic-Time account, as the client uses it (see ``PicTimeClient``)."""
+
+    def __init__(self, account_id: str, *, background: bool = False):
+        headroom = 1 - settings.PICTIME_RATE_LIMIT_HEADROOM
+        self.account_id = account_id
+        self.background = background
+        self.rate = settings.PICTIME_RATE_LIMIT_PER_SECOND * headroom
+        self.burst = max(1.0, math.floor(settings.PICTIME_RATE_LIMIT_BURST * headroom))
+        self._headroom = headroom
+
+    def acquire(self) -> float:
+        """Takes a token and returns 0, or returns the seconds to wait before asking again."""
+        return self._apply("acquire", 0)
+
+    def block(self, seconds: float) -> None:
+        """Pic-Time answered 429: nobody sends to this account for ``seconds``."""
+        self._apply("block", float(seconds))
+
+    def release(self) -> None:
+        """The request let through by ``acquire`` is answered (or failed): no longer on its way."""
+        if self.background:
+            self._apply("release", 0)
+
+    def observe(self, limit: float | None, remaining: int | None) -> None:
+        """Pic-Time's own figures from ``X-RateLimit-*``: its rate, and a bucket never fuller than its."""
+        if limit:
+            rate = float(limit) * self._headroom
+            if abs(rate - self.rate) > 1e-9:
+                self.rate = rate
+                self._apply("rate", rate)
+        if remaining is not None:
+            self._apply("remaining", float(remaining))
+
+    def _spacing(self) -> float:
+        # While a background request is on its way, the next one waits a token's time: a burst
+        # puts several in flight at once, and those already sent when one gets a 429 land in the
+        # block. One after another (the last one answered) needs no gap. People behind a click
+        # keep the burst and don't wait for tasks.
+        return 1 / self.rate if self.background else 0.0
+
+    def _apply(self, op: str, value: float) -> float:
+        if _redis_url():
+            return self._apply_redis(op, value)
+        return self._apply_database(op, value)
+
+    def _apply_redis(self, op: str, value: float) -> float:
+        script = _redis_script(_redis_url())
+        wait = script(
+            keys=[KEY_PREFIX + self.account_id],
+            args=[op, self.rate, self.burst, value, KEY_TTL_SECONDS, self._spacing()],
+        )
+        return float(wait)
+
+    def _apply_database(self, op: str, value: float) -> float:
+        from pictime.models import AccountRateLimit
+
+        # Its own short transaction (SQLite serialises it; PostgreSQL locks the one row).
+        with transaction.atomic():
+            AccountRateLimit.objects.get_or_create(
+                account_id=self.account_id, defaults={"tokens": self.burst, "updated": time.time()}
+            )
+            row = AccountRateLimit.objects.select_for_update().get(account_id=self.account_id)
+            now = time.time()
+            rate = row.per_second or self.rate
+            elapsed = max(0.0, now - row.updated)
+            tokens = min(self.burst, row.tokens + elapsed * rate)
+            queued = max(0.0, row.queued - elapsed * rate)
+            blocked, last, spacing = row.blocked_until, row.last_sent, self._spacing()
+            inflight = row.in_flight if now - last <= 60 else 0  # none stays on its way that long
+            wait = 0.0
+            if op == "acquire":
+                if now < blocked:
+                    wait = blocked - now + queued / rate
+                    queued += 1
+                elif spacing and inflight and now - last < spacing:
+                    wait = spacing - (now - last) + queued / rate
+                    queued += 1
+                elif tokens >= 1:
+                    tokens -= 1
+                    if spacing:
+                        last, inflight = now, inflight + 1
+                else:
+                    wait = (1 - tokens + queued) / rate
+                    queued += 1
+            elif op == "block":
+                blocked = max(blocked, now + value)
+                tokens = 0.0
+            elif op == "remaining":
+                tokens = min(tokens, value)
+            elif op == "rate":
+                rate = value
+            elif op == "release":
+                inflight = max(0, inflight - 1)
+            AccountRateLimit.objects.filter(pk=row.pk).update(
+                tokens=tokens,
+                queued=queued,
+                blocked_until=blocked,
+                last_sent=last,
+                in_flight=inflight,
+                updated=now,
+                per_second=rate,
+            )
+        return wait
+
+
+def for_account(account_id: str, *, background: bool = False) -> AccountLimit | None:
+    """The limit of a connected account; None before the account is known (the first call).
+    ``background``: a task's calls, paced one token at a time (see ``AccountLimit._spacing``)."""
+    return AccountLimit(account_id, background=background) if account_id else None
+
+
+def _redis_url() -> str:
+    url = settings.PICTIME_RATE_LIMIT_REDIS_URL
+    return url if url.startswith(("redis://", "rediss://", "unix://")) else ""
+
+
+@functools.cache
+def _redis_script(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).register_script(_SCRIPT)

@@ -1,0 +1,56 @@
+"""The use cases that hand work to the worker: each changes its rows, then queues the task after
+commit. Tasks import the services that do the work, never this module, so imports point one way:
+views, admin, connect → here → pictime.tasks → the working services.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm.projects.activity import log_activity
+from crm.projects.models import Activity
+from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
+from pictime.tasks import autocreate_gallery, sync_connection_task, sync_link_task
+
+Status = AutoCreateJob.Status
+
+
+def _enqueue_autocreate(jobs: list[AutoCreateJob]) -> None:
+    for job in jobs:
+        transaction.on_commit(lambda job=job: autocreate_gallery.delay(job.project_id, job.payment_id))
+
+
+def retry_autocreate(job: AutoCreateJob) -> bool:
+    """The panel's (and support's) Retry after the last attempt failed: a fresh set of attempts.
+    False when the job is not failed (already running, waiting or done)."""
+    updated = AutoCreateJob.objects.filter(pk=job.pk, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=None, finished_at=None, updated_at=timezone.now()
+    )
+    if updated:
+        log_activity(job.project, Activity.Kind.INTEGRATION, "Retrying to create the Pic-Time gallery.")
+        _enqueue_autocreate([job])
+    return bool(updated)
+
+
+def resume_waiting_jobs(connection: Connection) -> list[int]:
+    """After a reconnection: the auto-creates that waited for it run now."""
+    jobs = list(
+        AutoCreateJob.objects.for_company(connection.company_id)
+        .filter(status=Status.WAITING_RECONNECT)
+        .only("pk", "project_id", "payment_id")
+    )
+    if jobs:
+        AutoCreateJob.objects.filter(pk__in=[job.pk for job in jobs], status=Status.WAITING_RECONNECT).update(
+            status=Status.PENDING, next_attempt_at=None, updated_at=timezone.now()
+        )
+        _enqueue_autocreate(jobs)
+    return [job.pk for job in jobs]
+
+
+def queue_first_sync(connection: Connection) -> None:
+    """Connecting (or reconnecting): the links' galleries and the account's orders, synced now."""
+    transaction.on_commit(lambda: sync_connection_task.delay(connection.pk, SyncRun.Trigger.CONNECTED))
+
+
+def queue_link_sync(link: GalleryLink) -> None:
+    """A link whose earlier orders couldn't be fetched at once: a worker fetches them, retrying."""
+    transaction.on_commit(lambda: sync_link_task.delay(link.pk))
