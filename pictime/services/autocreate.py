@@ -165,7 +165,8 @@ def run_job(job_id: int) -> RunResult:
 def _fetch_earlier_orders(job: AutoCreateJob, gallery: Gallery) -> None:
     """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
     them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
-    link = GalleryLink.objects.filter(pk=AutoCreateJob.objects.filter(pk=job.pk).values("link_id")).first()
+    link_id = AutoCreateJob.objects.filter(pk=job.pk).values("link_id")[:1]  # a subquery needs one row
+    link = GalleryLink.objects.filter(pk=link_id).first()
     if link is None:
         return
     try:

@@ -46,7 +46,8 @@ def test_workspace_queries_dont_grow_with_invoices_and_payments(owner_client, pr
     r, five = _workspace_queries(owner_client, project)
     page = r.content.decode()
     assert page.count('class="invoice"') == 5
-    assert page.count("<td>50.00 USD</td>") == 10  # each payment in the Payments table
+    payments = page[page.index('id="payments"') :]
+    assert payments.count("<td>50.00 USD</td>") == 10  # each payment in the Payments table
     assert five == one, (one, five)
 
 
