@@ -4,7 +4,7 @@
 run:            ## the product: web, worker, beat and the Pic-Time sandbox, with demo data
 	scripts/run.sh
 
-test:           ## the whole suite against PostgreSQL and Redis (pytest args: make test ARGS="-k portal")
+test:           ## the whole suite, in parallel, against PostgreSQL and Redis (pytest args: make test ARGS="-k portal")
 	scripts/test.sh $(ARGS)
 
 lint:

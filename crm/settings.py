@@ -4,7 +4,6 @@ Every default is the embedded one (SQLite, a filesystem broker) so the product r
 installed; production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY and FIELD_ENCRYPTION_KEY.
 """
 
-import sys
 from pathlib import Path
 
 import environ
@@ -16,17 +15,16 @@ VAR_DIR = Path(environ.Env().str("CRM_VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 DEBUG = env.bool("DEBUG", default=False)
 
-# Insecure values that are only acceptable on a developer's machine or in tests.
+# Insecure values that are only acceptable on a developer's machine (the tests set their own).
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 _DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQtZW5jcnlwdGlvbi1rZXktMzI="  # 32 bytes, base64
 
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY)
 # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (MultiFernet rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[_DEV_ENCRYPTION_KEY])
-if not (DEBUG or TESTING) and (SECRET_KEY == _DEV_SECRET_KEY or _DEV_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
+if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or _DEV_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
     raise ImproperlyConfigured(
         "Set SECRET_KEY and FIELD_ENCRYPTION_KEY (or DEBUG=true on a developer's machine)."
     )
@@ -147,13 +145,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
+        if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 
-# Security: safe by default, relaxed only on a developer's machine and in tests (plain HTTP).
-_secure = not (DEBUG or TESTING)
+# Security: safe by default, relaxed only on a developer's machine (plain HTTP); see settings_test.
+_secure = not DEBUG
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_secure)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_secure)
 SESSION_COOKIE_HTTPONLY = True
@@ -185,8 +183,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="django-db")
 CELERY_RESULT_EXTENDED = True
-# Tests run tasks in-process; the real-worker tests and CI run them on a worker.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+# Tasks go to a worker; the test settings run them in-process.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task to be run again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -316,6 +314,6 @@ LOGGING = {
     },
 }
 
-# Serve static files straight from the source folders when there is no collectstatic (dev, tests).
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+# Serve static files straight from the source folders when there is no collectstatic (development).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG

@@ -15,4 +15,7 @@ elif [ ! -x /usr/bin/chromium ]; then
   scripts/services.sh install
 fi
 export DATABASE_URL CELERY_BROKER_URL
-.venv/bin/python -m pytest "$@"
+# In parallel, one pytest-xdist worker a core (TEST_WORKERS to change it): each has its own test
+# database and sandbox; tests that start a Celery worker take turns on Redis (tests/worker/conftest.py).
+# Arguments after these win: `make test ARGS="-n 0"` runs in one process.
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" "$@"

@@ -1,17 +1,20 @@
 """The actors of every test: a studio's owner, a teammate, and an outsider from another studio."""
 
 import datetime
+import time
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.test import Client as HttpClient
 
+import pictime.client
 from crm.clients.models import Client
 from crm.companies.models import Company, Membership
 from crm.companies.services import add_team_member, sign_up
 from crm.payments.services import create_invoice, send_invoice
 from crm.projects.services import create_project
+from tests.factories import link_gallery
 
 PASSWORD = "correct-horse-battery"
 
@@ -43,25 +46,26 @@ def other_company(outsider) -> Company:
     return outsider.membership.company
 
 
-def _logged_in(user):
+def logged_in(user) -> HttpClient:
+    """A browser session of `user` (Django's test client)."""
     http = HttpClient()
     http.force_login(user)
     return http
 
 
-@pytest.fixture
-def owner_client(owner):
-    return _logged_in(owner)
+def signed_in(user_fixture, as_user=logged_in):
+    """A fixture: the user of the fixture named `user_fixture`, signed in by `as_user(user)`."""
+
+    @pytest.fixture
+    def fixture(request):
+        return as_user(request.getfixturevalue(user_fixture))
+
+    return fixture
 
 
-@pytest.fixture
-def teammate_client(teammate):
-    return _logged_in(teammate)
-
-
-@pytest.fixture
-def outsider_client(outsider):
-    return _logged_in(outsider)
+owner_client = signed_in("owner")
+teammate_client = signed_in("teammate")
+outsider_client = signed_in("outsider")
 
 
 @pytest.fixture
@@ -178,3 +182,29 @@ def connection(company, pictime_settings, pictime_account, sandbox):
 
     grant = sandbox.issue_grant(pictime_account["id"], pictime_settings.PICTIME_CLIENT_ID)
     return connect_account(company=company, tokens=TokenSet.from_dict(grant)).connection
+
+
+@pytest.fixture
+def linked(sandbox, pictime_account, connection, project):
+    """A gallery at Pic-Time linked to the project; then 5 photos and an order arrive at Pic-Time."""
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
+    link = link_gallery(connection, project, gallery)
+    sandbox.add_photos(gallery["id"], 5)
+    sandbox.place_order(
+        gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
+    )
+    return link
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """The Pic-Time client's waits, recorded and really waited (the sandbox's rate limit keeps real
+    time)."""
+    made = []
+
+    def wait(seconds):
+        made.append(seconds)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(pictime.client, "sleep", wait)
+    return made

@@ -3,9 +3,9 @@
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.test import Client as HttpClient
 
 from crm.ops.support import ensure_support_group
+from tests.fixtures import signed_in
 
 
 @pytest.fixture
@@ -24,16 +24,12 @@ def support_user(support_group):
     return user
 
 
-@pytest.fixture
-def support_client(support_user):
-    http = HttpClient()
-    http.force_login(support_user)
-    return http
+support_client = signed_in("support_user")
 
 
 @pytest.fixture
-def superuser_client(db):
-    user = get_user_model().objects.create_superuser(username="root@support.test", password="x")
-    http = HttpClient()
-    http.force_login(user)
-    return http
+def superuser(db):
+    return get_user_model().objects.create_superuser(username="root@support.test", password="x")
+
+
+superuser_client = signed_in("superuser")

@@ -23,9 +23,8 @@ from pictime.errors import NeedsReconnection
 from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
 from pictime.oauth import oauth_client
 from pictime.services.connection import disconnect, set_auto_create
-from tests.pictime.sync_helpers import link_gallery
-
-from .factories import (
+from tests.factories import (
+    galleries_at_pictime,
     make_connection,
     make_delivery,
     make_event,
@@ -33,6 +32,7 @@ from .factories import (
     make_link,
     make_order,
     make_sync_run,
+    requests_at_pictime,
 )
 
 CHANGELISTS = [
@@ -158,26 +158,6 @@ def test_the_connection_pages_never_show_a_token(support_client, superuser_clien
 def _run_action(http, model, action, pks, **extra):
     url = reverse(f"admin:pictime_{model}_changelist")
     return http.post(url, {"action": action, ACTION_CHECKBOX_NAME: [str(pk) for pk in pks], **extra})
-
-
-def galleries_at_pictime(sandbox, account):
-    return sandbox.stats(account["id"])["galleries"]
-
-
-def requests_at_pictime(sandbox, account):
-    return sandbox.stats(account["id"])["api_requests"]
-
-
-@pytest.fixture
-def linked(sandbox, pictime_account, connection, project):
-    """A gallery at Pic-Time linked to the project, which then gets photos and an order there."""
-    gallery = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
-    link = link_gallery(connection, project, gallery)
-    sandbox.add_photos(gallery["id"], 5)
-    sandbox.place_order(
-        gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
-    )
-    return link
 
 
 def test_support_disconnects_a_connection_after_confirming(

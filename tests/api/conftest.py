@@ -8,27 +8,19 @@ from rest_framework.test import APIClient
 
 from pictime.models import Order, SyncRun
 from pictime.services import galleries, sync
+from tests.fixtures import signed_in
 
 
-def _api(user):
+def with_token(user) -> APIClient:
+    """An API caller authenticated as `user` by token, as an integration would be."""
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return api
 
 
-@pytest.fixture
-def owner_api(owner):
-    return _api(owner)
-
-
-@pytest.fixture
-def teammate_api(teammate):
-    return _api(teammate)
-
-
-@pytest.fixture
-def outsider_api(outsider):
-    return _api(outsider)
+owner_api = signed_in("owner", with_token)
+teammate_api = signed_in("teammate", with_token)
+outsider_api = signed_in("outsider", with_token)
 
 
 @pytest.fixture

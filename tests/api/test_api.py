@@ -15,6 +15,7 @@ from integrations.models import CompanyIntegration
 from pictime.models import Connection, GalleryLink, Order, SyncRun
 from pictime.services import sync
 from pictime.services.common import api_for
+from tests.factories import galleries_at_pictime, requests_at_pictime
 
 
 def assert_error(response, status, code):
@@ -96,14 +97,6 @@ def test_projects_are_paginated(owner_api, company, client_person):
 
 
 # ---------------------------------------------------------------- a project's galleries
-
-
-def galleries_at_pictime(sandbox, account):
-    return sandbox.stats(account["id"])["galleries"]
-
-
-def requests_at_pictime(sandbox, account):
-    return sandbox.stats(account["id"])["api_requests"]
 
 
 @pytest.mark.parametrize("who", ["owner", "member"])

@@ -42,23 +42,33 @@ def assert_field_error(response, field, message):
     assert f'<p class="field-error">{message}</p>' in unescape(block.group(0)), block.group(0)
 
 
+def assert_refused(post, field, message):
+    """`post()` is answered 400 with the message under that field's label, and nothing is saved."""
+    before = counts()
+    response = post()
+    assert response.status_code == 400
+    assert_field_error(response, field, message)
+    assert counts() == before
+    return response
+
+
 # Sign up
 
 
 def test_sign_up_refuses_an_email_already_in_use(client, owner):
-    before = counts()
-    r = client.post(
-        reverse("signup"),
-        {
-            "company_name": "Copy Studio",
-            "name": "Ada Again",
-            "email": "ADA@lumen.test",
-            "password": "x7-long-pass",
-        },
+    assert_refused(
+        lambda: client.post(
+            reverse("signup"),
+            {
+                "company_name": "Copy Studio",
+                "name": "Ada Again",
+                "email": "ADA@lumen.test",
+                "password": "x7-long-pass",
+            },
+        ),
+        "email",
+        "An account with this email already exists. Log in instead.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "email", "An account with this email already exists. Log in instead.")
-    assert counts() == before
     assert "_auth_user_id" not in client.session
 
 
@@ -71,27 +81,27 @@ def test_sign_up_refuses_an_email_already_in_use(client, owner):
     ],
 )
 def test_sign_up_refuses_a_weak_password(client, db, password, message):
-    before = counts()
-    r = client.post(
-        reverse("signup"),
-        {"company_name": "New Studio", "name": "Nia New", "email": "nia@new.test", "password": password},
+    r = assert_refused(
+        lambda: client.post(
+            reverse("signup"),
+            {"company_name": "New Studio", "name": "Nia New", "email": "nia@new.test", "password": password},
+        ),
+        "password",
+        message,
     )
-    assert r.status_code == 400
-    assert_field_error(r, "password", message)
-    assert counts() == before
     # What was typed (but the password) is kept for the next try.
     assert 'value="nia@new.test"' in r.content.decode()
     assert password not in r.content.decode()
 
 
 def test_adding_a_team_member_refuses_a_weak_password(owner_client, company):
-    before = counts()
-    r = owner_client.post(
-        reverse("add_member"), {"name": "Nina New", "email": "nina@lumen.test", "password": "12345678"}
+    assert_refused(
+        lambda: owner_client.post(
+            reverse("add_member"), {"name": "Nina New", "email": "nina@lumen.test", "password": "12345678"}
+        ),
+        "password",
+        "This password is too common.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "password", "This password is too common.")
-    assert counts() == before
 
 
 # New project
@@ -107,36 +117,36 @@ def test_new_project_needs_a_client(owner_client, company):
 
 
 def test_new_project_refuses_a_bad_new_client_email(owner_client, company):
-    before = counts()
-    r = owner_client.post(
-        reverse("project_new"),
-        {
-            "new_client_name": "Sam Smith",
-            "new_client_email": "sam@",
-            "name": "Smith portraits",
-            "type": "portrait",
-        },
+    assert_refused(
+        lambda: owner_client.post(
+            reverse("project_new"),
+            {
+                "new_client_name": "Sam Smith",
+                "new_client_email": "sam@",
+                "name": "Smith portraits",
+                "type": "portrait",
+            },
+        ),
+        "new_client_email",
+        "Enter a valid email address.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "new_client_email", "Enter a valid email address.")
-    assert counts() == before
 
 
 def test_new_project_refuses_a_bad_date(owner_client, company):
-    before = counts()
-    r = owner_client.post(
-        reverse("project_new"),
-        {
-            "new_client_name": "Sam Smith",
-            "new_client_email": "sam@example.com",
-            "name": "Smith portraits",
-            "type": "portrait",
-            "event_date": "2027-02-30",
-        },
+    assert_refused(
+        lambda: owner_client.post(
+            reverse("project_new"),
+            {
+                "new_client_name": "Sam Smith",
+                "new_client_email": "sam@example.com",
+                "name": "Smith portraits",
+                "type": "portrait",
+                "event_date": "2027-02-30",
+            },
+        ),
+        "event_date",
+        "Enter a valid date.",
     )
-    assert r.status_code == 400
-    assert_field_error(r, "event_date", "Enter a valid date.")
-    assert counts() == before
 
 
 def test_editing_a_project_refuses_a_bad_date(owner_client, project):
@@ -162,11 +172,11 @@ def test_private_notes_refuse_more_than_10000_characters(owner_client, project):
 
 
 def test_new_client_needs_an_email(owner_client, company):
-    before = counts()
-    r = owner_client.post(reverse("client_list"), {"name": "Sam Smith", "email": ""})
-    assert r.status_code == 400
-    assert_field_error(r, "email", "This field is required.")
-    assert counts() == before
+    assert_refused(
+        lambda: owner_client.post(reverse("client_list"), {"name": "Sam Smith", "email": ""}),
+        "email",
+        "This field is required.",
+    )
 
 
 # New invoice
@@ -178,56 +188,44 @@ def _invoice(owner_client, project, **rows):
     return owner_client.post(reverse("invoice_new", args=[project.pk]), data)
 
 
-def test_invoice_refuses_a_negative_amount(owner_client, project):
-    before = counts()
-    r = _invoice(
-        owner_client, project, amount_1="-100.00", due_1="2027-01-15", amount_2="2500.00", due_2="2027-05-01"
-    )
-    assert r.status_code == 400
-    assert_field_error(r, "amount_1", "Enter an amount greater than zero.")
-    assert counts() == before
-
-
-def test_invoice_refuses_a_zero_amount(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project, amount_1="0", due_1="2027-01-15")
-    assert r.status_code == 400
-    assert_field_error(r, "amount_1", "Enter an amount greater than zero.")
-    assert counts() == before
-
-
-def test_invoice_needs_a_due_date_for_every_payment(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project, amount_1="1000.00", due_1="2027-01-15", amount_2="2500.00")
-    assert r.status_code == 400
-    assert_field_error(r, "due_2", "Enter the date this payment is due.")
-    assert counts() == before
-
-
-def test_invoice_needs_an_amount_for_every_due_date(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project, amount_1="1000.00", due_1="2027-01-15", due_2="2027-05-01")
-    assert r.status_code == 400
-    assert_field_error(r, "amount_2", "Enter the amount of this payment.")
-    assert counts() == before
-
-
-def test_invoice_refuses_dates_out_of_order(owner_client, project):
-    before = counts()
-    r = _invoice(
-        owner_client, project, amount_1="1000.00", due_1="2027-05-01", amount_2="2500.00", due_2="2027-01-15"
-    )
-    assert r.status_code == 400
-    assert_field_error(r, "due_2", "Payments are due in order: this date is before the previous one.")
-    assert counts() == before
-
-
-def test_invoice_needs_at_least_one_payment(owner_client, project):
-    before = counts()
-    r = _invoice(owner_client, project)
-    assert r.status_code == 400
-    assert_field_error(r, "amount_1", "Add at least one payment.")
-    assert counts() == before
+@pytest.mark.parametrize(
+    "rows, field, message",
+    [
+        pytest.param(
+            {"amount_1": "-100.00", "due_1": "2027-01-15", "amount_2": "2500.00", "due_2": "2027-05-01"},
+            "amount_1",
+            "Enter an amount greater than zero.",
+            id="a-negative-amount",
+        ),
+        pytest.param(
+            {"amount_1": "0", "due_1": "2027-01-15"},
+            "amount_1",
+            "Enter an amount greater than zero.",
+            id="a-zero-amount",
+        ),
+        pytest.param(
+            {"amount_1": "1000.00", "due_1": "2027-01-15", "amount_2": "2500.00"},
+            "due_2",
+            "Enter the date this payment is due.",
+            id="a-payment-without-due-date",
+        ),
+        pytest.param(
+            {"amount_1": "1000.00", "due_1": "2027-01-15", "due_2": "2027-05-01"},
+            "amount_2",
+            "Enter the amount of this payment.",
+            id="a-due-date-without-amount",
+        ),
+        pytest.param(
+            {"amount_1": "1000.00", "due_1": "2027-05-01", "amount_2": "2500.00", "due_2": "2027-01-15"},
+            "due_2",
+            "Payments are due in order: this date is before the previous one.",
+            id="dates-out-of-order",
+        ),
+        pytest.param({}, "amount_1", "Add at least one payment.", id="no-payment"),
+    ],
+)
+def test_invoice_refuses_bad_payments(owner_client, project, rows, field, message):
+    assert_refused(lambda: _invoice(owner_client, project, **rows), field, message)
 
 
 def test_invoice_keeps_what_was_typed(owner_client, project):
@@ -249,46 +247,49 @@ def _record(owner_client, installment, **data):
     return owner_client.post(reverse("record_payment", args=[installment.pk]), fields)
 
 
-def test_record_payment_refuses_a_negative_amount(owner_client, installment):
-    before = counts()
-    r = _record(owner_client, installment, amount="-50.00")
-    assert r.status_code == 400
-    assert_field_error(r, "amount", "Ensure this value is greater than or equal to 0.01.")
-    assert counts() == before
-
-
-def test_record_payment_refuses_more_than_the_balance(owner_client, installment):
-    before = counts()
-    r = _record(owner_client, installment, amount="1000.01")
-    assert r.status_code == 400
-    assert_field_error(r, "amount", "The most that can be paid here is 1000.00.")
-    assert counts() == before
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        pytest.param(
+            {"amount": "-50.00"},
+            "amount",
+            "Ensure this value is greater than or equal to 0.01.",
+            id="negative",
+        ),
+        pytest.param(
+            {"amount": "1000.01"},
+            "amount",
+            "The most that can be paid here is 1000.00.",
+            id="over-the-balance",
+        ),
+        pytest.param(
+            {"method": "card"},
+            "method",
+            "Select a valid choice. card is not one of the available choices.",
+            id="the-card-method",
+        ),
+    ],
+)
+def test_record_payment_refuses_bad_input(owner_client, installment, data, field, message):
+    assert_refused(lambda: _record(owner_client, installment, **data), field, message)
 
 
 def test_record_payment_refuses_a_payment_already_paid_in_full(owner_client, installment):
     assert _record(owner_client, installment, amount="1000.00").status_code == 302
-    before = counts()
-    r = _record(owner_client, installment, amount="1.00")
-    assert r.status_code == 400
-    assert_field_error(r, "amount", "This payment is already paid in full.")
-    assert counts() == before
+    assert_refused(
+        lambda: _record(owner_client, installment, amount="1.00"),
+        "amount",
+        "This payment is already paid in full.",
+    )
 
 
 def test_record_payment_refuses_a_future_date(owner_client, installment):
-    before = counts()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    r = _record(owner_client, installment, paid_on=tomorrow.isoformat())
-    assert r.status_code == 400
-    assert_field_error(r, "paid_on", "A payment can't be recorded in the future.")
-    assert counts() == before
-
-
-def test_record_payment_refuses_the_card_method(owner_client, installment):
-    before = counts()
-    r = _record(owner_client, installment, method="card")
-    assert r.status_code == 400
-    assert_field_error(r, "method", "Select a valid choice. card is not one of the available choices.")
-    assert counts() == before
+    assert_refused(
+        lambda: _record(owner_client, installment, paid_on=tomorrow.isoformat()),
+        "paid_on",
+        "A payment can't be recorded in the future.",
+    )
 
 
 # The client portal's card form
@@ -304,38 +305,34 @@ def _pay(client, project, installment, **data):
     "number", ["4242 4242 4242 4241", "4242", "abcd efgh ijkl mnop", "4242424242424242424242"]
 )
 def test_portal_refuses_a_bad_card_number(client, project, installment, number):
-    before = counts()
-    r = _pay(client, project, installment, number=number)
-    assert r.status_code == 400
-    assert_field_error(r, "number", "Enter a valid card number.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, number=number), "number", "Enter a valid card number."
+    )
 
 
 def test_portal_refuses_an_expired_card(client, project, installment):
-    before = counts()
     last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
-    r = _pay(client, project, installment, expiry=last_month.strftime("%m/%y"))
-    assert r.status_code == 400
-    assert_field_error(r, "expiry", "This card has expired.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, expiry=last_month.strftime("%m/%y")),
+        "expiry",
+        "This card has expired.",
+    )
 
 
 @pytest.mark.parametrize("expiry", ["13/30", "1230", "ab/cd", "00/30"])
 def test_portal_refuses_a_malformed_expiry(client, project, installment, expiry):
-    before = counts()
-    r = _pay(client, project, installment, expiry=expiry)
-    assert r.status_code == 400
-    assert_field_error(r, "expiry", "Enter the expiry as MM/YY.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, expiry=expiry), "expiry", "Enter the expiry as MM/YY."
+    )
 
 
 @pytest.mark.parametrize("cvc", ["12", "abc", "12a4"])
 def test_portal_refuses_a_bad_cvc(client, project, installment, cvc):
-    before = counts()
-    r = _pay(client, project, installment, cvc=cvc)
-    assert r.status_code == 400
-    assert_field_error(r, "cvc", "Enter the 3 or 4 digits on the back of the card.")
-    assert counts() == before
+    assert_refused(
+        lambda: _pay(client, project, installment, cvc=cvc),
+        "cvc",
+        "Enter the 3 or 4 digits on the back of the card.",
+    )
 
 
 def test_portal_refuses_to_pay_an_installment_twice(client, project, installment):

@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from crm.payments.models import Payment
 from crm.payments.processors import Card, CardDeclined
 from crm.payments.services import pay_by_card, record_payment
 from crm.payments.signals import project_first_paid
 from crm.projects.models import Activity, Project
+from tests.waiting import at_once
 
 GOOD_CARD = Card(number="4242424242424242", exp_month=12, exp_year=2039, cvc="123", name="Bella Bride")
 DECLINED_CARD = Card(number="4000000000000002", exp_month=12, exp_year=2039, cvc="123", name="Bella Bride")
@@ -93,35 +93,11 @@ def test_it_does_not_fire_for_a_refused_amount(installment, first_paid, django_c
     assert Payment.objects.count() == 0
 
 
-def _in_threads(*jobs):
-    """Runs each job in its own thread, all released at once; returns (results, errors) per job."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-    errors = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = job()
-        except Exception as error:  # noqa: BLE001  (reported to the test)
-            errors[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not any(t.is_alive() for t in threads), "a payment thread hung"
-    return results, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_it_fires_once_for_two_payments_committed_at_the_same_time(invoice, first_paid):
     first, second = invoice.installments.order_by("position")
-    results, errors = _in_threads(
+    results, errors = at_once(
         lambda: record_payment(installment=first, amount=Decimal("1000.00"), method="check"),
         lambda: record_payment(installment=second, amount=Decimal("2500.00"), method="bank_transfer"),
     )
@@ -137,7 +113,7 @@ def test_it_fires_once_for_two_payments_committed_at_the_same_time(invoice, firs
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_payments_of_the_same_installment_at_once_never_overpay_it(installment, first_paid):
-    results, errors = _in_threads(
+    results, errors = at_once(
         lambda: record_payment(installment=installment, amount=Decimal("1000.00"), method="check"),
         lambda: record_payment(installment=installment, amount=Decimal("1000.00"), method="cash"),
     )

@@ -16,6 +16,7 @@ from pictime.schemas import TokenSet
 from pictime.services import autocreate
 from pictime.services.connection import connect_account, set_auto_create
 from pictime.tasks import run_due_autocreate_jobs
+from tests.factories import galleries_at_pictime
 
 
 @pytest.fixture
@@ -28,10 +29,6 @@ def fast_retries(settings):
 @pytest.fixture
 def auto_create_on(connection):
     return set_auto_create(connection, True)
-
-
-def galleries_at_pictime(sandbox, account):
-    return sandbox.stats(account["id"])["galleries"]
 
 
 def pay(installment, capture, amount="1000.00"):

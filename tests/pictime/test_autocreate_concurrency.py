@@ -1,10 +1,8 @@
 """Auto-create under real concurrency (PostgreSQL, committed transactions, threads)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from crm.payments.services import record_payment
 from crm.payments.signals import project_first_paid
@@ -12,29 +10,9 @@ from pictime.models import AutoCreateJob, GalleryLink
 from pictime.receivers import autocreate_on_first_payment
 from pictime.services.connection import set_auto_create
 from pictime.tasks import autocreate_gallery
+from tests.waiting import at_once
 
 RECEIVER = "pictime-autocreate-on-first-payment"
-
-
-def run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    errors = []
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=10)
-            fn()
-        except Exception as error:  # collected, asserted below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
 
 
 @pytest.mark.postgres
@@ -42,13 +20,11 @@ def run_at_once(functions):
 def test_two_payments_committing_at_once_make_one_gallery(connection, invoice, sandbox, pictime_account):
     set_auto_create(connection, True)
     first, second = invoice.installments.order_by("position")
-    errors = run_at_once(
-        [
-            lambda: record_payment(installment=first, amount=Decimal("1000.00"), method="card"),
-            lambda: record_payment(installment=second, amount=Decimal("2500.00"), method="card"),
-        ]
+    _, errors = at_once(
+        lambda: record_payment(installment=first, amount=Decimal("1000.00"), method="card"),
+        lambda: record_payment(installment=second, amount=Decimal("2500.00"), method="card"),
     )
-    assert errors == []
+    assert errors == [None, None]
     assert invoice.project.payments.count() == 2
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
     link = GalleryLink.objects.get(project=invoice.project)
@@ -71,8 +47,8 @@ def test_five_workers_running_the_same_first_payment_make_one_gallery(
         project_first_paid.connect(autocreate_on_first_payment, dispatch_uid=RECEIVER)
     assert not AutoCreateJob.objects.exists()
 
-    errors = run_at_once([lambda: autocreate_gallery.delay(project.pk, payment.pk)] * 5)
-    assert errors == []
+    _, errors = at_once(*[lambda: autocreate_gallery.delay(project.pk, payment.pk)] * 5)
+    assert errors == [None] * 5
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
     assert GalleryLink.objects.filter(project=project).count() == 1
     job = AutoCreateJob.objects.get(project=project)

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from integrations.models import CompanyIntegration
-from pictime.models import Connection, GalleryLink
+from pictime.models import Connection
+from tests.factories import make_link
 from tests.oauth_forms import authorize_in_browser
 
 CALLBACK = "/integrations/pictime/callback/"
@@ -192,17 +193,6 @@ def test_defaults_refuse_a_brand_the_account_doesnt_have(owner_client, connectio
     assert any(m.startswith("Brand: Select a valid choice") for m in messages_of(response))
     connection.refresh_from_db()
     assert connection.default_brand_id == before and connection.portal_intro != "x"
-
-
-def make_link(connection, project, gallery_id="g-1"):
-    return GalleryLink.objects.create(
-        company=connection.company,
-        project=project,
-        connection=connection,
-        account_id=connection.account_id,
-        gallery_id=gallery_id,
-        name="Wedding",
-    )
 
 
 def test_disconnect_revokes_the_grant_and_keeps_links_inactive(owner_client, connection, project, sandbox):

@@ -11,6 +11,7 @@ from pictime.models import Connection, GalleryLink, Order, SyncRun
 from pictime.schemas import TokenSet
 from pictime.services import galleries, sync
 from pictime.services.connection import connect_account, disconnect
+from tests.factories import link_gallery
 from tests.fixtures import other_company_project
 
 PRINTS = [{"sku": "PRINT-8x10", "name": "8x10 print", "quantity": 2, "unit_price": "25.00"}]
@@ -150,8 +151,6 @@ def test_a_gallery_linked_while_the_sync_reads_orders_keeps_them(
 
     def link_meanwhile(api, connection, linked, run, retry):
         # The photographer links the gallery right after the run listed its links.
-        from tests.pictime.sync_helpers import link_gallery
-
         link_gallery(connection, project, gallery)
         return real(api, connection, linked, run, retry)
 

@@ -10,16 +10,9 @@ from pictime.errors import NotConnected, Unavailable
 from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import galleries
 from pictime.services.galleries import AlreadyLinked, GalleryData, LinkInactive, NotInAccount
+from tests.factories import galleries_at_pictime, requests_at_pictime
 
 WEDDING = datetime.date(2027, 6, 12)
-
-
-def gallery_count(sandbox, account):
-    return sandbox.stats(account["id"])["galleries"]
-
-
-def api_requests(sandbox, account):
-    return sandbox.stats(account["id"])["api_requests"]
 
 
 def test_list_account_galleries_searches_and_pages_with_cursors(connection, sandbox, pictime_account):
@@ -66,10 +59,10 @@ def test_find_duplicates_matches_client_email_and_event_date(connection, sandbox
 
 
 def test_find_duplicates_without_email_or_date_asks_nothing(connection, sandbox, pictime_account):
-    before = api_requests(sandbox, pictime_account)
+    before = requests_at_pictime(sandbox, pictime_account)
     assert galleries.find_duplicates(connection, "", WEDDING) == []
     assert galleries.find_duplicates(connection, "bella@example.com", None) == []
-    assert api_requests(sandbox, pictime_account) == before
+    assert requests_at_pictime(sandbox, pictime_account) == before
 
 
 def test_create_and_link_creates_once_per_idempotency_key(
@@ -85,13 +78,13 @@ def test_create_and_link_creates_once_per_idempotency_key(
         slug=f"bella-ben-{uuid.uuid4().hex[:6]}",
     )
     key = uuid.uuid4().hex
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
 
     link = galleries.create_and_link(project, connection, data, key, owner)
     again = galleries.create_and_link(project, connection, data, key, owner)  # a double submit
 
     assert again.pk == link.pk
-    assert gallery_count(sandbox, pictime_account) == before + 1
+    assert galleries_at_pictime(sandbox, pictime_account) == before + 1
     assert GalleryLink.objects.filter(project=project).count() == 1
     assert link.origin == GalleryLink.Origin.CREATED
     assert link.status == "offline" and link.image_count == 0 and not link.can_view
@@ -188,22 +181,22 @@ def test_sync_link_refuses_an_inactive_link(connection, project, sandbox, pictim
     link = galleries.link_existing(project, connection, remote["id"])
     GalleryLink.objects.filter(pk=link.pk).update(is_active=False)
     link.refresh_from_db()
-    before = api_requests(sandbox, pictime_account)
+    before = requests_at_pictime(sandbox, pictime_account)
 
     with pytest.raises(LinkInactive):
         galleries.sync_link(link)
-    assert api_requests(sandbox, pictime_account) == before
+    assert requests_at_pictime(sandbox, pictime_account) == before
 
 
 def test_unlink_removes_the_link_and_keeps_the_gallery(connection, project, sandbox, pictime_account):
     remote = sandbox.create_gallery(pictime_account["id"], name="Keep me")
     link = galleries.link_existing(project, connection, remote["id"])
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
 
     galleries.unlink(link)
 
     assert not GalleryLink.objects.filter(project=project).exists()
-    assert gallery_count(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == before
     assert project.activities.filter(
         message="Pic-Time gallery “Keep me” unlinked (kept in Pic-Time)."
     ).exists()

@@ -14,25 +14,9 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.models import Connection, GalleryLink
+from tests.factories import galleries_at_pictime, make_link
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def make_link(project, connection, n, **fields):
-    values = {
-        "company_id": project.company_id,
-        "project": project,
-        "connection": connection,
-        "account_id": connection.account_id,
-        "gallery_id": f"g_local_{n}",
-        "name": f"Gallery number {n}",
-        "image_count": n,
-        "public_url": f"https://pictime.example/g/{n}",
-        "edit_url": f"https://pictime.example/dashboard/{n}",
-        "last_synced_at": timezone.now(),
-    }
-    values.update(fields)
-    return GalleryLink.objects.create(**values)
 
 
 def text(response):
@@ -45,15 +29,11 @@ def workspace(client, project):
     return client.get(reverse("project_workspace", args=[project.pk]))
 
 
-def gallery_count(sandbox, account):
-    return sandbox.stats(account["id"])["galleries"]
-
-
 # ----------------------------------------------------------------------------- rendering
 def test_workspace_lists_linked_galleries_with_their_state(owner_client, project, connection):
     make_link(
-        project,
         connection,
+        project,
         1,
         name="Wedding day",
         status="online",
@@ -62,15 +42,15 @@ def test_workspace_lists_linked_galleries_with_their_state(owner_client, project
         expires_at=timezone.now() + datetime.timedelta(days=5, hours=3),
     )
     make_link(
-        project,
         connection,
+        project,
         2,
         name="Engagement",
         published_at=None,
         expires_at=timezone.now() - datetime.timedelta(days=1),
     )
-    make_link(project, connection, 3, name="Removed one", deleted_at=timezone.now())
-    make_link(project, connection, 4, name="Old account's", is_active=False)
+    make_link(connection, project, 3, name="Removed one", deleted_at=timezone.now())
+    make_link(connection, project, 4, name="Old account's", is_active=False)
 
     response = workspace(owner_client, project)
 
@@ -95,12 +75,12 @@ def test_workspace_lists_linked_galleries_with_their_state(owner_client, project
 
 
 def test_workspace_queries_do_not_grow_with_linked_galleries(owner_client, project, connection):
-    make_link(project, connection, 0)
+    make_link(connection, project, 0)
     workspace(owner_client, project)  # warm caches (content types, sessions)
     with CaptureQueriesContext(db) as one:
         assert workspace(owner_client, project).status_code == 200
     for n in range(1, 10):
-        make_link(project, connection, n)
+        make_link(connection, project, n)
     with CaptureQueriesContext(db) as ten:
         response = workspace(owner_client, project)
     assert "Gallery number 9" in text(response)
@@ -108,8 +88,8 @@ def test_workspace_queries_do_not_grow_with_linked_galleries(owner_client, proje
 
 
 def test_workspace_makes_no_request_to_pictime(owner_client, project, connection, settings, monkeypatch):
-    make_link(project, connection, 1, name="Wedding day")
-    make_link(project, connection, 2, name="Engagement")
+    make_link(connection, project, 1, name="Wedding day")
+    make_link(connection, project, 2, name="Engagement")
     settings.PICTIME_BASE_URL = "http://127.0.0.1:9"  # nothing listens there
     sent = []
     real_send = requests.adapters.HTTPAdapter.send
@@ -136,7 +116,7 @@ def test_panel_says_pictime_is_not_connected(owner_client, project):
 
 
 def test_panel_asks_to_reconnect(owner_client, project, connection):
-    make_link(project, connection, 1, name="Wedding day")
+    make_link(connection, project, 1, name="Wedding day")
     CompanyIntegration.objects.filter(pk=connection.integration_id).update(status="needs_reconnection")
 
     response = workspace(owner_client, project)
@@ -185,7 +165,7 @@ def form_data(connection, **overrides):
 def test_creating_a_gallery_links_it_and_a_double_submit_creates_one(
     teammate_client, project, connection, sandbox, pictime_account
 ):
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
     url = reverse("pictime:panel_new", args=[project.pk])
     data = form_data(connection)
 
@@ -195,7 +175,7 @@ def test_creating_a_gallery_links_it_and_a_double_submit_creates_one(
     assert "“Bella & Ben Wedding” was created in Pic-Time and linked to this project." in text(first)
     assert "Bella & Ben Wedding Offline 0 images" in text(first)
     assert second.status_code == 200
-    assert gallery_count(sandbox, pictime_account) == before + 1
+    assert galleries_at_pictime(sandbox, pictime_account) == before + 1
     link = GalleryLink.objects.get(project=project)
     assert link.origin == "created" and link.slug == data["slug"]
     assert "Pic-Time gallery “Bella & Ben Wedding” created and linked." in text(
@@ -206,7 +186,7 @@ def test_creating_a_gallery_links_it_and_a_double_submit_creates_one(
 def test_bad_form_input_shows_field_messages_and_creates_nothing(
     owner_client, project, connection, sandbox, pictime_account
 ):
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
     data = form_data(connection, name="  ", client_email="not-an-email", slug="No Spaces!")
 
     response = owner_client.post(reverse("pictime:panel_new", args=[project.pk]), data)
@@ -216,7 +196,7 @@ def test_bad_form_input_shows_field_messages_and_creates_nothing(
     assert "Enter a name for the gallery." in page or "This field is required." in page
     assert "Enter a valid email address." in page
     assert "Use 3 to 100 lowercase letters, digits or hyphens." in page
-    assert gallery_count(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == before
     assert not GalleryLink.objects.exists()
 
 
@@ -224,7 +204,7 @@ def test_pictime_validation_details_show_on_the_right_field(
     owner_client, project, connection, sandbox, pictime_account
 ):
     sandbox.create_gallery(pictime_account["id"], name="Earlier", slug="taken-slug")
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
 
     response = owner_client.post(
         reverse("pictime:panel_new", args=[project.pk]), form_data(connection, slug="taken-slug"), **HTMX
@@ -234,7 +214,7 @@ def test_pictime_validation_details_show_on_the_right_field(
     slug_field = re.search(r'<div class="field has-error">\s*<label for="id_slug">.*?</div>', html, re.S)
     assert slug_field and "This slug is already taken in the account." in slug_field.group(0)
     assert "Pic-Time rejected some of the details" in text(response)
-    assert gallery_count(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == before
     assert not GalleryLink.objects.exists()
 
 
@@ -247,7 +227,7 @@ def test_a_likely_duplicate_is_offered_for_connection_instead(
         client={"name": "Bella", "email": "bella@example.com"},
         event_date="2027-06-12",
     )
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
     url = reverse("pictime:panel_new", args=[project.pk])
     data = form_data(connection)
 
@@ -257,13 +237,13 @@ def test_a_likely_duplicate_is_offered_for_connection_instead(
     assert "1 gallery for bella@example.com on Jun 12, 2027 already exists in Pic-Time." in page
     assert "Bella wedding (made in Pic-Time)" in page and "Connect gallery" in page
     assert "Create anyway" in page
-    assert gallery_count(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == before
 
     connected = owner_client.post(
         reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": existing["id"]}, **HTMX
     )
     assert "“Bella wedding (made in Pic-Time)” is now linked to this project." in text(connected)
-    assert gallery_count(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == before
 
 
 def test_create_anyway_creates_despite_a_duplicate(
@@ -275,12 +255,12 @@ def test_create_anyway_creates_despite_a_duplicate(
         client={"name": "B", "email": "bella@example.com"},
         event_date="2027-06-12",
     )
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
     response = owner_client.post(
         reverse("pictime:panel_new", args=[project.pk]), form_data(connection, create_anyway="on"), **HTMX
     )
     assert "was created in Pic-Time" in text(response)
-    assert gallery_count(sandbox, pictime_account) == before + 1
+    assert galleries_at_pictime(sandbox, pictime_account) == before + 1
 
 
 def test_existing_galleries_are_searchable_and_marks_linked_ones(
@@ -378,19 +358,19 @@ def test_unlink_removes_it_from_the_project_only(owner_client, project, connecti
     remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
     owner_client.post(reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": remote["id"]})
     link = GalleryLink.objects.get(project=project)
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
 
     response = owner_client.post(reverse("pictime:panel_unlink", args=[project.pk, link.pk]), **HTMX)
 
     assert "“Wedding day” was unlinked from this project. It is still in Pic-Time." in text(response)
     assert not GalleryLink.objects.exists()
-    assert gallery_count(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == before
     html = response.content.decode()
     assert "Unlink “Wedding day”?" not in html  # no link left to unlink
 
 
 def test_unlink_asks_to_confirm(owner_client, project, connection):
-    make_link(project, connection, 1, name="Wedding day")
+    make_link(connection, project, 1, name="Wedding day")
     html = workspace(owner_client, project).content.decode()
     # An in-page dialog that says what happens (not the browser's confirm()).
     assert "hx-confirm" not in html
@@ -433,7 +413,7 @@ def test_pictime_down_while_syncing_changes_nothing(
 def test_pictime_down_while_creating_creates_nothing(
     owner_client, project, connection, sandbox, pictime_account
 ):
-    before = gallery_count(sandbox, pictime_account)
+    before = galleries_at_pictime(sandbox, pictime_account)
     sandbox.set_faults(fail_next=5)
     response = owner_client.post(
         reverse("pictime:panel_new", args=[project.pk]), form_data(connection), **HTMX
@@ -442,7 +422,7 @@ def test_pictime_down_while_creating_creates_nothing(
     assert "Couldn't reach Pic-Time. Try again in a minute." in text(response)
     assert 'value="Bella &amp; Ben Wedding"' in response.content.decode()  # the form is kept
     sandbox.reset()
-    assert gallery_count(sandbox, pictime_account) == before
+    assert galleries_at_pictime(sandbox, pictime_account) == before
     assert not GalleryLink.objects.exists()
 
 
@@ -462,7 +442,7 @@ def other_link(other_project):
     other_connection = Connection.objects.create(
         company=other_project.company, integration=integration, account_id="acc_other"
     )
-    return make_link(other_project, other_connection, 99, name="Other studio's gallery")
+    return make_link(other_connection, other_project, 99, name="Other studio's gallery")
 
 
 PROJECT_ENDPOINTS = [
@@ -490,7 +470,7 @@ def test_another_companys_project_is_404(owner_client, other_project, connection
 
 @pytest.mark.parametrize("name", LINK_ENDPOINTS)
 def test_outsider_gets_404_on_link_endpoints(outsider_client, project, connection, name):
-    link = make_link(project, connection, 1)
+    link = make_link(connection, project, 1)
     response = outsider_client.post(reverse(name, args=[project.pk, link.pk]), **HTMX)
     assert response.status_code == 404
     assert GalleryLink.objects.filter(pk=link.pk).exists()

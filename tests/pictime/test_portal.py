@@ -7,7 +7,7 @@ from pictime.models import GalleryLink
 from pictime.schemas import Gallery
 from pictime.services.common import apply_gallery
 from pictime.services.connection import save_gallery_defaults
-from tests.pictime.sync_helpers import link_gallery
+from tests.factories import link_gallery
 
 
 def portal(project):

@@ -5,30 +5,13 @@ import time
 
 import pytest
 
-import pictime.client
 from integrations.models import CompanyIntegration
 from pictime.client import BACKGROUND, NO_RETRY
 from pictime.errors import NotConnected, RateLimited
 from pictime.models import Connection
 from pictime.services.common import api_for
 from pictime.services.connection import disconnect
-
-
-def api_requests(sandbox, account):
-    return sandbox.stats(account["id"])["api_requests"]
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    """The client's waits, recorded (and waited: the account's shared rate limit keeps real time)."""
-    made = []
-
-    def wait(seconds):
-        made.append(seconds)
-        time.sleep(seconds)
-
-    monkeypatch.setattr(pictime.client, "sleep", wait)
-    return made
+from tests.factories import requests_at_pictime
 
 
 def test_a_company_reaches_its_own_connection_only(connection, company, other_company):
@@ -43,26 +26,26 @@ def test_the_api_client_reads_the_connected_account(connection, pictime_account)
 
 def test_a_disconnected_company_gets_no_client_and_pictime_no_call(connection, sandbox, pictime_account):
     disconnect(connection)
-    before = api_requests(sandbox, pictime_account)
+    before = requests_at_pictime(sandbox, pictime_account)
     with pytest.raises(NotConnected) as refused:
         api_for(Connection.objects.for_company(connection.company).first())
     assert refused.value.code == "not_connected"
     assert "Connect it in Company Settings > Integrations" in refused.value.user_message
     with pytest.raises(NotConnected):
         api_for(None)  # never connected
-    assert api_requests(sandbox, pictime_account) == before
+    assert requests_at_pictime(sandbox, pictime_account) == before
 
 
 def test_a_connection_needing_reconnection_says_reconnect(connection, sandbox, pictime_account):
     CompanyIntegration.objects.filter(pk=connection.integration_id).update(
         status=CompanyIntegration.Status.NEEDS_RECONNECTION
     )
-    before = api_requests(sandbox, pictime_account)
+    before = requests_at_pictime(sandbox, pictime_account)
     with pytest.raises(NotConnected) as refused:
         api_for(Connection.objects.for_company(connection.company).first())
     assert refused.value.code == "needs_reconnection"
     assert "needs to be reconnected" in refused.value.user_message
-    assert api_requests(sandbox, pictime_account) == before
+    assert requests_at_pictime(sandbox, pictime_account) == before
 
 
 def test_the_pagination_helper_follows_cursors_and_stops_at_max_pages(connection, sandbox, pictime_account):

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from pictime.models import Order, SyncRun
 from pictime.services import sync
 from pictime.services.sales import sales_context
+from tests.factories import link_gallery
 from tests.fixtures import other_company_project
-from tests.pictime.sync_helpers import link_gallery
 
 PRINTS = [{"sku": "PRINT-8x10", "name": "8x10 print", "quantity": 2, "unit_price": "25.00"}]
 ALBUM = [

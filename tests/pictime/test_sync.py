@@ -2,14 +2,13 @@
 
 import pytest
 
-import pictime.client
 from crm.celery import app as celery_app
 from integrations.models import CompanyIntegration
 from pictime.client import BACKGROUND
 from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import sync
+from tests.factories import link_gallery
 from tests.fixtures import other_company_project
-from tests.pictime.sync_helpers import link_gallery
 
 
 @pytest.fixture
@@ -18,21 +17,6 @@ def galleries(sandbox, pictime_account, connection, project):
     made = [sandbox.create_gallery(pictime_account["id"], name=f"Session {n}") for n in range(101)]
     for gallery in made:
         link_gallery(connection, project, gallery)
-    return made
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    """Every wait the sync makes, really waited."""
-    import time
-
-    made = []
-
-    def sleep(seconds):
-        made.append(seconds)
-        time.sleep(seconds)
-
-    monkeypatch.setattr(pictime.client, "sleep", sleep)
     return made
 
 

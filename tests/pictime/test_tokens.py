@@ -1,10 +1,8 @@
 """The one function that hands out access tokens: locked refresh, rotation, and what breaks a connection."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
 from django.utils import timezone
 
 from integrations.models import CompanyIntegration
@@ -13,6 +11,7 @@ from pictime.errors import NeedsReconnection, Unavailable
 from pictime.models import Connection
 from pictime.oauth import oauth_client
 from pictime.tokens import get_access_token
+from tests.waiting import at_once
 
 
 def expire(connection):
@@ -45,25 +44,9 @@ def test_a_token_about_to_expire_is_refreshed_and_rotated(connection, sandbox, p
 def test_ten_threads_share_one_refresh(connection, sandbox, pictime_account):
     expire(connection)
     before = sandbox.stats(pictime_account["id"])["token_refreshes"]
-    barrier = threading.Barrier(10)
-    tokens, failures = [], []
+    tokens, errors = at_once(*[lambda: get_access_token(connection.pk)] * 10)
 
-    def worker():
-        try:
-            barrier.wait()
-            tokens.append(get_access_token(connection.pk))
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            failures.append(error)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
-    assert failures == []
+    assert errors == [None] * 10
     assert len(tokens) == 10 and len(set(tokens)) == 1
     assert sandbox.stats(pictime_account["id"])["token_refreshes"] == before + 1
     assert PicTimeClient(sandbox.url, tokens[0]).get_account().id == pictime_account["id"]

@@ -1,11 +1,9 @@
 """Pic-Time's token lifecycle as it really behaves, against the sandbox over HTTP: access tokens
 ended early, grants revoked, refresh answers lost, and auto-creates that wait and then go through."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections
 from django.urls import reverse
 
 from crm.payments.services import record_payment
@@ -19,8 +17,9 @@ from pictime.services import autocreate, galleries
 from pictime.services.common import api_for
 from pictime.services.connection import connect_account, set_auto_create
 from pictime.tokens import get_access_token
-from tests.pictime.sync_helpers import link_gallery
+from tests.factories import link_gallery
 from tests.pictime.test_autocreate import drive_retries
+from tests.waiting import at_once
 
 
 def stats(sandbox, account):
@@ -75,25 +74,10 @@ def test_eight_actions_at_once_after_an_early_expiry_share_one_refresh(
     ]
     before = stats(sandbox, pictime_account)
     sandbox.expire_tokens(pictime_account["id"])
-    barrier = threading.Barrier(8)
-    failures = []
+    # Eight of the panel's "add an existing gallery" at once.
+    _, errors = at_once(*[lambda: galleries.list_account_galleries(connection)] * len(links))
 
-    def action(link):
-        try:
-            barrier.wait()
-            galleries.list_account_galleries(connection)  # the panel's "add an existing gallery"
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            failures.append(error)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=action, args=(link,)) for link in links]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert failures == []
+    assert errors == [None] * len(links)
     after = stats(sandbox, pictime_account)
     assert after["token_refreshes"] - before["token_refreshes"] == 1
     assert after["grace_replays"] - before["grace_replays"] <= 1

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from pictime.models import GalleryLink, Order, WebhookDelivery, WebhookEvent
-from tests.pictime.sync_helpers import deliver, event, link_gallery
+from tests.factories import deliver, event, link_gallery
 from tests.waiting import wait_until
 
 

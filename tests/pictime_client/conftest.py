@@ -1,8 +1,10 @@
-"""Sample Pic-Time payloads shaped exactly as the contract (contract/pictime-openapi.yaml) says."""
+"""Sample Pic-Time payloads shaped exactly as the contract (contract/pictime-openapi.yaml) says, and
+the mocked network of the client's unit tests."""
 
 import copy
 
 import pytest
+import responses
 
 GALLERY = {
     "id": "gal_1",
@@ -96,3 +98,10 @@ def make_gallery():
 @pytest.fixture
 def make_order():
     return order_dict
+
+
+@pytest.fixture
+def mocked():
+    """The network, mocked (the client's unit tests only)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps

@@ -3,19 +3,12 @@ forces one refresh and one retry, a second 401 is reported, and the account's sh
 before anything is sent. The token source and the limit are small stand-ins of their protocols."""
 
 import pytest
-import responses
 
 from pictime import errors
 from pictime.client import PicTimeClient
 
 BASE = "https://pictime.test"
 API = BASE + "/api/v2"
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import base64
 import hashlib
 import json
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,17 +16,12 @@ from responses import matchers
 from pictime import errors
 from pictime.client import PicTimeClient, PicTimeOAuth, _parse_retry_after
 from pictime.schemas import Gallery, GalleryCreate
+from tests.factories import SMITH_WEDDING
 
 BASE = "https://pictime.test"
 API = BASE + "/api/v2"
 TOKEN = "AT-secret-access-123"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
 
 
 @pytest.fixture
@@ -215,13 +210,7 @@ def test_it_gets_one_gallery_quoting_the_id(mocked, client, gallery_json):
 
 def test_it_creates_gallery_with_idempotency_key(mocked, client, gallery_json):
     mocked.post(API + "/galleries", status=201, json=gallery_json, headers={"Idempotent-Replayed": "true"})
-    data = GalleryCreate(
-        name="Smith Wedding",
-        event_date=date(2026, 6, 20),
-        client_name="Ann Smith",
-        client_email="ann@example.com",
-        external_ref="project-42",
-    )
+    data = SMITH_WEDDING
     gallery = client.create_gallery(data, idempotency_key="project-42-gallery")
     assert isinstance(gallery, Gallery)
     req = mocked.calls[0].request

@@ -15,6 +15,11 @@ from pictime_sandbox_helpers import (
 )
 
 
+def refresh(sandbox, oauth_client, refresh_token):
+    """The client's refresh-token request to /oauth/token."""
+    return token_request(sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=refresh_token)
+
+
 @pytest.fixture
 def person(sandbox):
     email = unique_email("oauth")
@@ -182,9 +187,7 @@ def test_code_reuse_is_refused_and_revokes_what_it_issued(sandbox, person, oauth
     again = exchange(sandbox, oauth_client, code, verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     assert api_status(sandbox, tokens["access_token"]) == 401
-    refreshed = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
-    )
+    refreshed = refresh(sandbox, oauth_client, tokens["refresh_token"])
     assert refreshed.json()["error"] == "invalid_grant"
 
 
@@ -224,9 +227,7 @@ def test_refresh_rotates_keeps_old_access_token_and_replays_within_grace(
 ):
     first = sandbox.issue_grant(account["id"], oauth_client["client_id"])
     rotated = contract.check(
-        token_request(
-            sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=first["refresh_token"]
-        ),
+        refresh(sandbox, oauth_client, first["refresh_token"]),
         "POST",
         "/oauth/token",
     ).json()
@@ -235,14 +236,10 @@ def test_refresh_rotates_keeps_old_access_token_and_replays_within_grace(
     assert api_status(sandbox, first["access_token"]) == 200  # lives until it expires
     assert api_status(sandbox, rotated["access_token"]) == 200
     # a retry after a lost answer: the same new pair again
-    replay = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=first["refresh_token"]
-    )
+    replay = refresh(sandbox, oauth_client, first["refresh_token"])
     assert replay.status_code == 200 and replay.json() == rotated
     # the new refresh token rotates in turn
-    third = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=rotated["refresh_token"]
-    )
+    third = refresh(sandbox, oauth_client, rotated["refresh_token"])
     assert third.status_code == 200 and third.json()["refresh_token"] != rotated["refresh_token"]
     assert sandbox.stats(account["id"])["token_refreshes"] == 3
 
@@ -250,27 +247,19 @@ def test_refresh_rotates_keeps_old_access_token_and_replays_within_grace(
 def test_spent_refresh_token_after_grace_revokes_the_grant(sandbox, account, oauth_client):
     sandbox.set_faults(refresh_grace=0.5)
     first = sandbox.issue_grant(account["id"], oauth_client["client_id"])
-    rotated = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=first["refresh_token"]
-    ).json()
+    rotated = refresh(sandbox, oauth_client, first["refresh_token"]).json()
     time.sleep(0.8)
-    reuse = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=first["refresh_token"]
-    )
+    reuse = refresh(sandbox, oauth_client, first["refresh_token"])
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
     assert api_status(sandbox, rotated["access_token"]) == 401
-    later = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=rotated["refresh_token"]
-    )
+    later = refresh(sandbox, oauth_client, rotated["refresh_token"])
     assert later.json()["error"] == "invalid_grant"
 
 
 def test_refresh_token_of_another_client_is_invalid_grant(sandbox, account, oauth_client):
     sandbox.register_client("another-app", "another-secret", ["http://127.0.0.1:9/cb"], name="Another")
     tokens = sandbox.issue_grant(account["id"], "another-app")
-    resp = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
-    )
+    resp = refresh(sandbox, oauth_client, tokens["refresh_token"])
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
     assert api_status(sandbox, tokens["access_token"]) == 200
 
@@ -294,9 +283,7 @@ def test_revoke_revokes_the_grant_and_deletes_its_webhooks(sandbox, account, oau
     )
     assert resp.status_code == 200
     assert api_status(sandbox, tokens["access_token"]) == 401
-    refreshed = token_request(
-        sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
-    )
+    refreshed = refresh(sandbox, oauth_client, tokens["refresh_token"])
     assert refreshed.json()["error"] == "invalid_grant"
     sandbox.create_gallery(account["id"], name="After revoke")
     time.sleep(0.3)

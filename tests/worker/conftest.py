@@ -1,6 +1,8 @@
 """A real Celery worker on Redis, started by the test against the test's own database."""
 
 import contextlib
+import fcntl
+import hashlib
 import os
 import subprocess
 import sys
@@ -25,7 +27,17 @@ def database_url(settings):
 
 
 @pytest.fixture
-def celery_worker_process(settings, pictime_settings):
+def broker_to_ourselves():
+    """The Redis broker is shared by the pytest-xdist workers (each has its own database and sandbox):
+    one test at a time starts Celery workers on it, or another test's workers would take its tasks."""
+    key = hashlib.sha256(broker_url().encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"crm-tests-broker-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+@pytest.fixture
+def celery_worker_process(broker_to_ourselves, settings, pictime_settings):
     """Starts `celery -A crm worker` on Redis with the test database; the test's own process stops
     running tasks eagerly and publishes to the same broker. Stopped by its pid at the end."""
     with celery_workers(settings, count=1, concurrency=2) as processes:
@@ -33,7 +45,7 @@ def celery_worker_process(settings, pictime_settings):
 
 
 @pytest.fixture
-def two_celery_workers(settings, pictime_settings):
+def two_celery_workers(broker_to_ourselves, settings, pictime_settings):
     """Two separate worker processes (one task at a time each), as production runs more than one."""
     with celery_workers(settings, count=2, concurrency=1) as processes:
         yield processes
@@ -45,9 +57,13 @@ def celery_workers(settings, *, count, concurrency):
 
     broker = broker_url()
     workdir = tempfile.mkdtemp(prefix="crm-worker-")
+    # The production settings (crm.settings, not the test settings' eager Celery), with the test
+    # process's keys (it encrypted the tokens the workers read) and Pic-Time at the sandbox.
     env = {
         **os.environ,
-        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "DATABASE_URL": database_url(settings),
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": "django-db",
@@ -58,7 +74,6 @@ def celery_workers(settings, *, count, concurrency):
         "PICTIME_CLIENT_ID": settings.PICTIME_CLIENT_ID,
         "PICTIME_CLIENT_SECRET": settings.PICTIME_CLIENT_SECRET,
     }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     previous = (app.conf.task_always_eager,)
     app.conf.task_always_eager = False
     if app.conf.broker_url != broker:  # before the first publish of this run (eager until now)

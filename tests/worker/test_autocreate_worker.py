@@ -13,10 +13,10 @@ from pictime.models import AutoCreateJob, GalleryLink
 from pictime.services.connection import set_auto_create
 from tests.waiting import wait_until
 
+# A real Celery worker, on PostgreSQL: the test's rows must be committed for the worker to see them.
+pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-@pytest.mark.worker
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+
 def test_a_first_payment_makes_one_gallery_on_a_real_worker(
     celery_worker_process, connection, installment, sandbox, pictime_account
 ):
@@ -42,9 +42,6 @@ def test_a_first_payment_makes_one_gallery_on_a_real_worker(
     assert AutoCreateJob.objects.get(project=project).status == AutoCreateJob.Status.SUCCEEDED
 
 
-@pytest.mark.worker
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_the_worker_retries_server_errors_at_their_time(
     celery_worker_process, connection, installment, sandbox, pictime_account, settings
 ):
@@ -63,9 +60,6 @@ def test_the_worker_retries_server_errors_at_their_time(
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
 
 
-@pytest.mark.worker
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_the_worker_waits_out_retry_after_before_the_next_attempt(
     celery_worker_process, connection, installment, sandbox, pictime_account
 ):

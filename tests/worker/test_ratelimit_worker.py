@@ -2,18 +2,19 @@
 the one that got it, so nothing is sent into the block (the sandbox counts what is)."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections
 
 from crm.clients.models import Client
 from crm.payments.services import create_invoice, record_payment, send_invoice
 from crm.projects.services import create_project
 from pictime.models import AutoCreateJob, GalleryLink
 from pictime.services.connection import set_auto_create
-from tests.waiting import wait_until
+from tests.waiting import at_once, wait_until
+
+# A real Celery worker, on PostgreSQL: the test's rows must be committed for the worker to see them.
+pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def installments(company, count):
@@ -28,29 +29,21 @@ def installments(company, count):
     return found
 
 
-@pytest.mark.worker
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_eight_first_payments_with_429s_send_nothing_during_a_retry_after(
     two_celery_workers, connection, company, sandbox, pictime_account
 ):
     set_auto_create(connection, True)
     to_pay = installments(company, 8)
     sandbox.set_faults(rate_limit_next=3, retry_after=1)
-    barrier = threading.Barrier(8)
-
-    def pay(installment):
-        try:
-            barrier.wait()
-            record_payment(installment=installment, amount=Decimal("500.00"), method="card")
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=pay, args=(i,)) for i in to_pay]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _, errors = at_once(
+        *[
+            lambda installment=installment: record_payment(
+                installment=installment, amount=Decimal("500.00"), method="card"
+            )
+            for installment in to_pay
+        ]
+    )
+    assert errors == [None] * 8
 
     def all_done():
         return AutoCreateJob.objects.filter(status=AutoCreateJob.Status.SUCCEEDED).count() == 8

@@ -1,0 +1,185 @@
+"""Rows and Pic-Time state the tests build on, one helper for each (not a test module).
+
+- rows made straight in the database, no Pic-Time involved (admin, API, panel tests): make_*;
+- a gallery as the sandbox gave it, linked to a project: link_gallery;
+- what the sandbox counts for an account: galleries_at_pictime, requests_at_pictime;
+- webhook events delivered the way Pic-Time does: event, deliver;
+- a gallery request as the CRM sends it: SMITH_WEDDING.
+"""
+
+import datetime
+import itertools
+import json
+from decimal import Decimal
+
+from django.utils import timezone
+
+from crm.clients.models import Client
+from crm.companies.models import Company
+from crm.projects.models import Project
+from integrations.models import CompanyIntegration
+from pictime.models import (
+    AutoCreateJob,
+    Connection,
+    GalleryLink,
+    Order,
+    SyncRun,
+    WebhookDelivery,
+    WebhookEvent,
+)
+from pictime.schemas import Gallery, GalleryCreate
+from pictime.services.common import apply_gallery
+from pictime.signatures import sign
+
+_seq = itertools.count(1)
+
+
+# ----------------------------------------------------------------------------- rows, no Pic-Time
+def make_connection(company=None, status=CompanyIntegration.Status.CONNECTED):
+    n = next(_seq)
+    company = company or Company.objects.create(name=f"Studio {n}")
+    integration = CompanyIntegration.objects.create(company=company, provider="pictime", status=status)
+    return Connection.objects.create(
+        company=company,
+        integration=integration,
+        account_id=f"acc_{n}",
+        account_name=f"Account {n}",
+        access_token=f"at-secret-{n}",
+        refresh_token=f"rt-secret-{n}",
+        webhook_secret=f"whsec-{n}",
+        access_token_expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+
+
+def make_project(company):
+    n = next(_seq)
+    client = Client.objects.create(company=company, name=f"Client {n}", email=f"client{n}@example.com")
+    return Project.objects.create(company=company, client=client, name=f"Wedding {n}")
+
+
+def make_link(connection, project=None, n=None, **fields) -> GalleryLink:
+    """A link to gallery number `n` (unique by default), as the last sync left it; `fields` override."""
+    n = next(_seq) if n is None else n
+    project = project or make_project(connection.company)
+    values = {
+        "company_id": project.company_id,
+        "project": project,
+        "connection": connection,
+        "account_id": connection.account_id,
+        "gallery_id": f"gal_{n}",
+        "name": f"Gallery number {n}",
+        "image_count": n,
+        "public_url": f"https://pictime.example/g/{n}",
+        "edit_url": f"https://pictime.example/dashboard/{n}",
+        "last_synced_at": timezone.now(),
+    }
+    return GalleryLink.objects.create(**{**values, **fields})
+
+
+def make_job(connection, status=AutoCreateJob.Status.FAILED):
+    project = make_project(connection.company)
+    return AutoCreateJob.objects.create(
+        company=connection.company,
+        project=project,
+        payment_id=next(_seq),
+        status=status,
+        idempotency_key=f"autocreate-{project.pk}",
+        attempts=8,
+        last_error="Pic-Time is down",
+    )
+
+
+def make_sync_run(connection):
+    return SyncRun.objects.create(
+        company=connection.company,
+        connection=connection,
+        project=make_project(connection.company),
+        trigger=SyncRun.Trigger.SCHEDULE,
+        status=SyncRun.Status.FAILED,
+        error="boom",
+    )
+
+
+def make_delivery(connection):
+    return WebhookDelivery.objects.create(
+        connection=connection, event_id=f"evt_{next(_seq)}", event_type="gallery.updated", outcome="accepted"
+    )
+
+
+def make_event(connection):
+    return WebhookEvent.objects.create(
+        connection=connection, event_id=f"evt_{next(_seq)}", type="gallery.updated", payload={}
+    )
+
+
+def make_order(connection):
+    n = next(_seq)
+    now = timezone.now()
+    return Order.objects.create(
+        company=connection.company,
+        order_id=f"ord_{n}",
+        gallery_id=f"gal_{n}",
+        number=f"{1000 + n}",
+        status=Order.Status.PAID,
+        currency="USD",
+        subtotal=Decimal("10.00"),
+        total=Decimal("12.00"),
+        items=[],
+        placed_at=now,
+        remote_updated_at=now,
+    )
+
+
+# ----------------------------------------------------------------------------- with the sandbox
+def link_gallery(connection, project, gallery: dict, origin=GalleryLink.Origin.LINKED) -> GalleryLink:
+    """Links a gallery (as the sandbox gave it) to a project, as the panel's Connect gallery would."""
+    link = GalleryLink(
+        company_id=project.company_id,
+        project=project,
+        connection=connection,
+        account_id=connection.account_id,
+        gallery_id=gallery["id"],
+        origin=origin,
+    )
+    apply_gallery(link, Gallery.from_dict(gallery), save=False)
+    link.save()
+    return link
+
+
+def galleries_at_pictime(sandbox, account) -> int:
+    return sandbox.stats(account["id"])["galleries"]
+
+
+def requests_at_pictime(sandbox, account) -> int:
+    return sandbox.stats(account["id"])["api_requests"]
+
+
+def event(kind: str, data: dict, account_id: str, event_id: str) -> dict:
+    return {
+        "id": event_id,
+        "type": kind,
+        "created_at": data["updated_at"],
+        "account_id": account_id,
+        "data": data,
+    }
+
+
+def deliver(http, connection, event: dict, *, secret=None, timestamp=None, token=None):
+    """POSTs an event to our webhook endpoint the way Pic-Time does, signed with the secret."""
+    body = json.dumps(event).encode()
+    header = sign(body, secret if secret is not None else connection.webhook_secret, timestamp)
+    return http.post(
+        f"/integrations/pictime/webhooks/{token or connection.webhook_token}/",
+        data=body,
+        content_type="application/json",
+        headers={"PicTime-Signature": header},
+    )
+
+
+SMITH_WEDDING = GalleryCreate(
+    name="Smith Wedding",
+    event_date=datetime.date(2026, 6, 20),
+    client_name="Ann Smith",
+    client_email="ann@example.com",
+    external_ref="project-42",
+)
