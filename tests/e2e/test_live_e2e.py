@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from crm.payments.services import record_payment
 from pictime.services.connection import set_auto_create
-from tests.pictime.sync_helpers import link_gallery
+from tests.factories import link_gallery
 
 pytestmark = pytest.mark.e2e
 

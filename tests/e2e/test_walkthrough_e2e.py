@@ -15,7 +15,7 @@ from crm.payments.services import record_payment
 from crm.projects.models import Project
 from pictime.models import Connection, GalleryLink
 from sandbox.testing import TEST_PASSWORD
-from tests.pictime.sync_helpers import link_gallery
+from tests.factories import link_gallery
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

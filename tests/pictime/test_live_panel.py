@@ -6,7 +6,7 @@ import re
 import pytest
 
 from pictime.services.live import project_version, read_ticket, ticket
-from tests.pictime.sync_helpers import link_gallery
+from tests.factories import link_gallery
 from tests.pictime.test_ready_email import Pictime
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 from crm.projects.models import Activity, Project
 from pictime import tasks
 from pictime.models import GalleryLink
-from tests.pictime.sync_helpers import deliver, event, link_gallery
+from tests.factories import deliver, event, link_gallery
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from pictime.models import Connection
-from tests.pictime.sync_helpers import link_gallery
+from tests.factories import link_gallery
 from tests.pictime.test_connect_views import messages_of
 from tests.pictime.test_ready_email import Pictime
 
