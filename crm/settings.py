@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "crm.ops.health.HealthCheckMiddleware",
     # NUL bytes in the path or query string: 400 before any view (PostgreSQL can't store them).
     "crm.middleware.RejectNulBytesMiddleware",
+    # An open workspace's poll that finds nothing new: 204 before the rest (pictime/views/live.py).
+    "pictime.views.live.UnchangedPollMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "crm.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -152,6 +154,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["crm.formats"]  # one date style everywhere: "Nov 29, 2026"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -242,6 +245,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+
+# Email (the "gallery ready" email to clients): SMTP when EMAIL_HOST is set, else each message is
+# written to a file in var/mail (the embedded defaults of `make run`). Tests use Django's locmem.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST_USER))
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The sending address; the studio's name is put before it and replies go to the studio.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="studio-crm@localhost")
 
 # Payments: the processor that charges cards entered in the client portal.
 PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="crm.payments.processors.TestCardProcessor")

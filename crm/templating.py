@@ -11,6 +11,7 @@ Django's format strings.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -66,6 +67,20 @@ def printed(value):
     return localize(template_localtime(value))
 
 
+def money(amount, currency=""):
+    """ "1250.00 USD": two places and the currency, as the activity feed writes amounts."""
+    if amount is None or amount == "":
+        return ""
+    text = f"{Decimal(amount):.2f}"
+    return f"{text} {currency}" if currency else text
+
+
+def initials(name):
+    """ "Bella & Ben Wedding" → "BB": the placeholder of a gallery without photos."""
+    letters = [word[0] for word in str(name).split() if word[:1].isalnum()]
+    return "".join(letters[:2]).upper() or "?"
+
+
 def csrf(request):
     """A context processor: the CSRF token and its hidden input, made once per request.
 
@@ -93,6 +108,8 @@ def environment(**options):
     env.filters.update(
         date=date,
         expiry=expiry,
+        money=money,
+        initials=initials,
         naturaltime=naturaltime,
         time=time,
         pluralize=defaultfilters.pluralize,

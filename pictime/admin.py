@@ -199,10 +199,8 @@ class ConnectionAdmin(ReadOnlyAdmin):
                     status = connection.integration.get_status_display()
                     raise Refused(f"Not connected ({status}): nothing to sync.")
                 run = sync_service.sync_links(connection, None, SyncRun.Trigger.SUPPORT)
-                message = (
-                    f"Sync run {run.pk} {run.get_status_display().lower()}: {run.galleries_checked} "
-                    f"galleries checked, {run.galleries_updated} updated, {run.orders_upserted} orders stored"
-                    + (f"; error: {run.error}" if run.error else "")
+                message = f"Sync run {run.pk} {run.get_status_display().lower()}: {run.counts}" + (
+                    f"; error: {run.error}" if run.error else ""
                 )
                 return run.status != SyncRun.Status.FAILED, message, {"sync_run": run.pk}
 

@@ -25,6 +25,33 @@ class GalleryDefaultsForm(forms.Form):
         ]
 
 
+PLACEHOLDER_HELP = "You can use {client_name}, {gallery_name}, {project_name} and {studio_name}."
+
+
+class ReadyEmailForm(forms.Form):
+    """The "gallery ready" email to the client when a linked gallery is first published."""
+
+    ready_email_enabled = forms.BooleanField(
+        label="Email clients when a gallery is published", required=False
+    )
+    ready_email_subject = forms.CharField(
+        label="Email subject",
+        max_length=200,
+        help_text=PLACEHOLDER_HELP,
+        error_messages={"required": "Enter a subject for the email."},
+    )
+    ready_email_message = forms.CharField(
+        label="Email message",
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter the message clients read above their gallery."},
+        help_text="Shown above the gallery's cover and its View your gallery button. " + PLACEHOLDER_HELP,
+    )
+
+    def clean_ready_email_subject(self):
+        return " ".join(self.cleaned_data["ready_email_subject"].split())  # one line in mail clients
+
+
 SLUG_HELP = (
     "3 to 100 characters: lowercase letters, digits and hyphens. Leave empty to make one from the name."
 )

@@ -16,6 +16,12 @@ from integrations.fields import EncryptedTextField
 from integrations.models import CompanyIntegration
 
 DEFAULT_PORTAL_INTRO = "Your photos are ready! Open your gallery to view, download and order prints."
+DEFAULT_READY_EMAIL_SUBJECT = "Your gallery “{gallery_name}” is ready"
+DEFAULT_READY_EMAIL_MESSAGE = (
+    "Hi {client_name},\n\n"
+    "Your photos are ready! Open your gallery to view, download and share them, and to order prints.\n\n"
+    "With love,\n{studio_name}"
+)
 
 
 def new_webhook_token():
@@ -63,6 +69,12 @@ class Connection(models.Model):
     portal_intro = models.TextField(
         "Text above galleries in the client portal", blank=True, default=DEFAULT_PORTAL_INTRO
     )
+    # The "gallery ready" email to the project's client when a linked gallery is first published.
+    ready_email_enabled = models.BooleanField("Email clients when a gallery is published", default=True)
+    ready_email_subject = models.CharField(
+        "Email subject", max_length=200, default=DEFAULT_READY_EMAIL_SUBJECT
+    )
+    ready_email_message = models.TextField("Email message", default=DEFAULT_READY_EMAIL_MESSAGE)
 
     connected_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
@@ -104,8 +116,17 @@ class GalleryLinkQuerySet(CompanyScopedQuerySet):
         return self.filter(is_active=True)
 
 
+class ReadyEmail(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Not sent"
+
+
 class GalleryLink(models.Model):
     """A Pic-Time gallery linked to a project, with the gallery's last known state."""
+
+    ReadyEmail = ReadyEmail
 
     class Status(models.TextChoices):
         ONLINE = "online", "Online"
@@ -142,6 +163,13 @@ class GalleryLink(models.Model):
 
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_sync_error = models.CharField(max_length=300, blank=True)
+    # The "gallery ready" email: claimed once per link (empty → sending → sent/failed/skipped).
+    ready_email_status = models.CharField(
+        max_length=10, choices=ReadyEmail.choices, blank=True, default="", db_index=True
+    )
+    ready_email_to = models.EmailField(blank=True)
+    ready_email_at = models.DateTimeField(null=True, blank=True, help_text="When its status last changed")
+    ready_email_error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -172,10 +200,15 @@ class GalleryLink(models.Model):
     def is_online(self):
         return self.status == self.Status.ONLINE and not self.is_deleted
 
+    def is_expired_at(self, now):
+        return bool(self.expires_at and self.expires_at <= now)
+
     @property
     def can_view(self):
-        """View gallery works once the gallery has been published at least once."""
-        return bool(self.published_at and self.public_url) and not self.is_deleted
+        """View gallery works only while clients can see the gallery: online, not expired, not deleted."""
+        from django.utils import timezone
+
+        return bool(self.public_url) and self.is_online and not self.is_expired_at(timezone.now())
 
 
 class AutoCreateJob(models.Model):
@@ -347,6 +380,18 @@ class SyncRun(models.Model):
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+    @property
+    def counts(self) -> str:
+        """ "1 gallery checked, 1 updated, 1 order stored", in words that agree with their numbers."""
+
+        def n(count, one, many):
+            return f"{count} {one if count == 1 else many}"
+
+        return (
+            f"{n(self.galleries_checked, 'gallery', 'galleries')} checked, {self.galleries_updated} updated, "
+            f"{n(self.orders_upserted, 'order', 'orders')} stored"
+        )
 
 
 class AccountRateLimit(models.Model):

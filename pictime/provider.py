@@ -5,10 +5,9 @@ from django.utils.safestring import mark_safe
 
 from crm.companies.access import load_membership
 from integrations.base import IntegrationProvider
-from pictime.forms import GalleryDefaultsForm
-from pictime.services.panel import panel_context
+from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
+from pictime.services.live import live_context
 from pictime.services.portal import portal_context
-from pictime.services.sales import sales_context
 from pictime.services.settings_section import settings_section
 
 
@@ -25,8 +24,15 @@ class PicTimeProvider(IntegrationProvider):
         connection = context["connection"]
         membership = load_membership(request)
         context["is_owner"] = bool(membership and membership.is_owner)
-        context["defaults_form"] = None
+        context["defaults_form"] = context["email_form"] = None
         if connection and connection.is_connected:
+            context["email_form"] = ReadyEmailForm(
+                initial={
+                    "ready_email_enabled": connection.ready_email_enabled,
+                    "ready_email_subject": connection.ready_email_subject,
+                    "ready_email_message": connection.ready_email_message,
+                }
+            )
             context["defaults_form"] = GalleryDefaultsForm(
                 connection=connection,
                 initial={
@@ -40,10 +46,7 @@ class PicTimeProvider(IntegrationProvider):
 
     def workspace_panel(self, request, project):
         """The Pic-Time Galleries panel and, once a gallery is linked, the project's photo sales."""
-        context = panel_context(project)
-        html = render_to_string("pictime/panel.html", context, request)
-        if context["links"]:
-            html += render_to_string("pictime/sales.html", sales_context(project, context["links"]), request)
+        html = render_to_string("pictime/live.html", live_context(project), request)
         return mark_safe(html)  # noqa: S308 - our own autoescaped templates
 
     def portal_section(self, request, project):

@@ -13,7 +13,9 @@ class GalleryLinkSerializer(serializers.ModelSerializer):
     edit_url = serializers.CharField(read_only=True)
     client_email = serializers.CharField(read_only=True)
     is_deleted = serializers.BooleanField(read_only=True)
-    can_view = serializers.BooleanField(read_only=True, help_text="View gallery works (it was published)")
+    can_view = serializers.BooleanField(
+        read_only=True, help_text="View gallery works: the gallery is online, not expired and not deleted"
+    )
 
     class Meta:
         model = GalleryLink

@@ -3,7 +3,9 @@
 from celery import shared_task
 
 from pictime.models import Connection, GalleryLink, SyncRun
-from pictime.services import autocreate, sync, webhooks
+from pictime.services import autocreate, ready_email, sync, webhooks
+
+READY_EMAIL_RETRIES = 5
 
 
 @shared_task(name="pictime.process_webhook_event", acks_late=True)
@@ -71,3 +73,17 @@ def sync_link_task(self, link_id: int) -> str:
 def prune_webhook_deliveries() -> int:
     """Beat: keeps the webhook log bounded (days and rows, see the settings)."""
     return webhooks.prune_deliveries()
+
+
+@shared_task(name="pictime.gallery_published", bind=True, acks_late=True, max_retries=READY_EMAIL_RETRIES)
+def gallery_published(self, link_id: int) -> str:
+    """A linked gallery went online: Delivered, and the "gallery ready" email, retried with backoff
+    while the mail server fails."""
+    try:
+        return ready_email.handle_published(link_id)
+    except ready_email.SendFailed as error:
+        final = self.request.retries >= self.max_retries
+        ready_email.record_failure(link_id, final=final)
+        if final:
+            return "failed"
+        raise self.retry(exc=error, countdown=min(3600, 30 * 2**self.request.retries)) from error

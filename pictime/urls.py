@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import autocreate, connect, panel, webhooks
+from .views import autocreate, connect, live, panel, webhooks
 
 app_name = "pictime"
 
@@ -10,9 +10,13 @@ urlpatterns = [
     path("disconnect/", connect.disconnect, name="disconnect"),
     path("auto-create/", connect.auto_create, name="auto_create"),
     path("defaults/", connect.gallery_defaults, name="defaults"),
+    path("ready-email/", connect.ready_email, name="ready_email"),
+    path("ready-email/preview/", connect.ready_email_preview, name="ready_email_preview"),
+    path("ready-email/preview/body/", connect.ready_email_preview_body, name="ready_email_preview_body"),
     path("webhooks/<str:token>/", webhooks.receive, name="webhook"),
     # The Pic-Time Galleries panel of a project's workspace
     path("projects/<int:project_pk>/galleries/", panel.panel, name="panel"),
+    path("projects/<int:project_pk>/galleries/live/", live.live, name="panel_live"),
     path("projects/<int:project_pk>/galleries/add/", panel.add, name="panel_add"),
     path("projects/<int:project_pk>/galleries/new/", panel.new, name="panel_new"),
     path("projects/<int:project_pk>/galleries/existing/", panel.existing, name="panel_existing"),

@@ -45,6 +45,14 @@ class Invoice(models.Model):
     def display_number(self):
         return f"#{self.number:04d}"
 
+    @property
+    def status_label(self):
+        """ "Partly paid" for a sent invoice with some payments (needs `schedule`, with `paid`)."""
+        schedule = getattr(self, "schedule", None) or []
+        if self.status == self.Status.SENT and any(inst.paid for inst in schedule):
+            return "Partly paid"
+        return self.get_status_display()
+
 
 class InstallmentQuerySet(models.QuerySet):
     def with_paid(self):

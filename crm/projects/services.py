@@ -1,6 +1,7 @@
 """Use cases of projects: create, update, the workspace's read, and the client portal's private link."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from crm.clients.models import Client
 from crm.payments.services import project_invoices_and_payments
@@ -68,3 +69,28 @@ def issue_portal_link(project: Project) -> Project:
     project.save(update_fields=["portal_token", "updated_at"])
     log_activity(project, Activity.Kind.PORTAL_LINK, "New client portal link issued")
     return project
+
+
+# Stages a project leaves for Delivered when its photos are delivered; later ones are kept.
+BEFORE_DELIVERY = (
+    Project.Stage.INQUIRY,
+    Project.Stage.PROPOSAL_SENT,
+    Project.Stage.BOOKED,
+    Project.Stage.SHOOT_DONE,
+    Project.Stage.EDITING,
+)
+
+
+def mark_delivered(company_id: int, project_id: int) -> bool:
+    """Moves the project to Delivered, once (a conditional UPDATE), unless it is already there or
+    beyond (Completed, Archived). Returns whether it moved."""
+    with transaction.atomic():
+        moved = (
+            Project.objects.for_company(company_id)
+            .filter(pk=project_id, stage__in=BEFORE_DELIVERY)
+            .update(stage=Project.Stage.DELIVERED, updated_at=timezone.now())
+        )
+        if moved:
+            project = Project.objects.get(pk=project_id)
+            log_activity(project, Activity.Kind.STAGE_CHANGED, "Stage changed to Delivered")
+    return bool(moved)

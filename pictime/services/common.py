@@ -13,6 +13,7 @@ from pictime.client import PicTimeClient
 from pictime.errors import NotConnected
 from pictime.models import Connection, GalleryLink, Order
 from pictime.schemas import Gallery, GalleryCreate
+from pictime.services import ready_email
 from pictime.tokens import ConnectionTokens, get_access_token
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,14 @@ def apply_gallery(link: GalleryLink, gallery: Gallery, *, save=True) -> bool:
     """
     if link.remote_updated_at and gallery.updated_at < link.remote_updated_at:
         return False
+    # A linked gallery going online: the "gallery ready" email and Delivered follow (a new link
+    # of a gallery that is already online is not a publication).
+    published = (
+        link.pk is not None
+        and gallery.status == GalleryLink.Status.ONLINE
+        and (link.status != GalleryLink.Status.ONLINE or link.is_deleted)
+        and link.ready_email_status in ("", GalleryLink.ReadyEmail.FAILED)
+    )
     link.name = gallery.name[:200]
     link.slug = gallery.slug or ""
     link.status = gallery.status
@@ -126,6 +135,8 @@ def apply_gallery(link: GalleryLink, gallery: Gallery, *, save=True) -> bool:
     link.last_sync_error = ""
     if save:
         link.save()
+    if published:
+        ready_email.gallery_published(link)
     return True
 
 

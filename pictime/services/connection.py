@@ -154,7 +154,8 @@ def disconnect(connection: Connection) -> bool:
         connection.access_token_expires_at = None
         connection.webhook_id = ""
         connection.webhook_secret = ""
-        connection.auto_create_enabled = False
+        # Auto-create galleries and the other settings are kept for when the same account connects
+        # again (a first payment meanwhile waits for the reconnection); another account resets them.
         connection.save()
         CompanyIntegration.objects.filter(pk=connection.integration_id).update(
             status=CompanyIntegration.Status.DISCONNECTED,
@@ -183,4 +184,14 @@ def save_gallery_defaults(
     connection.default_preset_id = preset_id
     connection.portal_intro = portal_intro
     connection.save(update_fields=["default_brand_id", "default_preset_id", "portal_intro", "updated_at"])
+    return connection
+
+
+def save_ready_email(connection: Connection, *, enabled: bool, subject: str, message: str) -> Connection:
+    connection.ready_email_enabled = enabled
+    connection.ready_email_subject = subject
+    connection.ready_email_message = message
+    connection.save(
+        update_fields=["ready_email_enabled", "ready_email_subject", "ready_email_message", "updated_at"]
+    )
     return connection

@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
 from pictime.client import BACKGROUND, MAX_IDS, NO_RETRY, PicTimeClient, RetryPolicy
@@ -57,27 +58,29 @@ def _sync_galleries(api: PicTimeClient, links: list[GalleryLink], run: SyncRun, 
         found = {gallery.id: gallery for gallery in api.get_galleries(batch, retry=retry)}
         changed: list[GalleryLink] = []
         unchanged: list[int] = []
-        for gallery_id in batch:
-            gallery = found.get(gallery_id)
-            for link in by_gallery[gallery_id]:
-                run.galleries_checked += 1
-                before = [getattr(link, f) for f in VISIBLE_FIELDS]
-                if gallery is None:
-                    if not link.is_deleted:  # gone at Pic-Time: shown as deleted, not dropped
-                        mark_deleted(link)
-                        run.galleries_updated += 1
-                    continue
-                stale = link.remote_updated_at and gallery.updated_at <= link.remote_updated_at
-                if stale:  # nothing new at Pic-Time: only the time of the check moves (one UPDATE below)
-                    if not link.is_deleted:
-                        unchanged.append(link.pk)
-                    continue
-                if apply_gallery(link, gallery, save=False):
-                    changed.append(link)
-                    if [getattr(link, f) for f in VISIBLE_FIELDS] != before:
-                        run.galleries_updated += 1
-        if changed:
-            GalleryLink.objects.bulk_update(changed, LINK_FIELDS, batch_size=500)
+        # One transaction a batch: what apply_gallery queues after commit sees the saved links.
+        with transaction.atomic():
+            for gallery_id in batch:
+                gallery = found.get(gallery_id)
+                for link in by_gallery[gallery_id]:
+                    run.galleries_checked += 1
+                    before = [getattr(link, f) for f in VISIBLE_FIELDS]
+                    if gallery is None:
+                        if not link.is_deleted:  # gone at Pic-Time: shown as deleted, not dropped
+                            mark_deleted(link)
+                            run.galleries_updated += 1
+                        continue
+                    stale = link.remote_updated_at and gallery.updated_at <= link.remote_updated_at
+                    if stale:  # nothing new at Pic-Time: only the time of the check moves (one UPDATE below)
+                        if not link.is_deleted:
+                            unchanged.append(link.pk)
+                        continue
+                    if apply_gallery(link, gallery, save=False):
+                        changed.append(link)
+                        if [getattr(link, f) for f in VISIBLE_FIELDS] != before:
+                            run.galleries_updated += 1
+            if changed:
+                GalleryLink.objects.bulk_update(changed, LINK_FIELDS, batch_size=500)
         if unchanged:
             GalleryLink.objects.filter(pk__in=unchanged).update(
                 last_synced_at=timezone.now(), last_sync_error=""

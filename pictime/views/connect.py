@@ -5,16 +5,20 @@ callback can be used once. Every failure comes back to the tab as a message and 
 """
 
 import logging
+from urllib.parse import urlencode
 
+from csp.decorators import csp_update
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.companies.access import owner_required
+from crm.companies.access import member_required, owner_required
 from pictime.errors import AccessDenied, OAuthError, PicTimeError
-from pictime.forms import GalleryDefaultsForm
+from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
 from pictime.models import Connection
 from pictime.services import connection as connection_service
+from pictime.services import ready_email as ready_email_service
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ def callback(request):
         return _back()
     connection = result.connection
     messages.success(request, f"Connected to Pic-Time as {connection.account_name}.")
+    if connection.auto_create_enabled and not result.switched_account:
+        messages.info(request, "Auto-create galleries is still ON, as it was before you disconnected.")
     if result.switched_account:
         messages.warning(
             request,
@@ -115,8 +121,9 @@ def disconnect(request):
         messages.info(request, "Pic-Time is not connected.")
         return _back()
     revoked = connection_service.disconnect(connection)
+    kept = " Your settings (Auto-create galleries, defaults, email) are kept for when you connect again."
     messages.success(
-        request, "Pic-Time was disconnected. Linked galleries stay on their projects, marked inactive."
+        request, "Pic-Time was disconnected. Linked galleries stay on their projects, marked inactive." + kept
     )
     if not revoked:
         messages.warning(request, "Pic-Time couldn't be reached to revoke access; it will expire there.")
@@ -162,3 +169,64 @@ def gallery_defaults(request):
     )
     messages.success(request, "Gallery defaults saved.")
     return _back()
+
+
+@owner_required
+@require_POST
+def ready_email(request):
+    """Email clients when a gallery is published: on/off, subject and message."""
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect Pic-Time first.")
+        return _back()
+    form = ReadyEmailForm(request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
+        return _back()
+    data = form.cleaned_data
+    connection_service.save_ready_email(
+        connection,
+        enabled=data["ready_email_enabled"],
+        subject=data["ready_email_subject"],
+        message=data["ready_email_message"],
+    )
+    state = "ON" if data["ready_email_enabled"] else "OFF"
+    messages.success(
+        request, f"Gallery ready email saved: Email clients when a gallery is published is {state}."
+    )
+    return _back()
+
+
+def _preview(request, data):
+    """The email as a client would read it, with the subject and message being typed (not saved)."""
+    connection = _connection(request)
+    if connection is None:
+        return None
+    form = ReadyEmailForm(data)
+    form.is_valid()
+    subject = form.cleaned_data.get("ready_email_subject") or connection.ready_email_subject
+    message = form.cleaned_data.get("ready_email_message") or connection.ready_email_message
+    email, html = ready_email_service.preview(request.company, subject=subject, message=message)
+    return email, html, {"ready_email_subject": subject, "ready_email_message": message}
+
+
+@member_required
+@require_POST
+def ready_email_preview(request):
+    """The preview's frame: the subject, and the email itself loaded from ready_email_preview_body."""
+    preview = _preview(request, request.POST)
+    if preview is None:
+        return HttpResponse(status=204)
+    email, _html, typed = preview
+    return render(request, "pictime/ready_email_preview.html", {"email": email, "query": urlencode(typed)})
+
+
+@member_required
+@require_GET
+@csp_update({"style-src": ["'unsafe-inline'"]})  # an email's HTML is styled inline, as mail clients need
+def ready_email_preview_body(request):
+    preview = _preview(request, request.GET)
+    if preview is None:
+        return HttpResponse(status=204)
+    return HttpResponse(preview[1])

@@ -23,6 +23,7 @@ from pictime.forms import NewGalleryForm
 from pictime.models import GalleryLink
 from pictime.services import galleries
 from pictime.services.galleries import GalleryActionError
+from pictime.services.live import live_context
 from pictime.services.panel import company_connection, panel_context
 
 PANEL_TEMPLATE = "pictime/panel.html"
@@ -53,7 +54,12 @@ def _render(request, project, status=200, **extra):
 def _done(request, project, *, notice="", error=""):
     """After a POST: the panel in place (htmx), or back to the workspace with a message."""
     if request.htmx:
-        return _render(request, project, notice=notice, error=error)
+        # The panel and Photo sales with the version they now show, so the workspace's poll
+        # doesn't replace the message at once (Sync may have brought new orders too).
+        context = {**live_context(project), "notice": notice, "error": error}
+        response = render(request, "pictime/live.html", context)
+        response["HX-Retarget"], response["HX-Reswap"] = "#pictime-live", "outerHTML"
+        return response
     if error:
         messages.error(request, error)
     elif notice:

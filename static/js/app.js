@@ -9,3 +9,39 @@ document.addEventListener("change", (event) => {
   const field = event.target;
   if (field.matches && field.matches("[data-submit-on-change]") && field.form) field.form.requestSubmit();
 });
+
+// In-page confirm dialogs: a button with data-dialog-open="<id>" opens that <dialog>; a button
+// with data-dialog-close closes the dialog it sits in. Delegated, so panels swapped in by htmx work.
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-dialog-open]");
+  if (opener) {
+    const dialog = document.getElementById(opener.dataset.dialogOpen);
+    if (dialog) dialog.showModal();
+    return;
+  }
+  const closer = event.target.closest("[data-dialog-close]");
+  if (closer) closer.closest("dialog")?.close();
+});
+
+// The Pic-Time panel polls for changes only while the tab is visible and nobody is using it
+// (no form open in the panel, no dialog open, no request of its own running).
+window.pictimeLiveIdle = () =>
+  !document.hidden &&
+  !document.querySelector(
+    "#pictime-galleries[data-busy], #pictime-live dialog[open], #pictime-live form.htmx-request, #pictime-live .pt-link .htmx-request"
+  );
+
+// Poll the panel every data-poll-seconds while idle, and at once when the tab comes back.
+function pictimePoll() {
+  const live = document.getElementById("pictime-live");
+  if (live && window.htmx && window.pictimeLiveIdle()) window.htmx.trigger(live, "pictime:poll");
+}
+(function schedulePoll() {
+  const live = document.getElementById("pictime-live");
+  const seconds = Number((live && live.dataset.pollSeconds) || 1);
+  setTimeout(() => {
+    pictimePoll();
+    schedulePoll();
+  }, seconds * 1000);
+})();
+document.addEventListener("visibilitychange", pictimePoll);

@@ -224,7 +224,7 @@ def test_support_reruns_a_sync(support_user, support_client, connection, linked,
     assert (entry.target_type, entry.target_id) == ("pictime.connection", str(connection.pk))
     assert entry.company_id == connection.company_id
     assert entry.details == {"sync_run": run.pk}
-    assert "1 galleries checked, 1 updated, 1 orders stored" in entry.message
+    assert "1 gallery checked, 1 updated, 1 order stored" in entry.message
 
 
 def test_a_sync_of_a_disconnected_connection_is_refused_and_audited(

@@ -52,7 +52,7 @@ def test_first_payment_to_gallery_to_portal_to_photo_sales(
     page.goto(live_server.url + project.get_absolute_url())
     panel = page.get_by_role("region", name="Pic-Time Galleries")
     reload_until(page, panel.get_by_text("Offline", exact=True))
-    expect(panel.get_by_text("Bella & Ben Wedding")).to_be_visible()
+    expect(panel.get_by_text("Bella & Ben Wedding", exact=True)).to_be_visible()
     expect(page.get_by_text("Pic-Time gallery created: Bella & Ben Wedding (offline)")).to_be_visible()
     link = GalleryLink.objects.get(project=project)
     assert sandbox.stats(connection.account_id)["galleries"] == 1

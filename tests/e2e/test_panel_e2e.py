@@ -2,8 +2,6 @@
 creates a gallery, publishes it in Pic-Time's own pages, syncs, opens it, connects a second one,
 searches and unlinks."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -86,14 +84,16 @@ def test_photographer_manages_pictime_galleries_from_the_workspace(
     panel.get_by_role("button", name="Search").click()
     expect(results.get_by_text("Family portraits")).to_have_count(0)
     row = results.get_by_role("listitem").filter(has_text="Engagement session")
-    row.get_by_role("button", name=re.compile("Connect")).click()
+    row.get_by_role("button", name="Connect gallery Engagement session").click()
     expect(panel.get_by_role("status")).to_contain_text("“Engagement session” is now linked to this project.")
     linked = panel.get_by_role("list", name="Linked Pic-Time galleries", exact=True)
     expect(linked.get_by_role("listitem")).to_have_count(2)
 
-    # Unlink (after confirming): gone from the project, still in Pic-Time.
-    page.on("dialog", lambda dialog: dialog.accept())
+    # Unlink (after confirming in the page's own dialog): gone from the project, still in Pic-Time.
     panel.get_by_role("listitem", name="Engagement session").get_by_role("button", name="Unlink").click()
+    confirm = page.get_by_role("dialog", name="Unlink “Engagement session”?")
+    expect(confirm).to_contain_text("Nothing is deleted in Pic-Time")
+    confirm.get_by_role("button", name="Unlink gallery").click()
     expect(panel.get_by_role("status")).to_contain_text(
         "“Engagement session” was unlinked from this project."
     )

@@ -13,7 +13,7 @@ from pictime.services.connection import disconnect
 def test_it_resyncs_a_company(connection, linked, capsys):
     call_command("pictime_resync", "--company", str(connection.company_id))
     out = capsys.readouterr().out
-    assert "1 galleries checked, 1 updated, 1 orders stored" in out
+    assert "1 gallery checked, 1 updated, 1 order stored" in out
     linked.refresh_from_db()
     assert linked.image_count == 5
     assert Order.objects.filter(gallery_id=linked.gallery_id).count() == 1
@@ -32,7 +32,7 @@ def test_it_resyncs_a_company(connection, linked, capsys):
 @pytest.mark.django_db
 def test_it_resyncs_a_project(connection, project, linked, capsys):
     call_command("pictime_resync", "--project", str(project.pk))
-    assert "1 galleries checked, 1 updated, 1 orders stored" in capsys.readouterr().out
+    assert "1 gallery checked, 1 updated, 1 order stored" in capsys.readouterr().out
     run = SyncRun.objects.get()
     assert (run.trigger, run.status, run.project_id) == ("command", "succeeded", project.pk)
     entry = AuditEntry.objects.get()

@@ -65,10 +65,13 @@ def test_workspace_lists_linked_galleries_with_their_state(owner_client, project
     assert 'aria-label="Add gallery"' in html
     for name in ("View gallery", "Edit in Pic-Time", "Sync", "Unlink"):
         assert f'aria-label="{name}"' in html
-    # View gallery opens the live gallery only once published; otherwise disabled with a tooltip.
+    # View gallery opens the live gallery only while online and not expired; otherwise disabled,
+    # with a tooltip that says why.
     assert 'href="https://pictime.example/g/1" target="_blank"' in html
     assert 'href="https://pictime.example/g/2"' not in html
-    assert "View gallery is available once the gallery is published in Pic-Time" in html
+    assert "This gallery has expired: clients can&#39;t open it. Extend it in Pic-Time." in html
+    assert "This gallery is offline: View gallery works once you publish it in Pic-Time." in html
+    assert "This gallery was deleted in Pic-Time." in html
 
 
 def test_workspace_queries_do_not_grow_with_linked_galleries(owner_client, project, connection):
@@ -363,13 +366,16 @@ def test_unlink_removes_it_from_the_project_only(owner_client, project, connecti
     assert not GalleryLink.objects.exists()
     assert galleries_at_pictime(sandbox, pictime_account) == before
     html = response.content.decode()
-    assert 'hx-confirm="Unlink' not in html  # no link left to unlink
+    assert "Unlink “Wedding day”?" not in html  # no link left to unlink
 
 
 def test_unlink_asks_to_confirm(owner_client, project, connection):
     make_link(connection, project, 1, name="Wedding day")
     html = workspace(owner_client, project).content.decode()
-    assert 'hx-confirm="Unlink “Wedding day” from this project? The gallery stays in Pic-Time."' in html
+    # An in-page dialog that says what happens (not the browser's confirm()).
+    assert "hx-confirm" not in html
+    assert '<h3 id="pt-unlink-title-' in html and "Unlink “Wedding day”?" in html
+    assert "Nothing is deleted in Pic-Time" in html
 
 
 # ----------------------------------------------------------------------------- Pic-Time down

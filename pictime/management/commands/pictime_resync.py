@@ -19,11 +19,7 @@ ACTOR = "manage.py pictime_resync"
 
 
 def _summary(run: SyncRun) -> str:
-    return (
-        f"sync run {run.pk} {run.status}: {run.galleries_checked} galleries checked, "
-        f"{run.galleries_updated} updated, {run.orders_upserted} orders stored"
-        + (f"; error: {run.error}" if run.error else "")
-    )
+    return f"sync run {run.pk} {run.status}: {run.counts}" + (f"; error: {run.error}" if run.error else "")
 
 
 class Command(BaseCommand):

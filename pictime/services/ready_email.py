@@ -1,0 +1,219 @@
+"""The "gallery ready" email: when a linked gallery is first published, the project's client gets
+one email from the studio (cover, name, a button to the gallery, the client-portal link, the
+studio's own text), and the project moves to Delivered.
+
+Exactly once per link: the send is claimed by a conditional UPDATE of the link's
+``ready_email_status`` (empty or failed → sending) that also requires the gallery to be online,
+not expired, not deleted and the link active, so a gallery taken offline before the email goes
+out gets none, and publish → offline → publish sends nothing more. A send interrupted by a dead
+worker stays "sending": we prefer no second email to a duplicate.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from crm.projects.activity import log_activity
+from crm.projects.models import Activity
+from crm.projects.services import mark_delivered
+from pictime.models import Connection, GalleryLink, ReadyEmail
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDERS = ("client_name", "gallery_name", "project_name", "studio_name")
+
+
+class SendFailed(Exception):
+    """The mail server refused or could not be reached: worth another try later."""
+
+
+def gallery_published(link: GalleryLink) -> None:
+    """Called where a link's gallery turns online: the email and the stage move run in a task,
+    after the change is committed (so the task reads what was saved)."""
+    from pictime.tasks import gallery_published as task
+
+    link_id = link.pk
+    transaction.on_commit(lambda: task.delay(link_id), robust=True)
+
+
+def handle_published(link_id: int) -> str:
+    """The project moves to Delivered, then the email is sent (once). Returns the email's status."""
+    link = (
+        GalleryLink.objects.filter(pk=link_id)
+        .only("company_id", "project_id", "status", "deleted_at")
+        .first()
+    )
+    if link is None:
+        return "missing"
+    if link.is_online:
+        mark_delivered(link.company_id, link.project_id)
+    return send(link_id)
+
+
+def _sendable(now):
+    """Links whose gallery clients can see right now."""
+    return Q(status=GalleryLink.Status.ONLINE, deleted_at__isnull=True, is_active=True) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def send(link_id: int) -> str:
+    """Sends the email for the link if it is due; raises SendFailed (status "failed", shown in the
+    panel and the feed) when the mail server fails, for the task to retry."""
+    now = timezone.now()
+    link = (
+        GalleryLink.objects.select_related("project__client", "company", "connection")
+        .filter(pk=link_id)
+        .first()
+    )
+    if link is None:
+        return "missing"
+    unclaimed = Q(ready_email_status="") | Q(ready_email_status=ReadyEmail.FAILED)
+    due = GalleryLink.objects.filter(unclaimed, _sendable(now), pk=link.pk)
+    recipient = (link.project.client.email or "").strip()
+    if not link.connection.ready_email_enabled or not recipient:
+        # Decided once: a gallery published while it was off gets no email later either.
+        reason = "Turned off in Integrations" if recipient else "The client has no email address"
+        due.filter(ready_email_status="").update(
+            ready_email_status=ReadyEmail.SKIPPED, ready_email_error=reason, ready_email_at=now
+        )
+        return ReadyEmail.SKIPPED
+    if not due.update(ready_email_status=ReadyEmail.SENDING, ready_email_to=recipient, ready_email_at=now):
+        return link.ready_email_status or "not_due"
+    link.refresh_from_db()
+    try:
+        build_message(link.connection, link, recipient).send()
+    except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
+        message = f"{type(error).__name__}: {error}"[:300]
+        log.warning("pictime.ready_email.failed", extra={"link": link.pk, "error": message})
+        GalleryLink.objects.filter(pk=link.pk).update(
+            ready_email_status=ReadyEmail.FAILED, ready_email_error=message, ready_email_at=timezone.now()
+        )
+        raise SendFailed(message) from error
+    GalleryLink.objects.filter(pk=link.pk).update(
+        ready_email_status=ReadyEmail.SENT, ready_email_error="", ready_email_at=timezone.now()
+    )
+    log_activity(link.project, Activity.Kind.INTEGRATION, f"Gallery ready email sent to {recipient}")
+    return ReadyEmail.SENT
+
+
+def record_failure(link_id: int, *, final: bool) -> None:
+    """The feed line of a failed send: once per attempt, saying whether another one follows."""
+    link = GalleryLink.objects.select_related("project").filter(pk=link_id).first()
+    if link is None:
+        return
+    then = "It was not sent." if final else "Trying again shortly."
+    log_activity(
+        link.project,
+        Activity.Kind.INTEGRATION,
+        f"Gallery ready email to {link.ready_email_to} failed ({link.ready_email_error}). {then}",
+    )
+
+
+# --------------------------------------------------------------------------- the message
+@dataclass
+class EmailContent:
+    subject: str
+    intro: str
+    gallery_name: str
+    gallery_url: str
+    cover_url: str
+    portal_url: str
+    studio_name: str
+
+
+def fill(template: str, values: dict) -> str:
+    """The studio's text with {client_name}, {gallery_name}, {project_name}, {studio_name} filled
+    in; any other brace is left as typed."""
+    return re.sub(
+        r"\{(\w+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template
+    )
+
+
+def content(*, subject, message, gallery_name, gallery_url, cover_url, project, client_name, studio_name):
+    values = {
+        "client_name": client_name,
+        "gallery_name": gallery_name,
+        "project_name": project.name if project else gallery_name,
+        "studio_name": studio_name,
+    }
+    portal = project.get_portal_url() if project else None
+    return EmailContent(
+        subject=" ".join(fill(subject, values).split())[:200],
+        intro=fill(message, values),
+        gallery_name=gallery_name,
+        gallery_url=gallery_url,
+        cover_url=cover_url,
+        portal_url=settings.SITE_URL + portal if portal else "",
+        studio_name=studio_name,
+    )
+
+
+def link_content(connection: Connection, link: GalleryLink) -> EmailContent:
+    project = link.project
+    return content(
+        subject=connection.ready_email_subject,
+        message=connection.ready_email_message,
+        gallery_name=link.name,
+        gallery_url=link.public_url,
+        cover_url=link.cover_url,
+        project=project,
+        client_name=project.client.name,
+        studio_name=link.company.name,
+    )
+
+
+def render(email: EmailContent) -> tuple[str, str]:
+    """(text, html) bodies."""
+    context = {"email": email}
+    return (
+        render_to_string("pictime/email/gallery_ready.txt", context),
+        render_to_string("pictime/email/gallery_ready.html", context),
+    )
+
+
+def build_message(connection: Connection, link: GalleryLink, recipient: str) -> EmailMultiAlternatives:
+    email = link_content(connection, link)
+    text, html = render(email)
+    # From the studio (its name, our sending address); replies go to the studio.
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    company = link.company
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=text,
+        from_email=formataddr((company.name, address or settings.DEFAULT_FROM_EMAIL)),
+        to=[recipient],
+        reply_to=[company.email] if company.email else None,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def preview(company, *, subject: str, message: str) -> tuple[EmailContent, str]:
+    """The email as a client would read it, for the company's newest linked gallery (or a sample
+    one when it has none): (content, html)."""
+    link = (
+        GalleryLink.objects.for_company(company)
+        .select_related("project__client")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    email = content(
+        subject=subject,
+        message=message,
+        gallery_name=link.name if link else "Bella & Ben Wedding",
+        gallery_url=(link.public_url if link else "") or "#",
+        cover_url=link.cover_url if link else "",
+        project=link.project if link else None,
+        client_name=link.project.client.name if link else "Bella",
+        studio_name=company.name,
+    )
+    return email, render(email)[1]

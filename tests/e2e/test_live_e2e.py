@@ -1,0 +1,118 @@
+"""The open workspace updates itself, measured in Chromium: a webhook from Pic-Time shows in the
+panel within 2 s, a first payment's auto-created gallery within 3 s, with no reload; and the poll
+pauses while the tab is hidden."""
+
+import datetime
+import time
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from crm.payments.services import record_payment
+from pictime.services.connection import set_auto_create
+from tests.factories import link_gallery
+
+pytestmark = pytest.mark.e2e
+
+
+def polls(page):
+    """Counts the workspace's polls."""
+    seen = []
+    page.on("request", lambda r: "/galleries/live/" in r.url and seen.append(time.monotonic()))
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_shows_in_the_open_panel_within_2_seconds(
+    page, live_server, login_in_browser, pictime_settings, connection, sandbox, pictime_account, project
+):
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+    link_gallery(connection, project, gallery)
+    sandbox.add_photos(gallery["id"], 25)
+    login_in_browser(page, "ada@lumen.test")
+    page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    wedding = page.get_by_role("region", name="Pic-Time Galleries").get_by_role(
+        "listitem", name="Bella & Ben Wedding"
+    )
+    expect(wedding).to_contain_text("Offline")
+    page.wait_for_timeout(1200)  # the first polls have found nothing new
+
+    sent = time.monotonic()
+    sandbox.publish(gallery["id"])  # Pic-Time sends its webhooks to the live server
+    expect(wedding.get_by_text("Online", exact=True)).to_be_visible(timeout=5000)
+    expect(wedding).to_contain_text("25 images")
+    elapsed = time.monotonic() - sent
+    print(f"\nwebhook sent → panel shows it: {elapsed:.2f} s")
+    assert elapsed < 2.0
+    expect(wedding.get_by_role("link", name="View gallery")).to_be_enabled()
+    expect(page.locator("#activity")).not_to_contain_text("Gallery ready email")  # the feed: on reload
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_payment_s_gallery_shows_in_the_open_workspace_within_3_seconds(
+    page, live_server, login_in_browser, pictime_settings, connection, installment, sandbox
+):
+    set_auto_create(connection, True)
+    project = installment.invoice.project
+    login_in_browser(page, "ada@lumen.test")
+    page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    panel = page.get_by_role("region", name="Pic-Time Galleries")
+    expect(panel.get_by_text("No galleries linked yet.")).to_be_visible()
+
+    paid = time.monotonic()
+    record_payment(
+        installment=installment,
+        amount=Decimal("1000.00"),
+        method="card",
+        paid_at=datetime.datetime.now(datetime.UTC),
+    )
+    expect(panel.get_by_role("listitem", name="Bella & Ben Wedding")).to_contain_text("Offline", timeout=6000)
+    elapsed = time.monotonic() - paid
+    print(f"\nfirst payment → gallery in the open workspace: {elapsed:.2f} s")
+    assert elapsed < 3.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_polling_pauses_while_the_tab_is_hidden_and_while_a_form_is_open(
+    page, live_server, login_in_browser, pictime_settings, connection, project
+):
+    login_in_browser(page, "ada@lumen.test")
+    seen = polls(page)
+    page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    page.wait_for_timeout(2500)
+    assert len(seen) >= 2
+
+    # Hidden (another tab in front): no polls.
+    page.evaluate(
+        """() => {
+            Object.defineProperty(document, "hidden", {value: true, configurable: true});
+            Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    page.wait_for_timeout(300)
+    count = len(seen)
+    page.wait_for_timeout(2500)
+    assert len(seen) == count
+
+    # Visible again: it polls at once, then every second.
+    page.evaluate(
+        """() => {
+            Object.defineProperty(document, "hidden", {value: false, configurable: true});
+            Object.defineProperty(document, "visibilityState", {value: "visible", configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    page.wait_for_timeout(500)
+    assert len(seen) > count
+
+    # A form open in the panel (Add gallery) is never replaced under the photographer's hands.
+    panel = page.get_by_role("region", name="Pic-Time Galleries")
+    panel.get_by_role("button", name="Add gallery").click()
+    expect(panel.get_by_role("button", name="Create a new Pic-Time gallery")).to_be_visible()
+    page.wait_for_timeout(300)
+    count = len(seen)
+    page.wait_for_timeout(2500)
+    assert len(seen) == count
+    expect(panel.get_by_role("button", name="Create a new Pic-Time gallery")).to_be_visible()

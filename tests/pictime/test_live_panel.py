@@ -1,0 +1,115 @@
+"""The open workspace's poll: 204 while nothing changed, the panel and Photo sales when something did
+(a webhook, an order, an auto-create), for the company's own projects only."""
+
+import re
+
+import pytest
+
+from pictime.services.live import project_version, read_ticket, ticket
+from tests.factories import link_gallery
+from tests.pictime.test_ready_email import Pictime
+
+
+@pytest.fixture
+def gallery(sandbox, pictime_account):
+    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+
+
+@pytest.fixture
+def link(connection, project, gallery):
+    return link_gallery(connection, project, gallery)
+
+
+def live_url(project):
+    return f"/integrations/pictime/projects/{project.pk}/galleries/live/"
+
+
+def version_on(page: str) -> str:
+    return re.search(r'id="pictime-live" data-version="(\w+)"', page).group(1)
+
+
+@pytest.mark.django_db
+def test_the_workspace_polls_with_the_version_it_shows(owner_client, project, link):
+    page = owner_client.get(project.get_absolute_url()).content.decode()
+    version = version_on(page)
+    assert version == project_version(project.company, project.pk)
+    held = re.search(rf'hx-get="{live_url(project)}\?v={version}&amp;t=([^"]+)"', page).group(1)
+    assert read_ticket(held) == (project.company_id, project.pk)
+    assert "[pictimeLiveIdle()]" in page  # paused while the tab is hidden or the panel in use
+
+
+@pytest.mark.django_db
+def test_nothing_changed_answers_204_with_no_body(owner_client, project, link):
+    version = project_version(project.company, project.pk)
+    response = owner_client.get(live_url(project), {"v": version, "t": ticket(project)})
+    assert response.status_code == 204 and response.content == b""
+
+
+@pytest.mark.django_db
+def test_without_a_valid_ticket_the_poll_checks_the_session(
+    client, owner_client, project, other_project, link
+):
+    version = project_version(project.company, project.pk)
+    # No session: the login page, whatever the ticket (forged, or another project's).
+    for t in ("", "forged", ticket(other_project)):
+        assert client.get(live_url(project), {"v": version, "t": t}).status_code == 302
+    # A member without a ticket gets the panel itself.
+    assert owner_client.get(live_url(project), {"v": version}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_webhook_changes_the_version_and_the_poll_answers_the_new_panel(
+    owner_client,
+    client,
+    project,
+    link,
+    connection,
+    gallery,
+    pictime_account,
+    django_capture_on_commit_callbacks,
+):
+    before = project_version(project.company, project.pk)
+    Pictime(client, connection, gallery, pictime_account["id"], django_capture_on_commit_callbacks).publish()
+
+    response = owner_client.get(live_url(project), {"v": before}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert version_on(page) != before
+    assert 'class="badge online">Online<' in page and "12 images" in page
+    assert 'id="pictime-sales"' in page  # Photo sales come with it
+    assert "Gallery ready email sent to bella@example.com" in page
+
+
+@pytest.mark.django_db
+def test_an_order_and_an_unlink_change_the_version(project, link, connection, sandbox, gallery):
+    from pictime.schemas import Order as RemoteOrder
+    from pictime.services.common import upsert_order
+    from pictime.services.galleries import unlink
+
+    seen = {project_version(project.company, project.pk)}
+    order = sandbox.place_order(
+        gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
+    )
+    upsert_order(project.company_id, RemoteOrder.from_dict(order))
+    seen.add(project_version(project.company, project.pk))
+    unlink(link)
+    seen.add(project_version(project.company, project.pk))
+    assert len(seen) == 3
+
+
+@pytest.mark.django_db
+def test_another_company_s_project_is_not_found(outsider_client, project, other_project, link):
+    version = project_version(project.company, project.pk)
+    assert outsider_client.get(live_url(project), {"v": version}).status_code == 404
+    # Their own project's ticket opens nothing of ours.
+    assert (
+        outsider_client.get(live_url(project), {"v": version, "t": ticket(other_project)}).status_code == 404
+    )
+    assert outsider_client.get(live_url(project)).status_code == 404
+    assert project_version(project.company, project.pk + 1000) is None
+
+
+@pytest.mark.django_db
+def test_a_teammate_polls_too_and_a_visitor_must_log_in(teammate_client, client, project, link):
+    assert teammate_client.get(live_url(project)).status_code == 200
+    assert client.get(live_url(project)).status_code == 302

@@ -1,0 +1,215 @@
+"""The "gallery ready" email: a linked gallery's first publication emails the project's client once,
+from the studio, with the gallery and portal links; the project moves to Delivered."""
+
+import datetime
+
+import pytest
+from django.core import mail
+
+from crm.projects.models import Activity, Project
+from pictime import tasks
+from pictime.models import GalleryLink
+from tests.factories import deliver, event, link_gallery
+
+
+@pytest.fixture
+def gallery(sandbox, pictime_account):
+    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+
+
+@pytest.fixture
+def link(connection, project, gallery):
+    return link_gallery(connection, project, gallery)
+
+
+class Pictime:
+    """Sends the gallery's changes as Pic-Time's webhooks would, one second apart."""
+
+    def __init__(self, client, connection, gallery, account_id, capture):
+        self.client, self.connection, self.gallery, self.account_id = client, connection, gallery, account_id
+        self.capture = capture
+        self.seconds = 0
+        self.pending = []  # after-commit callbacks held back (the email task not run yet)
+
+    def change(self, kind="gallery.updated", *, run_tasks=True, **changes):
+        self.seconds += 1
+        when = datetime.datetime.fromisoformat(self.gallery["updated_at"].replace("Z", "+00:00"))
+        when += datetime.timedelta(seconds=self.seconds)
+        self.gallery = {**self.gallery, **changes, "updated_at": when.isoformat().replace("+00:00", "Z")}
+        body = event(kind, self.gallery, self.account_id, f"evt_{self.seconds}")
+        with self.capture(execute=False) as callbacks:
+            response = deliver(self.client, self.connection, body)
+        assert response.status_code == 202
+        # The webhook's task runs now; what it queues after commit (the email) runs when asked.
+        for callback in callbacks:
+            with self.capture(execute=False) as queued:
+                callback()
+            self.pending.extend(queued)
+        if run_tasks:
+            self.run_queued()
+        return response
+
+    def run_queued(self):
+        pending, self.pending = self.pending, []
+        for callback in pending:
+            with self.capture(execute=True):
+                callback()
+
+    def publish(self, **kwargs):
+        return self.change(status="online", published_at=self.gallery["updated_at"], image_count=12, **kwargs)
+
+    def take_offline(self, **kwargs):
+        return self.change(status="offline", **kwargs)
+
+
+@pytest.fixture
+def pictime(client, connection, gallery, pictime_account, django_capture_on_commit_callbacks):
+    return Pictime(client, connection, gallery, pictime_account["id"], django_capture_on_commit_callbacks)
+
+
+def feed(project):
+    return list(Activity.objects.filter(project=project).values_list("message", flat=True))
+
+
+@pytest.mark.django_db
+def test_publishing_a_linked_gallery_emails_the_client_once_with_its_links(pictime, link, project, gallery):
+    pictime.publish(cover_url="http://pictime.test/cover.jpg")
+
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["bella@example.com"]
+    assert email.from_email.startswith("Lumen Studio <")
+    assert email.subject == "Your gallery “Bella & Ben Wedding” is ready"
+    html = email.alternatives[0][0]
+    portal = f"http://testserver/portal/{project.portal_token}/"
+    for body in (email.body, html):
+        assert gallery["public_url"] in body
+        assert portal in body
+        assert "Hi Bella Bride," in body
+    assert 'src="http://pictime.test/cover.jpg"' in html
+    assert "View your gallery" in html
+
+    link.refresh_from_db()
+    assert link.ready_email_status == "sent" and link.ready_email_to == "bella@example.com"
+    assert "Gallery ready email sent to bella@example.com" in feed(project)
+    project.refresh_from_db()
+    assert project.stage == Project.Stage.DELIVERED
+    assert "Stage changed to Delivered" in feed(project)
+
+
+@pytest.mark.django_db
+def test_publish_offline_publish_again_sends_one_email(pictime, link):
+    pictime.publish()
+    pictime.take_offline()
+    pictime.publish()
+    pictime.change(image_count=40)  # an update of an online gallery is no publication either
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_same_event_delivered_twice_sends_one_email(pictime, link, client, connection, pictime_account):
+    pictime.publish()
+    again = event("gallery.updated", pictime.gallery, pictime_account["id"], f"evt_{pictime.seconds}")
+    deliver(client, connection, again)
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_no_email_for_a_gallery_taken_offline_before_it_goes_out(pictime, link, project):
+    pictime.publish(run_tasks=False)
+    pictime.take_offline(run_tasks=False)
+    pictime.run_queued()
+    assert mail.outbox == []
+    link.refresh_from_db()
+    assert link.ready_email_status == ""  # its real first publication will still email
+
+
+@pytest.mark.django_db
+def test_no_email_for_a_gallery_deleted_before_it_goes_out(pictime, link):
+    pictime.publish(run_tasks=False)
+    pictime.change("gallery.deleted", run_tasks=False)
+    pictime.run_queued()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_no_email_for_an_expired_gallery(pictime, link):
+    pictime.publish(expires_at="2020-01-01T00:00:00Z")
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_no_email_when_the_company_turned_it_off(pictime, link, connection, project):
+    connection.ready_email_enabled = False
+    connection.save()
+    pictime.publish()
+    assert mail.outbox == []
+    link.refresh_from_db()
+    assert link.ready_email_status == "skipped"
+    project.refresh_from_db()
+    assert project.stage == Project.Stage.DELIVERED  # delivered all the same
+
+    # Turned on later: this gallery's publication has passed; it gets no email.
+    connection.ready_email_enabled = True
+    connection.save()
+    pictime.take_offline()
+    pictime.publish()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_linked_gallery_already_online_is_not_a_publication(connection, project, sandbox, pictime_account):
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Delivered long ago")
+    gallery = sandbox.publish(gallery["id"])
+    link_gallery(connection, project, gallery)
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_completed_project_stays_completed(pictime, link, project):
+    Project.objects.filter(pk=project.pk).update(stage=Project.Stage.COMPLETED)
+    pictime.publish()
+    project.refresh_from_db()
+    assert project.stage == Project.Stage.COMPLETED
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_send_is_shown_and_retried(pictime, link, project, settings, owner_client, monkeypatch):
+    # Run eagerly, a task's retries run at once (no countdown) when its Retry isn't propagated.
+    monkeypatch.setitem(tasks.gallery_published.app.conf, "task_eager_propagates", False)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    pictime.publish()
+
+    link.refresh_from_db()
+    assert link.ready_email_status == "failed" and "Connection" in link.ready_email_error
+    messages = feed(project)
+    assert any(m.startswith("Gallery ready email to bella@example.com failed") for m in messages)
+    assert any(m.endswith("It was not sent.") for m in messages)  # eager: every retry ran, then gave up
+    page = owner_client.get(f"/projects/{project.pk}/").content.decode()
+    assert "Gallery ready email to bella@example.com failed" in page
+
+    # The mail server is back: the next try (the beat or a republish) sends it, once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert tasks.gallery_published.delay(link.pk).get() == "sent"
+    assert tasks.gallery_published.delay(link.pk).get() == "sent"
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_another_company_s_gallery_never_emails_this_company_s_client(
+    pictime, link, other_project, connection
+):
+    # The same Pic-Time gallery id linked in another studio's project, by another connection: the
+    # webhook is this connection's, so only this company's link (and client) is affected.
+    GalleryLink.objects.create(
+        company=other_project.company,
+        project=other_project,
+        connection=connection,
+        account_id="acct_other",
+        gallery_id=link.gallery_id,
+        name="Other",
+    )
+    pictime.publish()
+    assert [m.to for m in mail.outbox] == [["bella@example.com"]]
