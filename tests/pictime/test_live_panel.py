@@ -35,7 +35,8 @@ def test_the_workspace_polls_with_the_version_it_shows(owner_client, project, li
     assert version == project_version(project.company, project.pk)
     held = re.search(rf'hx-get="{live_url(project)}\?v={version}&amp;t=([^"]+)"', page).group(1)
     assert read_ticket(held) == (project.company_id, project.pk)
-    assert "[pictimeLiveIdle()]" in page  # paused while the tab is hidden or the panel in use
+    # app.js sends the poll while the tab is visible and the panel idle (tests/e2e/test_live_e2e.py)
+    assert 'data-poll-seconds="1" hx-trigger="pictime:poll"' in page
 
 
 @pytest.mark.django_db
