@@ -56,31 +56,23 @@ def main():
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
 
-    from bench.postgres import fresh_database
-    from bench.seed import connected_studio, link_galleries, sandbox_galleries, sent_invoice
-
-    db_url = fresh_database(args.database)
-
+    from bench.seed import (
+        connected_studio,
+        crm_in_process,
+        link_galleries,
+        sandbox_galleries,
+        sent_invoice,
+    )
     from sandbox.testing import Sandbox
 
     sandbox = Sandbox.start()
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": db_url,
-        "CELERY_BROKER_URL": args.broker,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "PICTIME_BASE_URL": sandbox.url,
-        "PICTIME_CLIENT_ID": "bench-crm",
-        "PICTIME_CLIENT_SECRET": "bench-crm-secret",
-        "PICTIME_RATE_LIMIT_PER_SECOND": str(args.rate),
-        "PICTIME_RATE_LIMIT_BURST": str(args.burst),
-        "SITE_URL": "http://127.0.0.1:9",  # webhooks are not what is measured: refused at once
-    }
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "crm.settings"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+    env = crm_in_process(
+        args.database,
+        sandbox,
+        CELERY_BROKER_URL=args.broker,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        PICTIME_RATE_LIMIT_PER_SECOND=str(args.rate),
+        PICTIME_RATE_LIMIT_BURST=str(args.burst),
     )
     import logging
 

@@ -9,8 +9,6 @@ bound the rate limit puts on it (requests beyond the burst / requests allowed pe
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,29 +28,11 @@ def main():
     parser.add_argument("--database", default="crm_sync_bench")
     args = parser.parse_args()
 
-    from bench.postgres import fresh_database
-    from bench.seed import connected_studio, link_galleries, sandbox_galleries
-
-    db_url = fresh_database(args.database)
-
+    from bench.seed import connected_studio, crm_in_process, link_galleries, sandbox_galleries
     from sandbox.testing import Sandbox
 
     sandbox = Sandbox.start()
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": db_url,
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "PICTIME_BASE_URL": sandbox.url,
-        "PICTIME_CLIENT_ID": "bench-crm",
-        "PICTIME_CLIENT_SECRET": "bench-crm-secret",
-        "SITE_URL": "http://127.0.0.1:9",
-    }
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "crm.settings"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    crm_in_process(args.database, sandbox, CELERY_TASK_ALWAYS_EAGER="true")
     try:
         import logging
 
