@@ -318,6 +318,9 @@ PICTIME_RATE_LIMIT_HEADROOM = env.float("PICTIME_RATE_LIMIT_HEADROOM", default=0
 PICTIME_RATE_LIMIT_REDIS_URL = env.str(
     "PICTIME_RATE_LIMIT_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
+# A task whose turn under the limit is at most this far off waits for it; a later turn reschedules
+# the task to come back a little before it. A web request never waits.
+PICTIME_RATE_LIMIT_INLINE_WAIT_SECONDS = env.float("PICTIME_RATE_LIMIT_INLINE_WAIT_SECONDS", default=1.0)
 # A refresh whose answer was lost is sent again after these pauses (seconds), all within 20 s of the
 # first, well inside Pic-Time's 30 s grace for a spent refresh token.
 PICTIME_REFRESH_RETRY_DELAYS = (0.5, 1.0, 2.0)

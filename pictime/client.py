@@ -373,11 +373,13 @@ class PicTimeClient:
         log_context: Mapping[str, Any] | None = None,
         tokens: TokenSource | None = None,
         limiter: Limiter | None = None,
+        max_inline_wait: float = 0.0,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must be an http(s) URL")
         self.tokens = tokens
         self.limiter = limiter
+        self.max_inline_wait = max_inline_wait  # a task waits this long for its turn; a page: 0
         if not isinstance(access_token, str) or not access_token:
             raise ValueError("access_token must be a non-empty string")
         self.base_url = base_url.rstrip("/")
@@ -470,13 +472,13 @@ class PicTimeClient:
         kwargs: dict[str, Any],
         extra: dict[str, Any],
     ) -> requests.Response:
-        if self.limiter is not None:
-            wait = self.limiter.acquire()
-            if wait > 0:
+        while self.limiter is not None and (wait := self.limiter.acquire()) > 0:
+            if wait > self.max_inline_wait:
                 raise errors.Throttled(
                     f"Pic-Time's rate limit for this account: wait {wait:.2f} s before {method} {path}",
                     wait=wait,
                 )
+            sleep(wait)  # a turn this close is kept, not given up for a reschedule
         send_headers = {
             "Accept": "application/json",
             "User-Agent": USER_AGENT,

@@ -356,7 +356,7 @@ class AccountRateLimit(models.Model):
 
     account_id = models.CharField("Pic-Time account id", max_length=100, unique=True)
     tokens = models.FloatField()
-    queued = models.FloatField(default=0)
+    promised = models.FloatField(default=0, help_text="Unix time of the last turn given to a waiting caller")
     blocked_until = models.FloatField(default=0, help_text="Unix time the last 429's Retry-After ends")
     per_second = models.FloatField(null=True, blank=True)
     last_sent = models.FloatField(default=0, help_text="Unix time of the last background request let through")

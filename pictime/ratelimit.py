@@ -7,9 +7,10 @@ token was taken and the call may go; a positive number is the seconds to wait (n
 The caller never sleeps a web request: a page says "Pic-Time is busy", a task reschedules itself.
 
 State per account: ``tokens`` (refilled at ``rate`` up to ``burst``), ``blocked`` (the end of the
-last Retry-After) and ``queued`` (callers told to come back, draining at ``rate``), so that 200
-waiting jobs are told 200 different times instead of all coming back at once; for background work,
-``inflight`` and ``last`` (see :meth:`AccountLimit._spacing`).
+last Retry-After) and ``promised`` (the last turn given to a caller told to wait): 200 waiting jobs
+are given 200 turns a token apart, and a newcomer waits behind them rather than taking the token a
+returning caller was promised. For background work, ``inflight`` and ``last`` (see
+:meth:`AccountLimit._spacing`).
 
 Where it lives: Redis (one small Lua script, atomic, with Redis's clock) when the broker is Redis,
 as in production; otherwise, under the embedded defaults, a database row updated under a lock.
@@ -31,8 +32,8 @@ __all__ = ["AccountLimit", "for_account"]
 KEY_PREFIX = "pictime:ratelimit:"
 KEY_TTL_SECONDS = 3600  # an idle account's state is forgotten (a full bucket)
 
-# KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing. Returns the wait
-# (seconds) as text.
+# KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing, returning. Returns the
+# wait (seconds) as text.
 # Times come from Redis (TIME), so every process shares one clock.
 _SCRIPT = """
 local key = KEYS[1]
@@ -40,38 +41,40 @@ local op = ARGV[1]
 local rate = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 local value = tonumber(ARGV[4])
+local spacing = tonumber(ARGV[6])
+local returning = ARGV[7] == '1'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local spacing = tonumber(ARGV[6])
-local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'queued', 'rate', 'last', 'inflight')
+local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'promised', 'rate', 'last', 'inflight')
 rate = tonumber(h[5]) or rate
 local tokens = tonumber(h[1]) or burst
 local ts = tonumber(h[2]) or now
 local blocked = tonumber(h[3]) or 0
-local queued = tonumber(h[4]) or 0
+local promised = tonumber(h[4]) or 0
 local last = tonumber(h[6]) or 0
 local inflight = tonumber(h[7]) or 0
 if now - last > 60 then inflight = 0 end  -- no request stays on its way that long (timeouts)
-local elapsed = math.max(0, now - ts)
-tokens = math.min(burst, tokens + elapsed * rate)
-queued = math.max(0, queued - elapsed * rate)
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
 local wait = 0
 if op == 'acquire' then
-  if now < blocked then
-    wait = blocked - now + queued / rate
-    queued = queued + 1
-  elseif spacing > 0 and inflight > 0 and now - last < spacing then
-    wait = spacing - (now - last) + queued / rate
-    queued = queued + 1
-  elseif tokens >= 1 then
+  if spacing > 0 and inflight > 0 and now - last < spacing then
+    wait = spacing - (now - last)
+  elseif now < blocked and returning then
+    wait = blocked - now
+  elseif now < blocked or (not returning and now < promised) or tokens < 1 then
+    if returning then
+      wait = (1 - tokens) / rate
+    else  -- a turn after every one promised: the time the bucket has a token for it
+      local turn = math.max(now + (1 - tokens) / rate, promised + 1 / rate, blocked)
+      promised = turn
+      wait = turn - now
+    end
+  else
     tokens = tokens - 1
     if spacing > 0 then
       last = now
       inflight = inflight + 1
     end
-  else
-    wait = (1 - tokens + queued) / rate
-    queued = queued + 1
   end
 elseif op == 'block' then
   blocked = math.max(blocked, now + value)
@@ -83,27 +86,33 @@ elseif op == 'rate' then
 elseif op == 'release' then
   inflight = math.max(0, inflight - 1)
 end
-redis.call('HSET', key, 'tokens', tokens, 'ts', now, 'blocked', blocked, 'queued', queued, 'rate', rate,
-  'last', last, 'inflight', inflight)
+redis.call('HSET', key, 'tokens', tokens, 'ts', now, 'blocked', blocked, 'promised', promised,
+  'rate', rate, 'last', last, 'inflight', inflight)
 redis.call('EXPIRE', key, tonumber(ARGV[5]))
-return tostring(wait)
+return tostring(math.max(0, wait))
 """
 
 
 class AccountLimit:
-    """The shared limit of one Pic-Time account, as the client uses it (see ``PicTimeClient``)."""
+    """The shared limit of one Pic-Time account, as the client uses it (see ``PicTimeClient``).
 
-    def __init__(self, account_id: str, *, background: bool = False):
+    ``returning``: this caller was told a turn before and comes back for it (a job rescheduled by
+    the limit, the sync's next try); it is not put behind those promised after it."""
+
+    def __init__(self, account_id: str, *, background: bool = False, returning: bool = False):
         headroom = 1 - settings.PICTIME_RATE_LIMIT_HEADROOM
         self.account_id = account_id
         self.background = background
+        self.returning = returning
         self.rate = settings.PICTIME_RATE_LIMIT_PER_SECOND * headroom
         self.burst = max(1.0, math.floor(settings.PICTIME_RATE_LIMIT_BURST * headroom))
         self._headroom = headroom
 
     def acquire(self) -> float:
-        """Takes a token and returns 0, or returns the seconds to wait before asking again."""
-        return self._apply("acquire", 0)
+        """Takes a token and returns 0, or returns the seconds until this caller's turn."""
+        wait = self._apply("acquire", 0)
+        self.returning = wait > 0  # the same caller asking again comes for the turn it was given
+        return wait
 
     def block(self, seconds: float) -> None:
         """Pic-Time answered 429: nobody sends to this account for ``seconds``."""
@@ -138,16 +147,14 @@ class AccountLimit:
 
     def _apply_redis(self, op: str, value: float) -> float:
         script = _redis_script(_redis_url())
-        wait = script(
-            keys=[KEY_PREFIX + self.account_id],
-            args=[op, self.rate, self.burst, value, KEY_TTL_SECONDS, self._spacing()],
-        )
-        return float(wait)
+        args = [op, self.rate, self.burst, value, KEY_TTL_SECONDS, self._spacing(), int(self.returning)]
+        return float(script(keys=[KEY_PREFIX + self.account_id], args=args))
 
     def _apply_database(self, op: str, value: float) -> float:
         from pictime.models import AccountRateLimit
 
-        # Its own short transaction (SQLite serialises it; PostgreSQL locks the one row).
+        # Its own short transaction (SQLite serialises it; PostgreSQL locks the one row). The same
+        # steps as the Lua script above.
         with transaction.atomic():
             AccountRateLimit.objects.get_or_create(
                 account_id=self.account_id, defaults={"tokens": self.burst, "updated": time.time()}
@@ -155,26 +162,25 @@ class AccountLimit:
             row = AccountRateLimit.objects.select_for_update().get(account_id=self.account_id)
             now = time.time()
             rate = row.per_second or self.rate
-            elapsed = max(0.0, now - row.updated)
-            tokens = min(self.burst, row.tokens + elapsed * rate)
-            queued = max(0.0, row.queued - elapsed * rate)
-            blocked, last, spacing = row.blocked_until, row.last_sent, self._spacing()
+            tokens = min(self.burst, row.tokens + max(0.0, now - row.updated) * rate)
+            blocked, promised, last, spacing = row.blocked_until, row.promised, row.last_sent, self._spacing()
             inflight = row.in_flight if now - last <= 60 else 0  # none stays on its way that long
             wait = 0.0
             if op == "acquire":
-                if now < blocked:
-                    wait = blocked - now + queued / rate
-                    queued += 1
-                elif spacing and inflight and now - last < spacing:
-                    wait = spacing - (now - last) + queued / rate
-                    queued += 1
-                elif tokens >= 1:
+                if spacing and inflight and now - last < spacing:
+                    wait = spacing - (now - last)
+                elif now < blocked and self.returning:
+                    wait = blocked - now
+                elif now < blocked or (not self.returning and now < promised) or tokens < 1:
+                    if self.returning:
+                        wait = (1 - tokens) / rate
+                    else:  # a turn after every one promised: the time the bucket has a token for it
+                        promised = max(now + (1 - tokens) / rate, promised + 1 / rate, blocked)
+                        wait = promised - now
+                else:
                     tokens -= 1
                     if spacing:
                         last, inflight = now, inflight + 1
-                else:
-                    wait = (1 - tokens + queued) / rate
-                    queued += 1
             elif op == "block":
                 blocked = max(blocked, now + value)
                 tokens = 0.0
@@ -186,20 +192,20 @@ class AccountLimit:
                 inflight = max(0, inflight - 1)
             AccountRateLimit.objects.filter(pk=row.pk).update(
                 tokens=tokens,
-                queued=queued,
+                promised=promised,
                 blocked_until=blocked,
                 last_sent=last,
                 in_flight=inflight,
                 updated=now,
                 per_second=rate,
             )
-        return wait
+        return max(0.0, wait)
 
 
-def for_account(account_id: str, *, background: bool = False) -> AccountLimit | None:
+def for_account(account_id: str, *, background: bool = False, returning: bool = False) -> AccountLimit | None:
     """The limit of a connected account; None before the account is known (the first call).
-    ``background``: a task's calls, paced one token at a time (see ``AccountLimit._spacing``)."""
-    return AccountLimit(account_id, background=background) if account_id else None
+    ``background``: a task's calls (see ``AccountLimit._spacing``); ``returning``: see AccountLimit."""
+    return AccountLimit(account_id, background=background, returning=returning) if account_id else None
 
 
 def _redis_url() -> str:

@@ -31,7 +31,11 @@ def require_connected(connection: Connection | None) -> Connection:
 
 
 def api_for(
-    connection: Connection | None, *, new_access_token: str = "", background: bool = False
+    connection: Connection | None,
+    *,
+    new_access_token: str = "",
+    background: bool = False,
+    returning: bool = False,
 ) -> PicTimeClient:
     """The one way to get a connection's Pic-Time API client, with a valid access token (refreshed
     first when it is about to expire, and again when Pic-Time refuses it), held to the account's
@@ -39,7 +43,8 @@ def api_for(
 
     `new_access_token` only while connecting: the new grant's token reads the account before
     anything is stored (the connection may be unsaved then). `background`: for tasks, whose calls
-    are paced one at a time (pictime.ratelimit); a person's click may use the burst.
+    are paced one at a time (pictime.ratelimit); a person's click may use the burst. `returning`:
+    a task back for the turn the limit gave it.
     """
     if new_access_token:
         return PicTimeClient(
@@ -55,7 +60,8 @@ def api_for(
         timeout=settings.PICTIME_TIMEOUT,
         company_id=connection.company_id,
         tokens=ConnectionTokens(connection.pk),
-        limiter=ratelimit.for_account(connection.account_id, background=background),
+        limiter=ratelimit.for_account(connection.account_id, background=background, returning=returning),
+        max_inline_wait=settings.PICTIME_RATE_LIMIT_INLINE_WAIT_SECONDS if background else 0.0,
     )
 
 

@@ -124,32 +124,25 @@ def _sync_gallery_orders(
             run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
 
 
-def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> SyncRun | None:
+def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> int:
     """A gallery just linked (chosen, created or auto-created): its orders placed before, which the
     account's orders cursor may already have passed, fetched now (``GET /orders?gallery_id=``).
+    Returns how many were stored. A failure is raised (the link stays; the caller hands it on).
 
     A gallery made after the cursor has no order older than it: the account's sync reads them
-    all, and no request is made. A failure is recorded on the run and raised (the link stays).
+    all, and no request is made.
     """
     connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
     cursor = connection.orders_synced_until
     if cursor is not None and gallery.created_at > cursor:
-        return None
-    run = SyncRun.objects.create(
-        company_id=link.company_id,
-        connection=connection,
-        project_id=link.project_id,
-        trigger=SyncRun.Trigger.LINKED,
-        galleries_checked=1,
-    )
-    api = None
-    try:
-        api = api_for(connection, background=background)
-        _sync_gallery_orders(api, connection, {link.gallery_id}, run, BACKGROUND if background else NO_RETRY)
-    except PicTimeError as error:
-        _finish(run, api, f"{error.user_message} ({error})")
-        raise
-    return _finish(run, api)
+        return 0
+    if cursor is None and background:
+        return 0  # no sync has read orders yet: the first one reads them all, this link's included
+    api = api_for(connection, background=background)
+    stored = 0
+    for order in api.iter_orders(gallery_id=link.gallery_id, retry=BACKGROUND if background else NO_RETRY):
+        stored += int(upsert_order(connection.company_id, order)[1])
+    return stored
 
 
 # --------------------------------------------------------------------------- runs

@@ -141,7 +141,7 @@ def test_sync_link_reads_the_gallery_now(connection, project, sandbox, pictime_a
 
     link.refresh_from_db()
     assert link.status == "online" and link.image_count == 40 and link.can_view
-    run = SyncRun.objects.get(project=project)
+    run = SyncRun.objects.get(project=project, trigger=SyncRun.Trigger.MANUAL)  # linking made one too
     assert run.trigger == SyncRun.Trigger.MANUAL and run.status == SyncRun.Status.SUCCEEDED
     assert run.requests_made == 2  # the gallery, then its orders (one sync path: sync_links)
     assert run.orders_upserted == 1 and Order.objects.filter(gallery_id=remote["id"]).count() == 1
@@ -173,7 +173,9 @@ def test_sync_link_leaves_the_link_as_it_was_when_pictime_is_down(
     assert failed.value.user_message == "Couldn't reach Pic-Time. Try again in a minute."
     link.refresh_from_db()
     assert link.image_count == 0 and link.last_synced_at == synced_at
-    assert SyncRun.objects.get(project=project).status == SyncRun.Status.FAILED
+    assert (
+        SyncRun.objects.get(project=project, trigger=SyncRun.Trigger.MANUAL).status == SyncRun.Status.FAILED
+    )
 
 
 def test_sync_link_refuses_an_inactive_link(connection, project, sandbox, pictime_account):

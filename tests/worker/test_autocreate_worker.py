@@ -9,12 +9,20 @@ from crm.payments.models import Payment
 from crm.payments.services import record_payment
 from crm.payments.signals import project_first_paid
 from crm.projects.models import Activity
-from pictime.models import AutoCreateJob, GalleryLink
+from pictime.models import AutoCreateJob, GalleryLink, SyncRun
 from pictime.services.connection import set_auto_create
 from tests.waiting import wait_until
 
 # A real Celery worker, on PostgreSQL: the test's rows must be committed for the worker to see them.
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def first_sync_done(connection):
+    """Connecting queued a first sync on the worker: let it finish before faults are set, so the
+    faults meet the auto-create's requests, not the sync's."""
+    return wait_until(
+        lambda: SyncRun.objects.filter(connection=connection, finished_at__isnull=False).exists(), timeout=60
+    )
 
 
 def test_a_first_payment_makes_one_gallery_on_a_real_worker(
@@ -47,6 +55,7 @@ def test_the_worker_retries_server_errors_at_their_time(
 ):
     """Countdown retries on the worker (not the beat): 500 twice, then one gallery."""
     set_auto_create(connection, True)
+    assert first_sync_done(connection)
     sandbox.set_faults(fail_next=2)
     project = installment.invoice.project
     record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
@@ -65,6 +74,7 @@ def test_the_worker_waits_out_retry_after_before_the_next_attempt(
 ):
     """Celery's own retry (no beat runs here): a 429 asking for 3 s, then one gallery, not sooner."""
     set_auto_create(connection, True)
+    assert first_sync_done(connection)
     sandbox.set_faults(rate_limit_next=1, retry_after=3)
     project = installment.invoice.project
     started = time.monotonic()
