@@ -18,7 +18,6 @@ database (dropped and created again) and Redis db.
 """
 
 import argparse
-import datetime
 import itertools
 import os
 import statistics
@@ -62,10 +61,10 @@ def main():
 
 
 def _set_up(sandbox, payments, companies):
+    from bench.seed import sent_invoice
     from crm.clients.models import Client
     from crm.companies.services import sign_up
     from crm.payments.models import Installment
-    from crm.payments.services import create_invoice, send_invoice
     from crm.projects.services import create_project
     from pictime.schemas import TokenSet
     from pictime.services.connection import connect_account, set_auto_create
@@ -91,14 +90,7 @@ def _set_up(sandbox, payments, companies):
         by_company.append(installments)
         for p in range(c, payments, companies):
             project = create_project(company=company, client=client, name=f"Wedding {p}", type="wedding")
-            invoice = send_invoice(
-                create_invoice(
-                    project=project,
-                    title="Collection",
-                    schedule=[(Decimal("100.00"), datetime.date(2027, 1, 1))],
-                )
-            )
-            installments.append(Installment.objects.get(invoice=invoice))
+            installments.append(Installment.objects.get(invoice=sent_invoice(project)))
     # Payments arrive from the companies in turn (one company's all at once would be its own bench).
     interleaved = [i for turn in itertools.zip_longest(*by_company) for i in turn if i is not None]
     return connections, interleaved

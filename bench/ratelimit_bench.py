@@ -15,14 +15,12 @@ Goal (issue #13): 0 refused and a ratio of at most 1.2.
 """
 
 import argparse
-import datetime
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,30 +56,23 @@ def main():
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
 
-    from bench.postgres import fresh_database
-
-    db_url = fresh_database(args.database)
-
+    from bench.seed import (
+        connected_studio,
+        crm_in_process,
+        link_galleries,
+        sandbox_galleries,
+        sent_invoice,
+    )
     from sandbox.testing import Sandbox
 
     sandbox = Sandbox.start()
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": db_url,
-        "CELERY_BROKER_URL": args.broker,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "PICTIME_BASE_URL": sandbox.url,
-        "PICTIME_CLIENT_ID": "bench-crm",
-        "PICTIME_CLIENT_SECRET": "bench-crm-secret",
-        "PICTIME_RATE_LIMIT_PER_SECOND": str(args.rate),
-        "PICTIME_RATE_LIMIT_BURST": str(args.burst),
-        "SITE_URL": "http://127.0.0.1:9",  # webhooks are not what is measured: refused at once
-    }
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "crm.settings"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+    env = crm_in_process(
+        args.database,
+        sandbox,
+        CELERY_BROKER_URL=args.broker,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        PICTIME_RATE_LIMIT_PER_SECOND=str(args.rate),
+        PICTIME_RATE_LIMIT_BURST=str(args.burst),
     )
     import logging
 
@@ -93,14 +84,10 @@ def main():
     from django.utils import timezone
 
     from crm.celery import app, ping
-    from crm.clients.models import Client
-    from crm.companies.services import sign_up
-    from crm.payments.services import create_invoice, record_payment, send_invoice
+    from crm.payments.services import record_payment
     from crm.projects.services import create_project
     from pictime.models import AutoCreateJob, GalleryLink, SyncRun
-    from pictime.schemas import Gallery, TokenSet
-    from pictime.services.common import apply_gallery
-    from pictime.services.connection import connect_account, set_auto_create
+    from pictime.services.connection import set_auto_create
     from pictime.services.sync import connections_to_sync
     from pictime.tasks import sync_connection_task
 
@@ -110,53 +97,17 @@ def main():
             "bench-crm", "bench-crm-secret", ["http://127.0.0.1:9/integrations/pictime/callback/"]
         )
         account = sandbox.create_account(name="Busy Studio", email="busy@bench.test")
-        print(f"creating {args.galleries} galleries at the sandbox ...", flush=True)
-        started = time.monotonic()
-        with ThreadPoolExecutor(8) as pool:
-            galleries = list(
-                pool.map(
-                    lambda n: sandbox.create_gallery(account["id"], name=f"Gallery {n}"),
-                    range(args.galleries),
-                )
-            )
-        print(f"  made in {time.monotonic() - started:.1f} s", flush=True)
-
-        owner = sign_up(
-            company_name="Busy Studio", name="Busy Owner", email="busy@bench.test", password="pw-123456789"
+        galleries = sandbox_galleries(sandbox, account["id"], args.galleries)
+        company, connection, projects = connected_studio(
+            sandbox, account["id"], name="Busy Studio", email="busy@bench.test"
         )
-        company = owner.membership.company
-        connection = connect_account(
-            company=company, tokens=TokenSet.from_dict(sandbox.issue_grant(account["id"], "bench-crm"))
-        ).connection
         set_auto_create(connection, True)
-        client = Client.objects.create(company=company, name="Client", email="client@bench.test")
-        projects = [
-            create_project(company=company, client=client, name=f"Project {p}", type="wedding")
-            for p in range(100)
-        ]
-        links = []
-        for n, data in enumerate(galleries):
-            link = GalleryLink(
-                company=company,
-                project=projects[n % len(projects)],
-                connection=connection,
-                account_id=account["id"],
-                gallery_id=data["id"],
-            )
-            apply_gallery(link, Gallery.from_dict(data), save=False)
-            links.append(link)
-        GalleryLink.objects.bulk_create(links, batch_size=1000)
+        client = projects[0].client
+        link_galleries(connection, account["id"], projects, galleries)
         installments = []
         for p in range(args.payments):
             project = create_project(company=company, client=client, name=f"Wedding {p}", type="wedding")
-            invoice = send_invoice(
-                create_invoice(
-                    project=project,
-                    title="Collection",
-                    schedule=[(Decimal("100.00"), datetime.date(2027, 1, 1))],
-                )
-            )
-            installments.append(invoice.installments.get())
+            installments.append(sent_invoice(project).installments.get())
 
         app.control.purge()  # whatever connecting queued (a first sync) is not what is measured
         workdir = tempfile.mkdtemp(prefix="ratelimit-bench-")

@@ -9,8 +9,6 @@ bound the rate limit puts on it (requests beyond the burst / requests allowed pe
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,28 +28,11 @@ def main():
     parser.add_argument("--database", default="crm_sync_bench")
     args = parser.parse_args()
 
-    from bench.postgres import fresh_database
-
-    db_url = fresh_database(args.database)
-
+    from bench.seed import connected_studio, crm_in_process, link_galleries, sandbox_galleries
     from sandbox.testing import Sandbox
 
     sandbox = Sandbox.start()
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": db_url,
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "PICTIME_BASE_URL": sandbox.url,
-        "PICTIME_CLIENT_ID": "bench-crm",
-        "PICTIME_CLIENT_SECRET": "bench-crm-secret",
-        "SITE_URL": "http://127.0.0.1:9",
-    }
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "crm.settings"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    crm_in_process(args.database, sandbox, CELERY_TASK_ALWAYS_EAGER="true")
     try:
         import logging
 
@@ -59,52 +40,16 @@ def main():
 
         django.setup()
         logging.getLogger("pictime.client").setLevel(logging.WARNING)
-        from crm.clients.models import Client
-        from crm.companies.services import sign_up
-        from crm.projects.services import create_project
-        from pictime.models import GalleryLink, SyncRun
-        from pictime.schemas import Gallery, TokenSet
-        from pictime.services.common import apply_gallery
-        from pictime.services.connection import connect_account
+        from pictime.models import SyncRun
         from pictime.services.sync import sync_links
 
         sandbox.register_client("bench-crm", "bench-crm-secret", ["http://127.0.0.1:9/cb/"])
         account = sandbox.create_account(name="Big Studio", email="big@bench.test")
-        print(f"creating {args.galleries} galleries at the sandbox ...", flush=True)
-        started = time.monotonic()
-        with ThreadPoolExecutor(8) as pool:
-            galleries = list(
-                pool.map(
-                    lambda n: sandbox.create_gallery(account["id"], name=f"Gallery {n}"),
-                    range(args.galleries),
-                )
-            )
-        print(f"  made in {time.monotonic() - started:.1f} s", flush=True)
-
-        owner = sign_up(
-            company_name="Big Studio", name="Big Owner", email="big@bench.test", password="pw-123456789"
+        galleries = sandbox_galleries(sandbox, account["id"], args.galleries)
+        _, connection, projects = connected_studio(
+            sandbox, account["id"], name="Big Studio", email="big@bench.test"
         )
-        company = owner.membership.company
-        connection = connect_account(
-            company=company, tokens=TokenSet.from_dict(sandbox.issue_grant(account["id"], "bench-crm"))
-        ).connection
-        client = Client.objects.create(company=company, name="Client", email="client@bench.test")
-        projects = [
-            create_project(company=company, client=client, name=f"Project {p}", type="wedding")
-            for p in range(100)
-        ]
-        links = []
-        for n, data in enumerate(galleries):
-            link = GalleryLink(
-                company=company,
-                project=projects[n % len(projects)],
-                connection=connection,
-                account_id=account["id"],
-                gallery_id=data["id"],
-            )
-            apply_gallery(link, Gallery.from_dict(data), save=False)
-            links.append(link)
-        GalleryLink.objects.bulk_create(links, batch_size=1000)
+        link_galleries(connection, account["id"], projects, galleries)
 
         step = max(1, args.galleries // max(1, args.changed))
         changed = galleries[::step][: args.changed]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
@@ -118,3 +119,8 @@ def environment(**options):
         urlencode=defaultfilters.urlencode,
     )
     return env
+
+
+def render_form(request, template_name, form, **context):
+    """A page with a form: 400 when the form was refused, so a client (and a test) sees the refusal."""
+    return render(request, template_name, {"form": form, **context}, status=400 if form.errors else 200)

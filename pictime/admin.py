@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from crm.audit.admin import ReadOnlyAdmin
 from crm.audit.models import AuditEntry
 from crm.audit.services import record
 
@@ -73,19 +74,6 @@ def run_audited(modeladmin, request, *, action, target, label, run, failure="fai
     )
     if level is not None:
         modeladmin.message_user(request, f"{label}: {message}", level)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Support reads these rows; only code writes them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _changelist_link(model, text, **filters):

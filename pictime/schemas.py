@@ -33,6 +33,7 @@ __all__ = [
     "Gallery",
     "GalleryClient",
     "GalleryCreate",
+    "NamedId",
     "Order",
     "OrderItem",
     "Page",
@@ -293,25 +294,19 @@ def _urls(
 
 # --------------------------------------------------------------------------- account
 @dataclass(frozen=True, slots=True)
-class Brand:
+class NamedId:
+    """An {id, name} pair of the account: a brand and a preset are read alike."""
+
     id: str
     name: str
 
     @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> Brand:
+    def from_dict(cls, d: Any, path: str = "") -> NamedId:
         d = _obj(d, path)
         return cls(id=_str(d, "id", path, nonempty=True, max_length=MAX_ID), name=_str(d, "name", path))
 
 
-@dataclass(frozen=True, slots=True)
-class Preset:
-    id: str
-    name: str
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> Preset:
-        d = _obj(d, path)
-        return cls(id=_str(d, "id", path, nonempty=True, max_length=MAX_ID), name=_str(d, "name", path))
+Brand = Preset = NamedId
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,3 +183,10 @@ SMITH_WEDDING = GalleryCreate(
     client_email="ann@example.com",
     external_ref="project-42",
 )
+
+
+def later(gallery: dict, seconds: int, **changes) -> dict:
+    """The gallery as Pic-Time would send it `seconds` after its last change."""
+    when = datetime.datetime.fromisoformat(gallery["updated_at"].replace("Z", "+00:00"))
+    when += datetime.timedelta(seconds=seconds)
+    return {**gallery, **changes, "updated_at": when.isoformat().replace("+00:00", "Z")}

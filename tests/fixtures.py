@@ -14,7 +14,7 @@ from crm.companies.models import Company, Membership
 from crm.companies.services import add_team_member, sign_up
 from crm.payments.services import create_invoice, send_invoice
 from crm.projects.services import create_project
-from tests.factories import link_gallery
+from tests.factories import deliver, link_gallery
 
 PASSWORD = "correct-horse-battery"
 
@@ -182,6 +182,29 @@ def connection(company, pictime_settings, pictime_account, sandbox):
 
     grant = sandbox.issue_grant(pictime_account["id"], pictime_settings.PICTIME_CLIENT_ID)
     return connect_account(company=company, tokens=TokenSet.from_dict(grant)).connection
+
+
+@pytest.fixture
+def gallery(sandbox, pictime_account):
+    """A gallery at Pic-Time (the webhook tests send its changes)."""
+    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+
+
+@pytest.fixture
+def link(connection, project, gallery):
+    """`gallery` linked to the project."""
+    return link_gallery(connection, project, gallery)
+
+
+@pytest.fixture
+def send(client, connection, django_capture_on_commit_callbacks):
+    """Delivers a signed webhook event; the task queued after commit runs (eagerly) before it returns."""
+
+    def send(body, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return deliver(client, connection, body, **kwargs)
+
+    return send
 
 
 @pytest.fixture

@@ -3,8 +3,21 @@ from django.contrib import admin
 from .models import AuditEntry
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only code writes: support reads them, nobody (superusers included) edits them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included: the trail is written by code, never by hand."""
 
     list_display = ["created_at", "actor_repr", "action", "target_repr", "company", "outcome"]
@@ -25,12 +38,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "message",
         "details",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

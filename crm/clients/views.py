@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from crm.companies.access import member_required
+from crm.templating import render_form
 
 from .forms import ClientForm
 from .models import Client
@@ -18,9 +19,4 @@ def client_list(request):
         client.save()
         messages.success(request, f"{client.name} added.")
         return redirect("client_list")
-    return render(
-        request,
-        "clients/client_list.html",
-        {"clients": clients, "form": form},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "clients/client_list.html", form, clients=clients)

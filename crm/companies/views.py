@@ -2,6 +2,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 
+from crm.templating import render_form
+
 from .access import member_required, owner_required
 from .forms import CompanyForm, SignUpForm, TeamMemberForm
 from .models import Membership
@@ -15,7 +17,7 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome! {form.cleaned_data['company_name']} is ready.")
         return redirect("dashboard")
-    return render(request, "companies/signup.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form(request, "companies/signup.html", form)
 
 
 @member_required
@@ -29,12 +31,7 @@ def settings_general(request):
             form.save()
             messages.success(request, "Company details saved.")
             return redirect("settings_general")
-    return render(
-        request,
-        "companies/settings_general.html",
-        {"form": form, "tab": "general", "is_owner": is_owner},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "companies/settings_general.html", form, tab="general", is_owner=is_owner)
 
 
 @member_required

@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from crm.companies.access import member_required
 from crm.projects.models import Project
+from crm.templating import render_form
 
 from . import services
 from .forms import InvoiceForm, RecordPaymentForm, paid_at_from_date
@@ -23,12 +24,7 @@ def invoice_new(request, project_pk):
             services.send_invoice(invoice)
         messages.success(request, f"Invoice {invoice.display_number} created.")
         return redirect(project)
-    return render(
-        request,
-        "payments/invoice_new.html",
-        {"form": form, "project": project},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "payments/invoice_new.html", form, project=project)
 
 
 @member_required
@@ -67,9 +63,6 @@ def record_payment(request, installment_pk):
         else:
             messages.success(request, "Payment recorded.")
             return redirect(project)
-    return render(
-        request,
-        "payments/record_payment.html",
-        {"form": form, "installment": installment, "project": project},
-        status=400 if form.errors else 200,
+    return render_form(
+        request, "payments/record_payment.html", form, installment=installment, project=project
     )

@@ -13,6 +13,7 @@ from crm.payments.forms import CardForm
 from crm.payments.models import Installment, Invoice
 from crm.payments.processors import CardDeclined
 from crm.projects.models import Project
+from crm.templating import render_form
 
 
 def _project(token):
@@ -63,9 +64,6 @@ def pay(request, token, installment_pk):
         else:
             messages.success(request, "Thank you! Your payment was received.")
             return redirect("portal", token=token)
-    return render(
-        request,
-        "portal/pay.html",
-        {"project": project, "installment": installment, "due": due, "form": form, "token": token},
-        status=400 if form.errors else 200,
+    return render_form(
+        request, "portal/pay.html", form, project=project, installment=installment, due=due, token=token
     )

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from crm.clients.models import Client
 from crm.companies.access import member_required
+from crm.templating import render_form
 
 from . import services
 from .forms import PrivateNotesForm, ProjectEditForm, ProjectForm
@@ -50,7 +51,7 @@ def project_new(request):
             )
         messages.success(request, "Project created.")
         return redirect(project)
-    return render(request, "projects/project_new.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form(request, "projects/project_new.html", form)
 
 
 @member_required
@@ -74,12 +75,7 @@ def project_edit(request, pk):
         services.update_project(project, **form.cleaned_data)
         messages.success(request, "Project saved.")
         return redirect(project)
-    return render(
-        request,
-        "projects/project_edit.html",
-        {"form": form, "project": project},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "projects/project_edit.html", form, project=project)
 
 
 @member_required

@@ -67,18 +67,20 @@ def _created(d):
     return d
 
 
+def _one(queryset, what):
+    """The row asked for, or the API's 404 naming what was not found."""
+    row = queryset.first()
+    if row is None:
+        raise DomainError(404, "not_found", f"No such {what}.")
+    return row
+
+
 def _account(account_id):
-    account = Account.objects.filter(id=account_id).first()
-    if account is None:
-        raise DomainError(404, "not_found", "No such account.")
-    return account
+    return _one(Account.objects.filter(id=account_id), "account")
 
 
 def _gallery(gallery_id):
-    g = Gallery.objects.filter(id=gallery_id, deleted_at__isnull=True).first()
-    if g is None:
-        raise DomainError(404, "not_found", "No such gallery.")
-    return g
+    return _one(Gallery.objects.filter(id=gallery_id, deleted_at__isnull=True), "gallery")
 
 
 @csrf_exempt
@@ -198,10 +200,7 @@ def place_order(request, body, gallery_id):
 
 
 def _order(order_id):
-    o = Order.objects.filter(id=order_id).first()
-    if o is None:
-        raise DomainError(404, "not_found", "No such order.")
-    return o
+    return _one(Order.objects.filter(id=order_id), "order")
 
 
 def refund(request, body, order_id):

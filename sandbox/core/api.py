@@ -171,17 +171,26 @@ def _parse_since(request, errors):
         errors["updated_since"] = ["Use an ISO 8601 timestamp with a zone, e.g. 2026-11-26T10:00:00Z."]
 
 
-def _page(request, account, kind, build_ids, load):
-    """Cursor paging over a snapshot of the ordered ids, taken at the first page."""
+def _page(request, account, kind, qs, errors, to_json):
+    """Cursor paging over a snapshot of `qs`'s ordered ids, taken at the first page. The first page
+    also applies `updated_since` (every listing takes it) and refuses the query with its errors."""
+    if not request.GET.get("cursor"):
+        since = _parse_since(request, errors)
+        if since is not None:
+            qs = qs.filter(updated_at__gte=since)
+    if errors:
+        raise DomainError(422, "validation_error", "Invalid query.", errors)
     limit = _parse_limit(request)
     cursor = request.GET.get("cursor")
     if cursor:
         snap, offset = _decode_cursor(cursor, account, kind)
         ids = snap.ids
     else:
-        ids, offset, snap = build_ids(), 0, None
+        ids = list(qs.order_by("updated_at", "id").values_list("id", flat=True))
+        offset, snap = 0, None
     chunk = ids[offset : offset + limit]
-    rows = load(chunk)
+    found = {row.id: row for row in qs.filter(id__in=chunk)}
+    rows = [to_json(found[i]) for i in chunk if i in found]
     next_cursor = None
     if offset + limit < len(ids):
         if snap is None:
@@ -215,26 +224,13 @@ def list_galleries(request, grant):
             qs = qs.exclude(Q(status="online") & not_expired)
         elif status:
             errors["status"] = ["Use online or offline."]
-        since = _parse_since(request, errors)
-        if since is not None:
-            qs = qs.filter(updated_at__gte=since)
         ids_raw = request.GET.get("ids")
         if ids_raw:
             ids = [i for i in ids_raw.split(",") if i.strip()]
             if len(ids) > 100:
                 errors["ids"] = ["At most 100 ids."]
             qs = qs.filter(id__in=[i.strip() for i in ids])
-    if errors:
-        raise DomainError(422, "validation_error", "Invalid query.", errors)
-
-    def build_ids():
-        return list(qs.order_by("updated_at", "id").values_list("id", flat=True))
-
-    def load(chunk):
-        found = {g.id: g for g in _live_galleries(account).filter(id__in=chunk)}
-        return [services.gallery_json(found[i]) for i in chunk if i in found]
-
-    return _page(request, account, "galleries", build_ids, load)
+    return _page(request, account, "galleries", qs, errors, services.gallery_json)
 
 
 def get_gallery(request, grant, gallery_id):
@@ -318,20 +314,7 @@ def list_orders(request, grant):
         gallery_id = request.GET.get("gallery_id")
         if gallery_id:
             qs = qs.filter(gallery_id=gallery_id)
-        since = _parse_since(request, errors)
-        if since is not None:
-            qs = qs.filter(updated_at__gte=since)
-    if errors:
-        raise DomainError(422, "validation_error", "Invalid query.", errors)
-
-    def build_ids():
-        return list(qs.order_by("updated_at", "id").values_list("id", flat=True))
-
-    def load(chunk):
-        found = {o.id: o for o in Order.objects.filter(account=account, id__in=chunk)}
-        return [services.order_json(found[i]) for i in chunk if i in found]
-
-    return _page(request, account, "orders", build_ids, load)
+    return _page(request, account, "orders", qs, errors, services.order_json)
 
 
 # ---------------------------------------------------------------- webhooks

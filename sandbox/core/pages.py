@@ -44,6 +44,13 @@ def home(request):
     return HttpResponseRedirect("/dashboard/")
 
 
+def _signed_in(request, account, next_url):
+    """Signs the account in on a fresh session key (no fixation) and goes on to `next_url`."""
+    request.session.cycle_key()
+    request.session["account_id"] = account.id
+    return HttpResponseRedirect(next_url)
+
+
 @require_http_methods(["GET", "POST"])
 def signin(request):
     next_url = _safe_next(request.POST.get("next") or request.GET.get("next"))
@@ -53,9 +60,7 @@ def signin(request):
         email = request.POST.get("email", "").strip().lower()
         account = Account.objects.filter(email=email).first()
         if account and check_password(request.POST.get("password", ""), account.password):
-            request.session.cycle_key()
-            request.session["account_id"] = account.id
-            return HttpResponseRedirect(next_url)
+            return _signed_in(request, account, next_url)
         error = "Wrong email or password."
     return render(
         request,
@@ -83,9 +88,7 @@ def signup(request):
         except DomainError as exc:
             errors = exc.details or {"__all__": [exc.message]}
         else:
-            request.session.cycle_key()
-            request.session["account_id"] = account.id
-            return HttpResponseRedirect(next_url)
+            return _signed_in(request, account, next_url)
     return render(
         request,
         "sandbox/signup.html",

@@ -100,15 +100,17 @@ def test_the_schema_has_every_api_operation():
 
     operations = {(op.path, op.method.upper()) for op in (r.ok() for r in schema.get_all_operations())}
     expected = set()
-    for pattern in get_resolver().url_patterns:
-        if str(pattern.pattern) != "api/":
-            continue
-        for inner in pattern.url_patterns:
-            if not isinstance(inner, URLPattern) or inner.name in {"api-root", "api-schema", "api-docs"}:
-                continue
-            path = "/api/" + str(inner.pattern).replace("<str:", "{").replace(">", "}")
-            view = inner.callback.cls
-            for method in ("get", "post", "put", "patch", "delete"):
-                if hasattr(view, method):
-                    expected.add((path, method.upper()))
+
+    def walk(patterns, prefix):  # into included URLconfs too (pictime/api_urls.py nests its routes)
+        for inner in patterns:
+            route = prefix + str(inner.pattern)
+            if not isinstance(inner, URLPattern):
+                walk(inner.url_patterns, route)
+            elif inner.name not in {"api-root", "api-schema", "api-docs"}:
+                path = "/" + route.replace("<str:", "{").replace(">", "}")
+                for method in ("get", "post", "put", "patch", "delete"):
+                    if hasattr(inner.callback.cls, method):
+                        expected.add((path, method.upper()))
+
+    walk([p for p in get_resolver().url_patterns if str(p.pattern) == "api/"], "")
     assert expected and operations == expected

@@ -6,37 +6,8 @@ import time
 import pytest
 
 from pictime.models import GalleryLink, Order, WebhookDelivery, WebhookEvent
-from tests.factories import deliver, event, link_gallery
+from tests.factories import event, later, link_gallery
 from tests.waiting import wait_until
-
-
-@pytest.fixture
-def gallery(sandbox, pictime_account):
-    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
-
-
-@pytest.fixture
-def link(connection, project, gallery):
-    return link_gallery(connection, project, gallery)
-
-
-@pytest.fixture
-def send(client, connection, django_capture_on_commit_callbacks):
-    """Delivers a signed event; the task queued after commit runs (eagerly) before it returns."""
-
-    def send(body, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return deliver(client, connection, body, **kwargs)
-
-    return send
-
-
-def later(gallery: dict, seconds: int, **changes) -> dict:
-    """The gallery as Pic-Time would send it `seconds` after its last change."""
-    from datetime import datetime, timedelta
-
-    when = datetime.fromisoformat(gallery["updated_at"].replace("Z", "+00:00")) + timedelta(seconds=seconds)
-    return {**gallery, **changes, "updated_at": when.isoformat().replace("+00:00", "Z")}
 
 
 @pytest.mark.django_db

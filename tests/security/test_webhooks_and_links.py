@@ -13,34 +13,9 @@ from pictime import tasks
 from pictime.models import WebhookDelivery, WebhookEvent
 from pictime.services import webhooks
 from pictime.signatures import sign
-from tests.factories import deliver, event, link_gallery
+from tests.factories import event, later
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def gallery(sandbox, pictime_account):
-    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
-
-
-@pytest.fixture
-def link(connection, project, gallery):
-    return link_gallery(connection, project, gallery)
-
-
-@pytest.fixture
-def send(client, connection, django_capture_on_commit_callbacks):
-    def send(body, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return deliver(client, connection, body, **kwargs)
-
-    return send
-
-
-def later(gallery: dict, seconds: int, **changes) -> dict:
-    when = datetime.datetime.fromisoformat(gallery["updated_at"].replace("Z", "+00:00"))
-    when += datetime.timedelta(seconds=seconds)
-    return {**gallery, **changes, "updated_at": when.isoformat().replace("+00:00", "Z")}
 
 
 def post_signed(client, connection, raw: bytes):
