@@ -158,7 +158,7 @@ def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Paymen
     log_activity(
         project,
         Activity.Kind.PAYMENT_RECEIVED,
-        f"Payment received: {amount} {project.company.currency} by {payment.get_method_display()} "
+        f"Payment received: {amount:.2f} {project.company.currency} by {payment.get_method_display()} "
         f"(invoice {invoice.display_number}, payment {locked.position})",
     )
     # A project paid before stays paid (first_paid_at is never cleared): no claim to make.
