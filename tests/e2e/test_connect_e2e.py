@@ -7,17 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from pictime.models import Connection
+from tests.e2e.pages import open_integrations_tab
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def open_integrations_tab(page):
-    # 1. click your profile photo in the top right corner > select Company Settings from the menu.
-    page.get_by_role("img", name="Profile photo").click()
-    page.get_by_role("menuitem", name="Company Settings").click()
-    # 2. Click the Integrations tab.
-    page.get_by_role("tab", name="Integrations").click()
-    return page.locator("#integration-pictime")
 
 
 def test_photographer_connects_by_signing_in_and_turns_on_auto_create(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from pictime.models import Connection, GalleryLink, Order
-from tests.e2e.test_walkthrough_e2e import connect_in_pictime, open_integrations_tab
+from tests.e2e.pages import connect_in_pictime, open_integrations_tab
 from tests.factories import make_link
 from tests.fixtures import PASSWORD
 from tests.waiting import wait_until

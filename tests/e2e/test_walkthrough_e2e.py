@@ -14,31 +14,10 @@ from playwright.sync_api import expect
 from crm.payments.services import record_payment
 from crm.projects.models import Project
 from pictime.models import Connection, GalleryLink
-from sandbox.testing import TEST_PASSWORD
+from tests.e2e.pages import connect_in_pictime, open_integrations_tab
 from tests.factories import link_gallery
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def open_integrations_tab(page):
-    """Profile photo > Company Settings > the Integrations tab: the Pic-Time section."""
-    page.get_by_role("img", name="Profile photo").click()
-    page.get_by_role("menuitem", name="Company Settings").click()
-    page.get_by_role("tab", name="Integrations").click()
-    return page.locator("#integration-pictime")
-
-
-def connect_in_pictime(page, section, account):
-    """In the Pic-Time section, click Connect; log in to Pic-Time; click Approve."""
-    section.get_by_role("button", name="Connect").click()
-    approve = page.get_by_role("button", name="Approve")
-    expect(approve.or_(page.get_by_label("Email"))).to_be_visible()
-    if not approve.is_visible():  # not signed in to Pic-Time in this browser yet
-        page.get_by_label("Email").fill(account["email"])
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-    approve.click()
-    expect(page.get_by_role("status").first).to_contain_text(f"Connected to Pic-Time as {account['name']}")
 
 
 def test_the_help_article_from_connecting_to_the_gallery_ready_email(

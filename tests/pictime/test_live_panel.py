@@ -6,18 +6,7 @@ import re
 import pytest
 
 from pictime.services.live import project_version, read_ticket, ticket
-from tests.factories import link_gallery
 from tests.pictime.test_ready_email import Pictime
-
-
-@pytest.fixture
-def gallery(sandbox, pictime_account):
-    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
-
-
-@pytest.fixture
-def link(connection, project, gallery):
-    return link_gallery(connection, project, gallery)
 
 
 def live_url(project):

@@ -12,16 +12,6 @@ from pictime.models import GalleryLink
 from tests.factories import deliver, event, link_gallery
 
 
-@pytest.fixture
-def gallery(sandbox, pictime_account):
-    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
-
-
-@pytest.fixture
-def link(connection, project, gallery):
-    return link_gallery(connection, project, gallery)
-
-
 class Pictime:
     """Sends the gallery's changes as Pic-Time's webhooks would, one second apart."""
 

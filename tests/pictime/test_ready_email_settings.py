@@ -10,23 +10,12 @@ import pytest
 from django.core import mail
 
 from pictime.models import Connection
-from tests.factories import link_gallery
 from tests.pictime.test_connect_views import messages_of
 from tests.pictime.test_ready_email import Pictime
 
 TAB = "/settings/integrations/"
 SAVE = "/integrations/pictime/ready-email/"
 PREVIEW = "/integrations/pictime/ready-email/preview/"
-
-
-@pytest.fixture
-def gallery(sandbox, pictime_account):
-    return sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
-
-
-@pytest.fixture
-def link(connection, project, gallery):
-    return link_gallery(connection, project, gallery)
 
 
 def form(
