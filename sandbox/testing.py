@@ -24,6 +24,8 @@ from pathlib import Path
 
 import requests
 
+from sandbox import GUNICORN_COMMAND
+
 REPO_ROOT = str(Path(__file__).resolve().parent.parent)
 DEFAULT_ADMIN_TOKEN = "sandbox-admin-test-token"
 TEST_PASSWORD = "pass1234"
@@ -89,15 +91,8 @@ class Sandbox:
         child_env["SANDBOX_BIND"] = f"127.0.0.1:{port}"
         child_env.setdefault("SANDBOX_LOG_LEVEL", "warning")
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "python:sandbox.gunicorn_conf",
-                    "sandbox.wsgi:application",
-                ],
+            process = subprocess.Popen(  # noqa: S603 (a fixed command line)
+                GUNICORN_COMMAND,
                 cwd=REPO_ROOT,
                 env=child_env,
                 stdout=log,

@@ -4,6 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from sandbox import GUNICORN_COMMAND
+
 
 class Command(BaseCommand):
     help = "Serve the sandbox with gunicorn (see sandbox/gunicorn_conf.py): one process, many threads."
@@ -18,16 +20,7 @@ class Command(BaseCommand):
         os.environ.setdefault("SANDBOX_ACCESS_LOG", "-")
         os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
         try:
-            code = subprocess.call(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "python:sandbox.gunicorn_conf",
-                    "sandbox.wsgi:application",
-                ]
-            )
+            code = subprocess.call(GUNICORN_COMMAND)  # noqa: S603 (a fixed command line)
         except KeyboardInterrupt:
             code = 0
         sys.exit(code)
