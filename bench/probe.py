@@ -19,6 +19,8 @@ from celery import signals
 from crm.celery import app  # noqa: F401  (celery -A bench.probe finds the CRM's app here)
 
 KEY = "bench:probe"
+# What one request or task has sent so far: its start and finish signals run on its own thread
+# (gunicorn threads, Celery's prefork child), so the count lives with the thread, not the process.
 _local = threading.local()
 
 
