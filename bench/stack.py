@@ -50,6 +50,7 @@ class Stack:
             "DATABASE_URL": self.db_url,
             "CONN_MAX_AGE": "60",
             "CELERY_BROKER_URL": broker,
+            "CACHE_URL": broker,  # as in production: throttles and the webhook task's queued key in Redis
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_WORKER_CONCURRENCY": str(concurrency),
             "PICTIME_BASE_URL": self.sandbox.url,

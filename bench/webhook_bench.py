@@ -177,7 +177,7 @@ def _run(stack, args, links):
         newest[gallery_id] = max(k, newest.get(gallery_id, 0))
     final = dict(GalleryLink.objects.values_list("gallery_id", "image_count"))
     out_of_order = sum(1 for gallery_id, k in newest.items() if final.get(gallery_id) != k)
-    runs = queries.get("pictime.process_webhook_event", {}).get("runs", 0)
+    runs = queries.get("pictime.process_webhook_events", {}).get("runs", 0)
 
     print(f"events:                  {n} on {len(links)} galleries, {len(redeliveries)} delivered twice")
     print(f"answers:                 {dict(answers)} (202 accepted, 200 duplicate)")

@@ -335,6 +335,13 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # The processing task takes a connection's queued events oldest first; a small index,
+            # since events leave it once processed.
+            models.Index(
+                fields=["connection", "id"], condition=models.Q(status="queued"), name="pictime_event_queued"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.type} {self.event_id} ({self.status})"

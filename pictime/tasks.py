@@ -8,9 +8,10 @@ from pictime.services import autocreate, ready_email, sync, webhooks
 READY_EMAIL_RETRIES = 5
 
 
-@shared_task(name="pictime.process_webhook_event", acks_late=True)
-def process_webhook_event(event_pk: int) -> str:
-    return webhooks.process(event_pk).status
+@shared_task(name="pictime.process_webhook_events", acks_late=True)
+def process_webhook_events(connection_id: int) -> int:
+    """The connection's queued webhook events, applied in batches (queued by services.queue)."""
+    return webhooks.process_queued(connection_id)
 
 
 # Celery retries the attempt (`self.retry`, at the backoff the job row records for the panel). What
@@ -49,8 +50,8 @@ def sync_connection_task(connection_id: int, trigger: str = SyncRun.Trigger.SCHE
 @shared_task(name="pictime.sync_all_connections")
 def sync_all_connections() -> int:
     """Beat: a sync per connected company, and webhook events stored but never queued."""
-    for event_pk in webhooks.requeue_stale_events():
-        process_webhook_event.delay(event_pk)
+    for connection_id in webhooks.requeue_stale_events():
+        process_webhook_events.delay(connection_id)
     connection_ids = sync.connections_to_sync()
     for connection_id in connection_ids:
         sync_connection_task.delay(connection_id, SyncRun.Trigger.SCHEDULE)

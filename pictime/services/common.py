@@ -155,12 +155,13 @@ def new_link(project, connection: Connection, gallery: Gallery, *, origin, creat
     return link
 
 
-def mark_deleted(link: GalleryLink, when=None) -> None:
+def mark_deleted(link: GalleryLink, when=None, *, save=True) -> None:
     """Pic-Time deleted the gallery: keep the link, shown as deleted, rather than drop it silently."""
     link.deleted_at = when or timezone.now()
     link.status = GalleryLink.Status.OFFLINE
     link.last_synced_at = timezone.now()
-    link.save(update_fields=["deleted_at", "status", "last_synced_at"])
+    if save:
+        link.save(update_fields=["deleted_at", "status", "last_synced_at"])
 
 
 def upsert_order(company_id: int, order) -> tuple[Order, bool]:

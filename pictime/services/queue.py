@@ -3,14 +3,19 @@ commit. Tasks import the services that do the work, never this module, so import
 views, admin, connect → here → pictime.tasks → the working services.
 """
 
+import logging
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
 from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
-from pictime.tasks import autocreate_gallery, sync_connection_task, sync_link_task
+from pictime.services import webhooks
+from pictime.tasks import autocreate_gallery, process_webhook_events, sync_connection_task, sync_link_task
 
+log = logging.getLogger(__name__)
 Status = AutoCreateJob.Status
 
 
@@ -54,3 +59,20 @@ def queue_first_sync(connection: Connection) -> None:
 def queue_link_sync(link: GalleryLink) -> None:
     """A link whose earlier orders couldn't be fetched at once: a worker fetches them, retrying."""
     transaction.on_commit(lambda: sync_link_task.delay(link.pk))
+
+
+def queue_webhook_processing(connection_id: int) -> None:
+    """After a webhook event is stored (on commit): the connection's events are applied by a task,
+    unless one is queued and not yet started; that one will find this event (services.webhooks)."""
+    key = webhooks.queued_key(connection_id)
+    try:
+        first = cache.add(key, 1, timeout=webhooks.QUEUED_KEY_SECONDS)
+    except Exception:  # the cache is down: queue a task anyway
+        first = True
+    if not first:
+        return
+    try:
+        process_webhook_events.delay(connection_id)
+    except Exception:  # the broker is down: the event is stored, the beat queues it again
+        cache.delete(key)
+        log.exception("pictime.webhook.queue_failed", extra={"connection": connection_id})

@@ -1,8 +1,9 @@
-"""Pic-Time's webhooks: checked and stored fast in the request, processed once in a task.
+"""Pic-Time's webhooks: checked and stored fast in the request, applied in batches by a task.
 
 The signature (HMAC-SHA256 over "<t>.<raw body>" with the connection's secret) and the 5-minute
 window are checked, in constant time, before anything is written but the delivery log. Each event
-id is stored once (a unique constraint), so a redelivery is answered 2xx and ignored.
+id is stored once (a unique constraint), so a redelivery is answered 2xx and ignored. The request
+does nothing else: a task per connection applies its queued events (process_queued).
 
 The delivery log is bounded: a rejected POST is logged only for a known subscription, without its
 body, and at most PICTIME_WEBHOOK_REJECTED_LOG_PER_MINUTE a minute per connection; the beat prunes
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink, WebhookDelivery, WebhookEvent
+from pictime.schemas import Gallery, Order
 from pictime.schemas import WebhookEvent as RemoteEvent
 from pictime.services.common import apply_gallery, mark_deleted, upsert_order
 from pictime.signatures import InvalidSignature, verify_signature
@@ -56,11 +58,14 @@ def receive(
     """Checks and records one delivery. Returns the delivery (unsaved when it was not logged: an
     unknown endpoint, or over the rejected-delivery rate) and, for a new valid event, its row (queue
     it for processing after commit); None when rejected or a duplicate."""
-    connection = (
-        Connection.objects.select_related("integration").filter(webhook_token=token).first()
-        if token and len(token) <= MAX_TOKEN_LENGTH
-        else None
-    )
+    connection = None
+    if token and len(token) <= MAX_TOKEN_LENGTH:
+        # Only what a receipt needs: the stored OAuth tokens are not read (nor decrypted) here.
+        connection = (
+            Connection.objects.filter(webhook_token=token)
+            .only("company_id", "account_id", "webhook_secret")
+            .first()
+        )
 
     def reject(outcome, event_id="", event_type="", body=""):
         delivery = WebhookDelivery(
@@ -106,84 +111,168 @@ def receive(
         return record(WebhookDelivery.Outcome.DUPLICATE), None
 
 
-def process(event_pk: int) -> WebhookEvent:
-    """Applies one stored event to the company's links or orders, once.
+# Everything that means an event can't be applied, now or later: bad data, or a value the database
+# refuses. Such an event is failed with why (the periodic sync repairs what it would have changed).
+UNPROCESSABLE = (PicTimeError, ValueError, ArithmeticError, RecursionError, DataError, IntegrityError)
 
-    Events may arrive out of order: a state older than the one we have is ignored (compared on
-    Pic-Time's ``updated_at``), and a gallery deleted at Pic-Time stays deleted unless a strictly
-    newer state arrives. An event that can't be applied is recorded as failed (the periodic sync
-    repairs what it would have changed). A link Pic-Time sent that is not safe is not applied; the
-    event's ``error`` says why."""
-    published: list[GalleryLink] = []
+# Events are applied by a task per connection that takes all its queued events, a batch per
+# transaction, each link written once per batch. A delivery queues that task only when none is
+# queued and not yet started (a key in the shared cache, removed by the task before it looks for
+# events), so a burst of deliveries costs a few tasks, not one each.
+BATCH_SIZE = 200
+QUEUED_KEY_SECONDS = 30
+
+
+def queued_key(connection_id: int) -> str:
+    return f"pictime:webhook-processing-queued:{connection_id}"
+
+
+def process_queued(connection_id: int) -> int:
+    """Applies the connection's queued events, oldest first. Returns how many it took."""
+    # Removed before looking: an event stored from now on queues a task of its own.
+    cache.delete(queued_key(connection_id))
+    taken = 0
+    while True:
+        batch = _process_batch(connection_id)
+        taken += batch
+        if batch < BATCH_SIZE:
+            return taken
+
+
+def _process_batch(connection_id: int) -> int:
+    pks: list[int] = []
+    try:
+        with transaction.atomic():
+            # SKIP LOCKED: events another task has taken are left to it.
+            events = list(
+                WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("connection")
+                .filter(connection_id=connection_id, status=WebhookEvent.Status.QUEUED)
+                .order_by("pk")[:BATCH_SIZE]
+            )
+            pks = [stored.pk for stored in events]
+            _apply_events(events)
+    except UNPROCESSABLE:
+        # One event the database refuses fails the whole batch: apply them one by one, so only it fails.
+        for pk in pks:
+            process(pk)
+    return len(pks)
+
+
+def process(event_pk: int) -> WebhookEvent:
+    """Applies one stored event, once (the beat's and support's way; tasks take batches)."""
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.select_for_update().select_related("connection").get(pk=event_pk)
-            if stored.status != WebhookEvent.Status.QUEUED:
-                return stored
-            applied, notes = _apply(stored, published)
-            stored.status = WebhookEvent.Status.PROCESSED if applied else WebhookEvent.Status.IGNORED
-            stored.error = notes[:2000]
-            stored.processed_at = timezone.now()
-            stored.save(update_fields=["status", "error", "processed_at"])
-    except (PicTimeError, ValueError, ArithmeticError, RecursionError, DataError, IntegrityError) as error:
-        # Can't be applied, now or later (bad data, a value the database refuses): failed, with why.
+            if stored.status == WebhookEvent.Status.QUEUED:
+                _apply_events([stored])
+            return stored
+    except UNPROCESSABLE as error:
         log.warning("pictime.webhook.unprocessable", extra={"event": event_pk, "error": str(error)})
-        reason = f"{type(error).__name__}: {error}"
         WebhookEvent.objects.filter(pk=event_pk, status=WebhookEvent.Status.QUEUED).update(
-            status=WebhookEvent.Status.FAILED, error=reason[:2000], processed_at=timezone.now()
+            status=WebhookEvent.Status.FAILED, error=_reason(error), processed_at=timezone.now()
         )
         return WebhookEvent.objects.get(pk=event_pk)
-    for link in published:
-        transaction.on_commit(lambda link=link: gallery_published(link))
-    return stored
 
 
-def gallery_published(link: GalleryLink) -> None:
-    """A webhook has just published the link's gallery for the first time (after commit, once per
-    event). The place for what follows a publication, such as telling the client it is ready."""
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
-def _apply(stored: WebhookEvent, published: list[GalleryLink]) -> tuple[bool, str]:
-    """Applies the event; returns whether anything changed, and notes for the event's ``error`` (links
-    refused). Links whose gallery became published are added to ``published``."""
-    connection = stored.connection
-    event = RemoteEvent.from_dict(stored.payload)
-    applied = False
-    notes = ""
-    if event.resource == "gallery":
-        gallery = event.gallery()
-        if gallery.refused_urls:
-            notes = "Links from Pic-Time not applied: " + "; ".join(
-                f"{name}: {reason}" for name, reason in gallery.refused_urls
+def _apply_events(events: list[WebhookEvent]) -> None:
+    """Applies one connection's events (locked by the caller) in the order they were received.
+
+    Events may arrive out of order: a state older than the one we have is ignored (compared on
+    Pic-Time's ``updated_at``), and a gallery deleted at Pic-Time stays deleted unless a strictly
+    newer state arrives. The links are changed in memory, event after event, and each is written once
+    at the end; then each event's outcome is recorded: processed, ignored (nothing changed) or failed
+    (it can't be applied), with notes in ``error`` such as links from Pic-Time that are not safe."""
+    if not events:
+        return
+    connection = events[0].connection
+    # Each event's type and its gallery or order (None for a type we don't apply); a bad one fails alone.
+    parsed: dict[int, tuple[str, Gallery | Order | None]] = {}
+    outcomes: dict[int, tuple[str, str]] = {}
+    for stored in events:
+        try:
+            event = RemoteEvent.from_dict(stored.payload)
+            resource = {"gallery": event.gallery, "order": event.order}.get(event.resource)
+            parsed[stored.pk] = (event.type, resource() if resource else None)
+        except UNPROCESSABLE as error:
+            log.warning("pictime.webhook.unprocessable", extra={"event": stored.pk, "error": str(error)})
+            outcomes[stored.pk] = (WebhookEvent.Status.FAILED, _reason(error))
+
+    gallery_ids = {thing.id for _, thing in parsed.values() if isinstance(thing, Gallery)}
+    links: dict[str, list[GalleryLink]] = {}
+    if gallery_ids:
+        for link in (
+            GalleryLink.objects.select_for_update()
+            .filter(
+                company_id=connection.company_id, account_id=connection.account_id, gallery_id__in=gallery_ids
             )
-        links = GalleryLink.objects.select_for_update().filter(
-            company_id=connection.company_id, account_id=connection.account_id, gallery_id=gallery.id
-        )
-        for link in links:
-            newer = link.remote_updated_at is None or gallery.updated_at > link.remote_updated_at
-            if event.type == "gallery.deleted":
-                if not link.is_deleted:
-                    mark_deleted(link)
+            .order_by("pk")  # locked in one order by every task: no deadlock between two batches
+        ):
+            links.setdefault(link.gallery_id, []).append(link)
+
+    changed: dict[int, GalleryLink] = {}
+    for stored in events:
+        if stored.pk not in parsed:
+            continue
+        event_type, thing = parsed[stored.pk]
+        notes = ""
+        applied = False
+        if isinstance(thing, Gallery):
+            gallery = thing
+            if gallery.refused_urls:
+                notes = "Links from Pic-Time not applied: " + "; ".join(
+                    f"{name}: {reason}" for name, reason in gallery.refused_urls
+                )
+            for link in links.get(gallery.id, ()):
+                if _apply_to_link(link, event_type, gallery):
                     applied = True
-                if newer:  # so that an older "updated" delivered late can't bring it back
-                    GalleryLink.objects.filter(pk=link.pk).update(remote_updated_at=gallery.updated_at)
-            elif link.is_deleted and not newer:
-                continue
-            else:
-                was_published = link.published_at is not None
-                if apply_gallery(link, gallery):
-                    applied = True
-                    if not was_published and link.published_at is not None:
-                        published.append(link)
-    elif event.resource == "order":
-        order = event.order()
-        if GalleryLink.objects.filter(
-            company_id=connection.company_id,
-            account_id=connection.account_id,
-            gallery_id=order.gallery_id,
-        ).exists():
-            _, applied = upsert_order(connection.company_id, order)
-    return applied, notes
+                    changed[link.pk] = link
+        elif isinstance(thing, Order):
+            applied = _apply_order(connection, thing)
+        status = WebhookEvent.Status.PROCESSED if applied else WebhookEvent.Status.IGNORED
+        outcomes[stored.pk] = (status, notes[:2000])
+
+    for link in changed.values():
+        link.save()
+    now = timezone.now()
+    by_outcome: dict[tuple[str, str], list[int]] = {}
+    for stored in events:
+        stored.status, stored.error = outcomes[stored.pk]
+        stored.processed_at = now
+        by_outcome.setdefault(outcomes[stored.pk], []).append(stored.pk)
+    for (status, error), pks in by_outcome.items():
+        WebhookEvent.objects.filter(pk__in=pks).update(status=status, error=error, processed_at=now)
+
+
+def _apply_to_link(link: GalleryLink, event_type: str, gallery: Gallery) -> bool:
+    """Applies a gallery event to a link in memory (written by the caller). Whether it changed."""
+    newer = link.remote_updated_at is None or gallery.updated_at > link.remote_updated_at
+    if event_type == "gallery.deleted":
+        changed = False
+        if not link.is_deleted:
+            mark_deleted(link, save=False)
+            changed = True
+        if newer:  # so that an older "updated" delivered late can't bring it back
+            link.remote_updated_at = gallery.updated_at
+            changed = True
+        return changed
+    if link.is_deleted and not newer:
+        return False
+    return apply_gallery(link, gallery, save=False)
+
+
+def _apply_order(connection: Connection, order: Order) -> bool:
+    """Stores an order of one of the company's linked galleries; orders of other galleries are not ours."""
+    if not GalleryLink.objects.filter(
+        company_id=connection.company_id, account_id=connection.account_id, gallery_id=order.gallery_id
+    ).exists():
+        return False
+    _, applied = upsert_order(connection.company_id, order)
+    return applied
 
 
 # An event still queued after this long is given up on (its processing kept dying), not requeued.
@@ -191,9 +280,10 @@ GIVE_UP_AFTER = timedelta(days=1)
 
 
 def requeue_stale_events(older_than_seconds: int = 300) -> list[int]:
-    """Events stored but never processed (the broker was down when they arrived): their ids, to queue
-    again. Processing is idempotent, so queueing one twice does no harm. Events queued for more than
-    a day are marked failed instead, so that none is requeued for ever."""
+    """Connections with events stored but never processed (the broker was down when they arrived,
+    or a task died): their ids, to queue their processing again. Processing is idempotent, so queueing
+    it twice does no harm. Events queued for more than a day are marked failed instead, so that none
+    is requeued for ever."""
     now = timezone.now()
     WebhookEvent.objects.filter(
         status=WebhookEvent.Status.QUEUED, received_at__lt=now - GIVE_UP_AFTER
@@ -205,8 +295,9 @@ def requeue_stale_events(older_than_seconds: int = 300) -> list[int]:
     cutoff = now - timedelta(seconds=older_than_seconds)
     return list(
         WebhookEvent.objects.filter(status=WebhookEvent.Status.QUEUED, received_at__lt=cutoff)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:1000]
+        .order_by("connection_id")
+        .values_list("connection_id", flat=True)
+        .distinct()
     )
 
 

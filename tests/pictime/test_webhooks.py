@@ -166,7 +166,7 @@ def test_an_event_stored_while_the_broker_was_down_is_queued_again(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(tasks.process_webhook_event, "delay", broker_down)
+    monkeypatch.setattr(tasks.process_webhook_events, "delay", broker_down)
     data = later(gallery, 5, image_count=12)
     response = send(event("gallery.updated", data, pictime_account["id"], "evt_q"))
     assert response.status_code == 202  # stored: Pic-Time need not retry

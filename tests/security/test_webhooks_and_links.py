@@ -102,7 +102,7 @@ def test_a_stored_event_that_cannot_be_applied_is_failed_with_its_reason_and_not
         event_id="evt_old", connection=connection, type="gallery.updated", payload=payload
     )
     before = state(link)
-    assert tasks.process_webhook_event(stored.pk) == WebhookEvent.Status.FAILED
+    assert webhooks.process(stored.pk).status == WebhookEvent.Status.FAILED
     stored.refresh_from_db()
     assert "image_count" in stored.error
     assert state(link) == before
