@@ -60,12 +60,13 @@ def receive(
     it for processing after commit); None when rejected or a duplicate."""
     connection = None
     if token and len(token) <= MAX_TOKEN_LENGTH:
-        # Only what a receipt needs: the stored OAuth tokens are not read (nor decrypted) here.
-        connection = (
-            Connection.objects.filter(webhook_token=token)
-            .only("company_id", "account_id", "webhook_secret")
-            .first()
-        )
+        try:
+            # Only what a receipt needs: the stored OAuth tokens are not read (nor decrypted) here.
+            connection = Connection.objects.only("company_id", "account_id", "webhook_secret").get(
+                webhook_token=token
+            )
+        except Connection.DoesNotExist:
+            pass
 
     def reject(outcome, event_id="", event_type="", body=""):
         delivery = WebhookDelivery(
