@@ -144,9 +144,10 @@ def _process_batch(connection_id: int) -> int:
     pks: list[int] = []
     try:
         with transaction.atomic():
-            # SKIP LOCKED: events another task has taken are left to it.
+            # Not SKIP LOCKED: a second task of the connection waits until the first has committed,
+            # then takes only the events left queued, so a gallery's events apply in the order received.
             events = list(
-                WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                WebhookEvent.objects.select_for_update(of=("self",))
                 .select_related("connection")
                 .filter(connection_id=connection_id, status=WebhookEvent.Status.QUEUED)
                 .order_by("pk")[:BATCH_SIZE]

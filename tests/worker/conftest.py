@@ -20,6 +20,12 @@ def broker_url():
     return url if url.startswith("redis://") else "redis://127.0.0.1:6379/0"
 
 
+def cache_url():
+    """The cache the test process and its workers share (webhook processing's queued key): a Redis db
+    of the broker's server that only the worker tests use, one at a time (broker_to_ourselves)."""
+    return broker_url().rsplit("/", 1)[0] + "/3"
+
+
 def database_url(settings):
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -66,6 +72,7 @@ def celery_workers(settings, *, count, concurrency):
         "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "DATABASE_URL": database_url(settings),
         "CELERY_BROKER_URL": broker,
+        "CACHE_URL": cache_url(),
         "CELERY_RESULT_BACKEND": "django-db",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS": "1",
