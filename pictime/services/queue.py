@@ -63,7 +63,9 @@ def queue_link_sync(link: GalleryLink) -> None:
 
 def queue_webhook_processing(connection_id: int) -> None:
     """After a webhook event is stored (on commit): the connection's events are applied by a task,
-    unless one is queued and not yet started; that one will find this event (services.webhooks)."""
+    unless one is queued and not yet started; that one will find this event (services.webhooks).
+    The key lives in the cache every web and worker process shares (CACHE_URL); with a cache of
+    its own per process, events would wait for the key to expire or for the beat's requeue."""
     key = webhooks.queued_key(connection_id)
     try:
         first = cache.add(key, 1, timeout=webhooks.QUEUED_KEY_SECONDS)
