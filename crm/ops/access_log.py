@@ -5,6 +5,7 @@ A request line carries secrets in two places: the query string (the OAuth callba
 link `/portal/<token>/`, Pic-Time's webhook endpoint `/integrations/pictime/webhooks/<token>/`).
 `SafeAccessLogger` logs every URL-bearing atom (request line, path, referer, Location, the matching
 environ values) as its path only, those segments masked, and never the query string.
+gunicorn's own error lines ("Error handling request <uri>") get the same treatment.
 `SecretPathFilter` does the same to the paths Django logs itself ("Not Found: /portal/<token>/").
 """
 
@@ -50,6 +51,19 @@ class SafeAccessLogger(Logger):
             if key in atoms:
                 atoms[key] = "-"
         return atoms
+
+    def exception(self, msg, *args, **kwargs):
+        # gunicorn's own "Error handling request <method> <uri>" carries the raw URI, query included.
+        super().exception(msg, *_safe_args(args), **kwargs)
+
+    def error(self, msg, *args, **kwargs):
+        super().error(msg, *_safe_args(args), **kwargs)
+
+
+def _safe_args(args: tuple) -> tuple:
+    return tuple(
+        safe_url(arg) if isinstance(arg, str) and arg.startswith(("/", "http")) else arg for arg in args
+    )
 
 
 class SecretPathFilter(logging.Filter):

@@ -110,3 +110,24 @@ def test_the_access_log_has_paths_without_queries_or_tokens(crm_gunicorn):
 )
 def test_safe_url(raw, logged):
     assert safe_url(raw) == logged
+
+
+def test_gunicorns_error_line_has_the_path_without_query_or_token(tmp_path):
+    """When a request fails outside Django (a client gone mid-answer, a worker error), gunicorn logs
+    "Error handling request <method> <uri>" with the raw URI: it is logged as its safe path."""
+    from gunicorn.config import Config
+
+    from crm.ops.access_log import SafeAccessLogger
+
+    config = Config()
+    config.set("errorlog", str(tmp_path / "error.log"))
+    logger = SafeAccessLogger(config)
+    try:
+        raise BrokenPipeError("the client went away")
+    except BrokenPipeError:
+        logger.exception(
+            "Error handling request %s %s", "GET", f"/portal/{PORTAL_TOKEN}/?code={CODE}&state={STATE}"
+        )
+    logged = (tmp_path / "error.log").read_text()
+    assert "Error handling request GET /portal/***/" in logged and "BrokenPipeError" in logged
+    assert PORTAL_TOKEN not in logged and CODE not in logged and STATE not in logged
