@@ -242,3 +242,30 @@ def test_the_sandbox_s_http_links_are_accepted_when_pictime_is_the_sandbox(sandb
     with override_settings(PICTIME_BASE_URL=sandbox.url):
         parsed = Gallery.from_dict(gallery)
     assert parsed.public_url == gallery["public_url"] and parsed.refused_urls == ()
+
+
+def test_unsafe_links_stored_before_they_were_checked_are_blanked(connection, project):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.factories import make_link
+
+    unsafe = make_link(
+        connection,
+        project,
+        public_url="javascript:alert(document.cookie)",
+        edit_url="https://user:password@pictime.example/dashboard/1",
+        cover_url="https://pictime.example/cover.jpg",
+    )
+    safe = make_link(connection, project)
+    before = (safe.public_url, safe.edit_url, safe.cover_url)
+
+    migration = importlib.import_module("pictime.migrations.0006_blank_unchecked_links")
+    migration.blank_unsafe_links(apps, None)
+
+    unsafe.refresh_from_db()
+    assert (unsafe.public_url, unsafe.edit_url) == ("", "")
+    assert unsafe.cover_url == "https://pictime.example/cover.jpg"
+    safe.refresh_from_db()
+    assert (safe.public_url, safe.edit_url, safe.cover_url) == before
