@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
-from pictime.models import Connection, GalleryLink
+from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.oauth import oauth_client
 from pictime.schemas import TokenSet
 from pictime.services.common import api_for, webhook_url
-from pictime.services.queue import queue_first_sync, resume_waiting_jobs
+from pictime.services.queue import queue_company_sync, resume_waiting_jobs
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         _revoke_quietly(old_grant, company.pk)  # a reconnect replaces the previous grant
     webhook_ok = subscribe_webhooks(connection)
     resume_waiting_jobs(connection)  # auto-creates that waited for a reconnection run now
-    queue_first_sync(connection)  # the links' galleries and orders now, not at beat's next run
+    queue_company_sync(connection, SyncRun.Trigger.CONNECTED)  # now, not at beat's next run
     return ConnectResult(connection=connection, switched_account=switched, webhook_ok=webhook_ok)
 
 

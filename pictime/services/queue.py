@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
-from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
+from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.services import webhooks
 from pictime.tasks import autocreate_gallery, process_webhook_events, sync_connection_task, sync_link_task
 
@@ -51,9 +51,11 @@ def resume_waiting_jobs(connection: Connection) -> list[int]:
     return [job.pk for job in jobs]
 
 
-def queue_first_sync(connection: Connection) -> None:
-    """Connecting (or reconnecting): the links' galleries and the account's orders, synced now."""
-    transaction.on_commit(lambda: sync_connection_task.delay(connection.pk, SyncRun.Trigger.CONNECTED))
+def queue_company_sync(connection: Connection, trigger: str) -> None:
+    """The company's links and the account's orders, synced by a worker now: on connecting (or
+    reconnecting), and when support re-runs a sync (it waits its turn under the rate limit there,
+    not in a web request)."""
+    transaction.on_commit(lambda: sync_connection_task.delay(connection.pk, trigger))
 
 
 def queue_link_sync(link: GalleryLink) -> None:
