@@ -24,36 +24,12 @@ KEY = "bench:probe"
 _local = threading.local()
 
 
-# Counts are added up in the process and sent to Redis by a thread every FLUSH_SECONDS, not by each
-# request or task: a Redis round trip per request would add the probe's own cost to the web's CPU.
-FLUSH_SECONDS = 0.2
-_pending: Counter = Counter()
-_pending_lock = threading.Lock()
-_flusher_pid = None
-
-
-def _flush_forever():
+def _redis():
     import redis
 
-    server = redis.Redis.from_url(os.environ["BENCH_PROBE_REDIS"])
-    while True:
-        time.sleep(FLUSH_SECONDS)
-        with _pending_lock:
-            pending = dict(_pending)
-            _pending.clear()
-        if pending:
-            pipe = server.pipeline()
-            for field, n in pending.items():
-                pipe.hincrby(KEY, field, n)
-            pipe.execute()
-
-
-def _ensure_flusher():
-    """One flusher thread per process, started in the process that counts (after any fork)."""
-    global _flusher_pid
-    if _flusher_pid != os.getpid():
-        _flusher_pid = os.getpid()
-        threading.Thread(target=_flush_forever, name="bench-probe-flush", daemon=True).start()
+    if not hasattr(_local, "redis"):
+        _local.redis = redis.Redis.from_url(os.environ["BENCH_PROBE_REDIS"])
+    return _local.redis
 
 
 def _counter(execute, sql, params, many, context):
@@ -79,11 +55,11 @@ def _finish():
     if label is None:
         return
     counts, _local.label = _local.counts, None
-    with _pending_lock:
-        _pending[f"{label}:runs"] += 1
-        for kind, n in counts.items():
-            _pending[f"{label}:{kind}"] += n
-        _ensure_flusher()
+    pipe = _redis().pipeline()
+    pipe.hincrby(KEY, f"{label}:runs", 1)
+    for kind, n in counts.items():
+        pipe.hincrby(KEY, f"{label}:{kind}", n)
+    pipe.execute()
 
 
 @signals.task_prerun.connect
@@ -97,11 +73,9 @@ def _task_finished(**kwargs):
 
 
 def read(redis_url: str) -> dict[str, dict[str, int]]:
-    """{label: {"runs": n, "queries": n, "transaction": n}} counted so far (after the processes'
-    last flush)."""
+    """{label: {"runs": n, "queries": n, "transaction": n}} counted so far."""
     import redis
 
-    time.sleep(2 * FLUSH_SECONDS)
     raw = redis.Redis.from_url(redis_url).hgetall(KEY)
     out: dict[str, dict[str, int]] = {}
     for key, value in raw.items():
@@ -113,7 +87,6 @@ def read(redis_url: str) -> dict[str, dict[str, int]]:
 def reset(redis_url: str) -> None:
     import redis
 
-    time.sleep(2 * FLUSH_SECONDS)  # what the processes counted before this is flushed first
     redis.Redis.from_url(redis_url).delete(KEY)
 
 
