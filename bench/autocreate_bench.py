@@ -61,36 +61,25 @@ def main():
 
 
 def _set_up(sandbox, payments, companies):
-    from bench.seed import sent_invoice
-    from crm.clients.models import Client
-    from crm.companies.services import sign_up
+    from bench.seed import connected_studio, sent_invoice
     from crm.payments.models import Installment
-    from crm.projects.services import create_project
-    from pictime.schemas import TokenSet
-    from pictime.services.connection import connect_account, set_auto_create
+    from pictime.services.connection import set_auto_create
 
     print(f"setting up {companies} companies and {payments} projects ...", flush=True)
     connections, by_company = [], []
     for c in range(companies):
-        owner = sign_up(
-            company_name=f"Bench Studio {c}",
-            name=f"Owner {c}",
-            email=f"owner{c}@bench.test",
-            password="bench-password-123",
-        )
-        company = owner.membership.company
         account = sandbox.create_account(name=f"Bench Account {c}", email=f"acc{c}@bench.test")
-        grant = sandbox.issue_grant(account["id"], "bench-crm")
-        result = connect_account(company=company, tokens=TokenSet.from_dict(grant))
-        assert result.webhook_ok, "the sandbox refused the CRM's webhook subscription"
-        set_auto_create(result.connection, True)
-        connections.append(result.connection)
-        client = Client.objects.create(company=company, name=f"Client {c}", email=f"client{c}@bench.test")
-        installments = []
-        by_company.append(installments)
-        for p in range(c, payments, companies):
-            project = create_project(company=company, client=client, name=f"Wedding {p}", type="wedding")
-            installments.append(Installment.objects.get(invoice=sent_invoice(project)))
+        _, connection, projects = connected_studio(
+            sandbox,
+            account["id"],
+            name=f"Bench Studio {c}",
+            email=f"owner{c}@bench.test",
+            projects=len(range(c, payments, companies)),
+            webhooks=True,
+        )
+        set_auto_create(connection, True)
+        connections.append(connection)
+        by_company.append([Installment.objects.get(invoice=sent_invoice(project)) for project in projects])
     # Payments arrive from the companies in turn (one company's all at once would be its own bench).
     interleaved = [i for turn in itertools.zip_longest(*by_company) for i in turn if i is not None]
     return connections, interleaved

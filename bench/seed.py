@@ -48,9 +48,10 @@ def sandbox_galleries(sandbox, account_id, count):
     return galleries
 
 
-def connected_studio(sandbox, account_id, *, name, email, projects=100):
+def connected_studio(sandbox, account_id, *, name, email, projects=100, webhooks=False):
     """A company signed up and connected to the sandbox account, with `projects` wedding projects
-    of one client. Returns (company, connection, projects)."""
+    of one client. `webhooks`: the bench receives Pic-Time's webhooks, so the subscription must have
+    succeeded. Returns (company, connection, projects)."""
     from crm.clients.models import Client
     from crm.companies.services import sign_up
     from crm.projects.services import create_project
@@ -60,7 +61,9 @@ def connected_studio(sandbox, account_id, *, name, email, projects=100):
     owner = sign_up(company_name=name, name=f"{name} Owner", email=email, password="pw-123456789")
     company = owner.membership.company
     grant = sandbox.issue_grant(account_id, "bench-crm")
-    connection = connect_account(company=company, tokens=TokenSet.from_dict(grant)).connection
+    result = connect_account(company=company, tokens=TokenSet.from_dict(grant))
+    assert result.webhook_ok or not webhooks, "the sandbox refused the CRM's webhook subscription"
+    connection = result.connection
     client = Client.objects.create(company=company, name="Client", email="client@bench.test")
     made = [
         create_project(company=company, client=client, name=f"Project {p}", type="wedding")

@@ -58,31 +58,26 @@ def main():
 
 def _set_up(stack, args):
     """`galleries` links across `companies` connections: (link, its connection, the gallery's JSON)."""
-    from crm.clients.models import Client
-    from crm.companies.services import sign_up
-    from crm.projects.services import create_project
+    from bench.seed import connected_studio
     from pictime.models import GalleryLink
-    from pictime.schemas import GalleryCreate, TokenSet
+    from pictime.schemas import GalleryCreate
     from pictime.services.common import api_for, new_link
-    from pictime.services.connection import connect_account
 
     print(f"setting up {args.companies} companies and {args.galleries} linked galleries ...", flush=True)
     links = []
     for c in range(args.companies):
-        owner = sign_up(
-            company_name=f"Hook Studio {c}",
-            name=f"Owner {c}",
-            email=f"o{c}@hook.test",
-            password="bench-pw-123",
-        )
-        company = owner.membership.company
         account = stack.sandbox.create_account(name=f"Hook Account {c}", email=f"a{c}@hook.test")
-        grant = stack.sandbox.issue_grant(account["id"], "bench-crm")
-        connection = connect_account(company=company, tokens=TokenSet.from_dict(grant)).connection
-        client = Client.objects.create(company=company, name=f"Client {c}", email=f"c{c}@hook.test")
+        numbers = range(c, args.galleries, args.companies)
+        _, connection, projects = connected_studio(
+            stack.sandbox,
+            account["id"],
+            name=f"Hook Studio {c}",
+            email=f"o{c}@hook.test",
+            projects=len(numbers),
+            webhooks=True,
+        )
         api = api_for(connection)
-        for g in range(c, args.galleries, args.companies):
-            project = create_project(company=company, client=client, name=f"Wedding {g}", type="wedding")
+        for g, project in zip(numbers, projects, strict=True):
             gallery = api.create_gallery(GalleryCreate(name=f"Wedding {g}"), idempotency_key=f"hook-{g}")
             link = new_link(project, connection, gallery, origin=GalleryLink.Origin.CREATED)
             link.save()
