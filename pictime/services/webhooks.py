@@ -162,7 +162,7 @@ def _process_batch(connection_id: int) -> int:
 
 
 def process(event_pk: int) -> WebhookEvent:
-    """Applies one stored event, once (the beat's and support's way; tasks take batches)."""
+    """Applies one stored event, once: a batch's fallback when the database refuses one of its events."""
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.select_for_update().select_related("connection").get(pk=event_pk)
