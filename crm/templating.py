@@ -11,7 +11,6 @@ Django's format strings.
 """
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -26,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
+from crm.money import format_money
 from integrations.slots import portal_sections, workspace_panels
 
 
@@ -69,11 +69,8 @@ def printed(value):
 
 
 def money(amount, currency=""):
-    """ "1250.00 USD": two places and the currency, as the activity feed writes amounts."""
-    if amount is None or amount == "":
-        return ""
-    text = f"{Decimal(amount):.2f}"
-    return f"{text} {currency}" if currency else text
+    """`{{ amount|money(currency) }}`: "$1,500.00", in the active (the company's) locale."""
+    return format_money(amount, currency)
 
 
 def initials(name):

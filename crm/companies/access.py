@@ -7,8 +7,10 @@ company's ids answer 404 as if they did not exist.
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from .models import Membership
 
@@ -20,7 +22,26 @@ def load_membership(request):
             membership = Membership.objects.select_related("company").filter(user=request.user).first()
         request.membership = membership
         request.company = membership.company if membership else None
+        if request.company is not None:
+            use_company_locale(request.company)
     return request.membership
+
+
+def use_company_locale(company):
+    """The rest of the request writes amounts and dates the company's way (crm.money, Django's
+    formats); CompanyLocaleMiddleware puts the site's language back after the response."""
+    translation.activate(company.language)
+
+
+class CompanyLocaleMiddleware:
+    """Each request starts in the site's language and leaves none behind on the thread."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with translation.override(settings.LANGUAGE_CODE):
+            return self.get_response(request)
 
 
 def member_required(view):

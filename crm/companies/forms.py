@@ -30,8 +30,8 @@ class TeamMemberForm(SignUpForm):
 class CompanyForm(forms.ModelForm):
     class Meta:
         model = Company
-        fields = ["name", "email", "phone", "website", "currency"]
-        labels = {"name": "Company name"}
+        fields = ["name", "email", "phone", "website", "currency", "locale"]
+        labels = {"name": "Company name", "locale": "Language and region"}
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].upper()

@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
+
+from crm.money import DEFAULT_LOCALE, locale_choices
 
 
 class Company(models.Model):
@@ -10,6 +13,13 @@ class Company(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(blank=True)
     currency = models.CharField(max_length=3, default="USD")
+    # How amounts and dates are written on its pages, its client portal and its emails.
+    locale = models.CharField(
+        max_length=10,
+        choices=locale_choices,
+        default=DEFAULT_LOCALE,
+        help_text="How amounts and dates are written, e.g. $1,500.00 for English (United States).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -18,6 +28,11 @@ class Company(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def language(self) -> str:
+        """The company's locale as Django's language code ("en_US" → "en-us"), to activate."""
+        return translation.to_language(self.locale)
 
 
 class Membership(models.Model):

@@ -9,6 +9,7 @@ from django.db.models import F, Max, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crm.money import format_money
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
 
@@ -135,11 +136,13 @@ def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Paymen
     """One attempt; None when another payment of the invoice was recorded after our read."""
     locked = _with_balances(installment_id)
     invoice, project = locked.invoice, locked.invoice.project
+    company = project.company
     balance = locked.amount - locked.installment_paid
     if balance <= ZERO:
         raise ValidationError({"amount": "This payment is already paid in full."})
     if amount > balance:
-        raise ValidationError({"amount": f"The most that can be paid here is {balance}."})
+        most = format_money(balance, company.currency, company.locale)
+        raise ValidationError({"amount": f"The most that can be paid here is {most}."})
     claim = {"payments_version": F("payments_version") + 1}
     if locked.invoice_paid + amount >= locked.invoice_total:
         claim["status"] = Invoice.Status.PAID
@@ -158,7 +161,8 @@ def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Paymen
     log_activity(
         project,
         Activity.Kind.PAYMENT_RECEIVED,
-        f"Payment received: {amount:.2f} {project.company.currency} by {payment.get_method_display()} "
+        f"Payment received: {format_money(amount, company.currency, company.locale)} "
+        f"by {payment.get_method_display()} "
         f"(invoice {invoice.display_number}, payment {locked.position})",
     )
     # A project paid before stays paid (first_paid_at is never cleared): no claim to make.

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
+from crm.companies.access import use_company_locale
 from crm.payments import services
 from crm.payments.forms import CardForm
 from crm.payments.models import Installment, Invoice
@@ -17,7 +18,9 @@ from crm.templating import render_form
 
 
 def _project(token):
-    return get_object_or_404(Project.objects.select_related("client", "company"), portal_token=token)
+    project = get_object_or_404(Project.objects.select_related("client", "company"), portal_token=token)
+    use_company_locale(project.company)
+    return project
 
 
 def portal(request, token):

@@ -260,7 +260,7 @@ def _record(owner_client, installment, **data):
         pytest.param(
             {"amount": "1000.01"},
             "amount",
-            "The most that can be paid here is 1000.00.",
+            "The most that can be paid here is $1,000.00.",
             id="over-the-balance",
         ),
         pytest.param(

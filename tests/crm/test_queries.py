@@ -47,7 +47,7 @@ def test_workspace_queries_dont_grow_with_invoices_and_payments(owner_client, pr
     page = r.content.decode()
     assert page.count('class="invoice"') == 5
     payments = page[page.index('id="payments"') :]
-    assert payments.count("<td>50.00 USD</td>") == 10  # each payment in the Payments table
+    assert payments.count("<td>$50.00</td>") == 10  # each payment in the Payments table
     assert five == one, (one, five)
 
 
@@ -90,9 +90,9 @@ def test_payments_table_lists_every_invoices_payments_newest_first(owner_client,
     table = page[page.index('id="payments"') : page.index("</table>", page.index('id="payments"'))]
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>.*?</td><td>(.*?)</td></tr>", table)
     assert rows == [
-        ("Nov 4, 2026", "40.00 USD", f"{second.display_number}, payment 2"),
-        ("Nov 3, 2026", "30.00 USD", f"{second.display_number}, payment 1"),
-        ("Nov 2, 2026", "100.00 USD", f"{first.display_number}, payment 1"),
+        ("Nov 4, 2026", "$40.00", f"{second.display_number}, payment 2"),
+        ("Nov 3, 2026", "$30.00", f"{second.display_number}, payment 1"),
+        ("Nov 2, 2026", "$100.00", f"{first.display_number}, payment 1"),
     ]
 
 

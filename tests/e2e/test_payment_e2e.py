@@ -64,9 +64,9 @@ def test_client_pays_the_first_installment_in_the_portal(page, browser, live_ser
         expect(portal.get_by_role("heading", name="Bella & Ben Wedding")).to_be_visible()
         expect(portal.get_by_text("Hello Bella Bride!")).to_be_visible()
         portal.get_by_role("link", name="Pay payment 1 of invoice #0001").click()
-        expect(portal.get_by_role("heading", name="Pay 1000.00 USD")).to_be_visible()
+        expect(portal.get_by_role("heading", name="Pay $1,000.00")).to_be_visible()
         _fill_card(portal, "4242 4242 4242 4242")
-        portal.get_by_role("button", name="Pay 1000.00 USD").click()
+        portal.get_by_role("button", name="Pay $1,000.00").click()
         expect(portal.get_by_role("status")).to_have_text("Thank you! Your payment was received.")
         rows = portal.get_by_role("row")
         expect(rows.filter(has_text="Payment 1")).to_contain_text("Paid")
@@ -79,11 +79,11 @@ def test_client_pays_the_first_installment_in_the_portal(page, browser, live_ser
     # Back in the photographer's workspace.
     page.reload()
     payments = page.get_by_role("region", name="Payments")
-    expect(payments).to_contain_text("1000.00 USD")
+    expect(payments).to_contain_text("$1,000.00")
     expect(payments).to_contain_text("Card ···· 4242")
     expect(payments).to_contain_text("#0001, payment 1")
     expect(page.get_by_role("region", name="Activity")).to_contain_text(
-        "Payment received: 1000.00 USD by Card (invoice #0001, payment 1)"
+        "Payment received: $1,000.00 by Card (invoice #0001, payment 1)"
     )
     assert Payment.objects.count() == 1
 
@@ -97,7 +97,7 @@ def test_a_declined_card_says_so_and_records_nothing(
         portal.goto(live_server.url + project.get_portal_url())
         portal.get_by_role("link", name="Pay payment 1 of invoice #0001").click()
         _fill_card(portal, "4000 0000 0000 0002")
-        portal.get_by_role("button", name="Pay 1000.00 USD").click()
+        portal.get_by_role("button", name="Pay $1,000.00").click()
         expect(portal.get_by_role("alert")).to_have_text(
             "Your card was declined. Nothing was charged. Try another card."
         )

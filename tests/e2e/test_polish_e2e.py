@@ -113,8 +113,8 @@ def test_photo_sales_with_a_refund_fit_the_side_column(
     expect(table.get_by_role("columnheader", name="Total")).to_be_visible()
     refunded = table.get_by_role("row").filter(has_text="PT-2026-10001")
     expect(refunded.get_by_text("Refunded", exact=True)).to_be_visible()
-    expect(refunded).to_contain_text("86.40 USD")
-    expect(sales.get_by_text("Sales total: 1259.00 USD")).to_be_visible()
+    expect(refunded).to_contain_text("$86.40")
+    expect(sales.get_by_text("Sales total: $1,259.00")).to_be_visible()
 
     # No horizontal scrolling, in the table nor in its section, and every cell inside the column.
     for box in (table, sales):
@@ -156,7 +156,7 @@ def test_money_has_its_currency_and_two_places_and_dates_one_style(
     ).click()
 
     # A whole amount, typed as people do: written back as money everywhere.
-    expect(page.get_by_text("payment 1 of 1000.00 USD (paid so far: 0.00 USD)")).to_be_visible()
+    expect(page.get_by_text("payment 1 of $1,000.00 (paid so far: $0.00)")).to_be_visible()
     page.get_by_label("Amount").fill("450")
     page.get_by_label("Method").select_option(label="Check")
     page.get_by_label("Paid on").fill(timezone.localdate().isoformat())
@@ -164,13 +164,13 @@ def test_money_has_its_currency_and_two_places_and_dates_one_style(
 
     expect(page.get_by_role("heading", name=project.name, exact=True)).to_be_visible()
     first = invoices.get_by_role("row").filter(has_text="Payment 1")
-    expect(first.get_by_role("cell", name="450.00 USD", exact=True)).to_be_visible()
+    expect(first.get_by_role("cell", name="$450.00", exact=True)).to_be_visible()
     expect(invoices.get_by_text("Partly paid")).to_be_visible()
     payments = page.get_by_role("region", name="Payments")
-    expect(payments.get_by_role("cell", name="450.00 USD", exact=True)).to_be_visible()
+    expect(payments.get_by_role("cell", name="$450.00", exact=True)).to_be_visible()
     activity = page.locator("#activity")
-    expect(activity).to_contain_text("Payment received: 450.00 USD by Check")
-    expect(activity).not_to_contain_text(re.compile(r"\b450 USD"))
+    expect(activity).to_contain_text("Payment received: $450.00 by Check")
+    expect(activity).not_to_contain_text(re.compile(r"\$450(?![.\d])"))
 
     # Dates in one style: the schedule, the payments, the event date; and so in the client portal.
     today = timezone.localdate()
@@ -182,7 +182,7 @@ def test_money_has_its_currency_and_two_places_and_dates_one_style(
     page.goto(live_server.url + project.get_portal_url())
     portal_first = page.get_by_role("row").filter(has_text="Payment 1")
     expect(portal_first.get_by_role("cell", name="Jan 15, 2027", exact=True)).to_be_visible()
-    expect(portal_first.get_by_role("cell", name="1000.00 USD", exact=True)).to_be_visible()
+    expect(portal_first.get_by_role("cell", name="$1,000.00", exact=True)).to_be_visible()
     expect(page.get_by_text("on Jun 12, 2027")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text(re.compile(r"[A-Z][a-z]{2,3}\. \d{1,2}, \d{4}"))
 
@@ -205,8 +205,8 @@ def test_sales_total_without_orders_is_money_too(
     )
     open_workspace(page, live_server, login_in_browser, project)
     sales = page.get_by_role("region", name="Photo sales")
-    expect(sales.get_by_text("Sales total: 0.00 USD")).to_be_visible()
-    expect(sales.get_by_role("row").filter(has_text="PT-1")).to_contain_text("40.00 USD")
+    expect(sales.get_by_text("Sales total: $0.00")).to_be_visible()
+    expect(sales.get_by_role("row").filter(has_text="PT-1")).to_contain_text("$40.00")
 
 
 def test_a_support_sync_counts_in_the_singular(owner, connection, linked, live_server, page):

@@ -49,7 +49,7 @@ def test_linking_a_gallery_with_two_orders_shows_both_at_once(
     html = workspace(owner_client, project)
     assert prints["number"] in html and album["number"] in html
     assert "Refunded" in html
-    assert "Sales total: <strong>300.00 USD</strong>" in html
+    assert "Sales total: <strong>$300.00</strong>" in html
     assert Order.objects.for_company(project.company_id).count() == 2
 
 

@@ -113,5 +113,5 @@ def test_the_pay_page_of_a_paid_installment_says_it_is_paid(client, project, ins
     page = client.get(f"/portal/{project.portal_token}/pay/{installment.pk}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Pay 0.00" not in html and "<form" not in html
+    assert "Pay $0.00" not in html and "<form" not in html
     assert "is paid" in html
