@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/galleries/<str:gallery_id>/", pages.gallery_page, name="gallery"),
     path("dashboard/webhooks/", pages.deliveries, name="deliveries"),
     path("g/<str:account_id>/<str:slug>", pages.public_gallery, name="public"),
+    path("img/<str:gallery_id>/<int:n>.png", pages.placeholder_png),
     path("img/<str:gallery_id>/<int:n>.svg", pages.placeholder_image),
     # OAuth 2.0
     path("oauth/authorize", oauth.authorize),

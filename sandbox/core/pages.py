@@ -1,5 +1,9 @@
 """Pages for people: sign in / sign up, dashboard, gallery page, live gallery, delivery log."""
 
+import colorsys
+import functools
+import struct
+import zlib
 from datetime import UTC, datetime
 from datetime import time as dtime
 from urllib.parse import urlencode
@@ -248,8 +252,63 @@ def public_gallery(request, account_id, slug):
     )
 
 
+def _hue(gallery_id, n):
+    return (sum(map(ord, gallery_id)) * 37 + n * 53) % 360
+
+
+def _rgb(hue, saturation, lightness):
+    return bytes(round(c * 255) for c in colorsys.hls_to_rgb(hue / 360, lightness, saturation))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@functools.lru_cache(maxsize=256)
+def landscape_png(gallery_id: str, n: int, width: int = 400, height: int = 300) -> bytes:
+    """The placeholder photo as a PNG (what Pic-Time serves: mail clients show PNG and JPEG, many
+    block SVG): sky, sun and hills in the gallery's colours, written with zlib alone."""
+    hue = _hue(gallery_id, n)
+    sky, sun, hill = _rgb(hue, 0.45, 0.72), _rgb((hue + 40) % 360, 0.60, 0.88), _rgb(hue, 0.35, 0.45)
+    # The hills' ridge: straight lines through these points (x, y) on a 400 × 300 picture.
+    ridge = [(0, 300), (130, 150), (220, 240), (290, 180), (400, 300)]
+
+    def ridge_y(x):
+        for (x0, y0), (x1, y1) in zip(ridge, ridge[1:], strict=False):
+            if x0 <= x <= x1:
+                return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+        return 300
+
+    sx, sy = width / 400, height / 300
+    tops = [ridge_y(x / sx) * sy for x in range(width)]
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # no filter
+        for x in range(width):
+            if y >= tops[x]:
+                rows += hill
+            elif (x / sx - 300) ** 2 + (y / sy - 80) ** 2 <= 40**2:
+                rows += sun
+            else:
+                rows += sky
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def placeholder_png(request, gallery_id, n):
+    resp = HttpResponse(landscape_png(gallery_id, n), content_type="image/png")
+    resp["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
 def placeholder_image(request, gallery_id, n):
-    hue = (sum(map(ord, gallery_id)) * 37 + n * 53) % 360
+    """The SVG placeholder of earlier sandbox data (covers are PNG now)."""
+    hue = _hue(gallery_id, n)
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300" viewBox="0 0 400 300">'
         f'<rect width="400" height="300" fill="hsl({hue},45%,72%)"/>'

@@ -62,7 +62,7 @@ def gallery_json(g):
         "status": g.effective_status,
         "published_at": ts(g.published_at),
         "image_count": g.image_count,
-        "cover_url": f"{base}/img/{g.id}/1.svg" if g.image_count > 0 else None,
+        "cover_url": f"{base}/img/{g.id}/1.png" if g.image_count > 0 else None,
         "public_url": f"{base}/g/{g.account_id}/{g.slug}",
         "edit_url": f"{base}/dashboard/galleries/{g.id}/",
         "event_date": g.event_date.isoformat() if g.event_date else None,

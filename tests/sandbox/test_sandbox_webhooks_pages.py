@@ -169,7 +169,9 @@ def test_public_gallery_page_follows_publication(api, sandbox):
     page = requests.get(g["public_url"], timeout=10).text
     assert "Lakeside Elopement" in page and "8 photos" in page and page.count("<img") == 8
     cover = requests.get(api.get(f"/galleries/{g['id']}").json()["cover_url"], timeout=10)
-    assert cover.status_code == 200 and cover.headers["Content-Type"] == "image/svg+xml"
+    # PNG, as Pic-Time serves covers (many mail clients block SVG images).
+    assert cover.status_code == 200 and cover.headers["Content-Type"] == "image/png"
+    assert cover.content.startswith(b"\x89PNG\r\n\x1a\n")
     sandbox.take_offline(g["id"])
     assert "This gallery is not published yet" in requests.get(g["public_url"], timeout=10).text
     sandbox.publish(g["id"])
