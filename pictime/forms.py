@@ -25,7 +25,9 @@ class GalleryDefaultsForm(forms.Form):
         ]
 
 
-PLACEHOLDER_HELP = "You can use {client_name}, {gallery_name}, {project_name} and {studio_name}."
+PLACEHOLDER_HELP = (
+    "You can use {first_name}, {client_name}, {gallery_name}, {project_name} and {studio_name}."
+)
 
 
 class ReadyEmailForm(forms.Form):
@@ -46,6 +48,14 @@ class ReadyEmailForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Enter the message clients read above their gallery."},
         help_text="Shown above the gallery's cover and its View your gallery button. " + PLACEHOLDER_HELP,
+    )
+
+    ready_email_signoff = forms.CharField(
+        label="Sign-off",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Last in the email, under the button and the portal link. " + PLACEHOLDER_HELP,
     )
 
     def clean_ready_email_subject(self):

@@ -18,10 +18,11 @@ from integrations.models import CompanyIntegration
 DEFAULT_PORTAL_INTRO = "Your photos are ready! Open your gallery to view, download and order prints."
 DEFAULT_READY_EMAIL_SUBJECT = "Your gallery “{gallery_name}” is ready"
 DEFAULT_READY_EMAIL_MESSAGE = (
-    "Hi {client_name},\n\n"
-    "Your photos are ready! Open your gallery to view, download and share them, and to order prints.\n\n"
-    "With love,\n{studio_name}"
+    "Hi {first_name},\n\n"
+    "Your photos are ready! Open your gallery to view, download and share them, and to order prints."
 )
+# Last in the email, under the gallery's button and the portal link.
+DEFAULT_READY_EMAIL_SIGNOFF = "With love,\n{studio_name}"
 
 
 def new_webhook_token():
@@ -75,6 +76,7 @@ class Connection(models.Model):
         "Email subject", max_length=200, default=DEFAULT_READY_EMAIL_SUBJECT
     )
     ready_email_message = models.TextField("Email message", default=DEFAULT_READY_EMAIL_MESSAGE)
+    ready_email_signoff = models.TextField("Sign-off", blank=True, default=DEFAULT_READY_EMAIL_SIGNOFF)
 
     connected_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)

@@ -31,6 +31,7 @@ class PicTimeProvider(IntegrationProvider):
                     "ready_email_enabled": connection.ready_email_enabled,
                     "ready_email_subject": connection.ready_email_subject,
                     "ready_email_message": connection.ready_email_message,
+                    "ready_email_signoff": connection.ready_email_signoff,
                 }
             )
             context["defaults_form"] = GalleryDefaultsForm(

@@ -6,4 +6,4 @@ from .models import Client
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["name", "email", "phone"]
+        fields = ["name", "first_name", "email", "phone"]

@@ -187,11 +187,20 @@ def save_gallery_defaults(
     return connection
 
 
-def save_ready_email(connection: Connection, *, enabled: bool, subject: str, message: str) -> Connection:
+def save_ready_email(
+    connection: Connection, *, enabled: bool, subject: str, message: str, signoff: str
+) -> Connection:
     connection.ready_email_enabled = enabled
     connection.ready_email_subject = subject
     connection.ready_email_message = message
+    connection.ready_email_signoff = signoff
     connection.save(
-        update_fields=["ready_email_enabled", "ready_email_subject", "ready_email_message", "updated_at"]
+        update_fields=[
+            "ready_email_enabled",
+            "ready_email_subject",
+            "ready_email_message",
+            "ready_email_signoff",
+            "updated_at",
+        ]
     )
     return connection

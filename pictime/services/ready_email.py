@@ -19,8 +19,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from crm.clients.models import Client
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
 from crm.projects.services import mark_delivered
@@ -28,7 +29,7 @@ from pictime.models import Connection, GalleryLink, ReadyEmail
 
 log = logging.getLogger(__name__)
 
-PLACEHOLDERS = ("client_name", "gallery_name", "project_name", "studio_name")
+PLACEHOLDERS = ("first_name", "client_name", "gallery_name", "project_name", "studio_name")
 
 
 class SendFailed(Exception):
@@ -123,6 +124,7 @@ def record_failure(link_id: int, *, final: bool) -> None:
 class EmailContent:
     subject: str
     intro: str
+    signoff: str
     gallery_name: str
     gallery_url: str
     cover_url: str
@@ -131,16 +133,17 @@ class EmailContent:
 
 
 def fill(template: str, values: dict) -> str:
-    """The studio's text with {client_name}, {gallery_name}, {project_name}, {studio_name} filled
-    in; any other brace is left as typed."""
+    """The studio's text with {first_name}, {client_name}, {gallery_name}, {project_name},
+    {studio_name} filled in; any other brace is left as typed."""
     return re.sub(
         r"\{(\w+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template
     )
 
 
-def content(*, subject, message, gallery_name, gallery_url, cover_url, project, client_name, studio_name):
+def content(*, subject, message, signoff, gallery_name, gallery_url, cover_url, project, client, studio_name):
     values = {
-        "client_name": client_name,
+        "first_name": client.greeting_name,
+        "client_name": client.name,
         "gallery_name": gallery_name,
         "project_name": project.name if project else gallery_name,
         "studio_name": studio_name,
@@ -149,6 +152,7 @@ def content(*, subject, message, gallery_name, gallery_url, cover_url, project, 
     return EmailContent(
         subject=" ".join(fill(subject, values).split())[:200],
         intro=fill(message, values),
+        signoff=fill(signoff, values),
         gallery_name=gallery_name,
         gallery_url=gallery_url,
         cover_url=cover_url,
@@ -162,11 +166,12 @@ def link_content(connection: Connection, link: GalleryLink) -> EmailContent:
     return content(
         subject=connection.ready_email_subject,
         message=connection.ready_email_message,
+        signoff=connection.ready_email_signoff,
         gallery_name=link.name,
         gallery_url=link.public_url,
         cover_url=link.cover_url,
         project=project,
-        client_name=project.client.name,
+        client=project.client,
         studio_name=link.company.name,
     )
 
@@ -182,7 +187,8 @@ def render(email: EmailContent) -> tuple[str, str]:
 
 def build_message(connection: Connection, link: GalleryLink, recipient: str) -> EmailMultiAlternatives:
     email = link_content(connection, link)
-    text, html = render(email)
+    with translation.override(link.company.language):  # written the studio's way, as its pages are
+        text, html = render(email)
     # From the studio (its name, our sending address); replies go to the studio.
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     company = link.company
@@ -197,7 +203,7 @@ def build_message(connection: Connection, link: GalleryLink, recipient: str) -> 
     return message
 
 
-def preview(company, *, subject: str, message: str) -> tuple[EmailContent, str]:
+def preview(company, *, subject: str, message: str, signoff: str) -> tuple[EmailContent, str]:
     """The email as a client would read it, for the company's newest linked gallery (or a sample
     one when it has none): (content, html)."""
     link = (
@@ -209,11 +215,12 @@ def preview(company, *, subject: str, message: str) -> tuple[EmailContent, str]:
     email = content(
         subject=subject,
         message=message,
+        signoff=signoff,
         gallery_name=link.name if link else "Bella & Ben Wedding",
         gallery_url=(link.public_url if link else "") or "#",
         cover_url=link.cover_url if link else "",
         project=link.project if link else None,
-        client_name=link.project.client.name if link else "Bella",
+        client=link.project.client if link else Client(name="Bella Bride"),
         studio_name=company.name,
     )
     return email, render(email)[1]

@@ -75,8 +75,19 @@ def test_publishing_a_linked_gallery_emails_the_client_once_with_its_links(picti
     for body in (email.body, html):
         assert gallery["public_url"] in body
         assert portal in body
-        assert "Hi Bella Bride," in body
+        assert "Hi Bella," in body  # the first name
+        # The studio's sign-off comes last: after the gallery's link and the portal's.
+        assert (
+            body.index(portal)
+            < body.index("With love,")
+            < body.index("Lumen Studio", body.index("With love,"))
+        )
     assert 'src="http://pictime.test/cover.jpg"' in html
+    assert (
+        html.index('src="http://pictime.test/cover.jpg"')
+        < html.index("View your gallery")
+        < html.index("With love,")
+    )
     assert "View your gallery" in html
 
     link.refresh_from_db()
