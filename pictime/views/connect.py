@@ -7,10 +7,11 @@ callback can be used once. Every failure comes back to the tab as a message and 
 import logging
 from urllib.parse import urlencode
 
-from csp.decorators import csp_update
+from csp.decorators import csp_replace, csp_update
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.companies.access import member_required, owner_required
@@ -190,6 +191,7 @@ def ready_email(request):
         enabled=data["ready_email_enabled"],
         subject=data["ready_email_subject"],
         message=data["ready_email_message"],
+        signoff=data["ready_email_signoff"],
     )
     state = "ON" if data["ready_email_enabled"] else "OFF"
     messages.success(
@@ -207,8 +209,15 @@ def _preview(request, data):
     form.is_valid()
     subject = form.cleaned_data.get("ready_email_subject") or connection.ready_email_subject
     message = form.cleaned_data.get("ready_email_message") or connection.ready_email_message
-    email, html = ready_email_service.preview(request.company, subject=subject, message=message)
-    return email, html, {"ready_email_subject": subject, "ready_email_message": message}
+    # An empty sign-off is a choice (none): only a request without the field falls back to the saved one.
+    signoff = form.cleaned_data.get("ready_email_signoff", "") if "ready_email_signoff" in data else None
+    if signoff is None:
+        signoff = connection.ready_email_signoff
+    email, html = ready_email_service.preview(
+        request.company, subject=subject, message=message, signoff=signoff
+    )
+    typed = {"ready_email_subject": subject, "ready_email_message": message, "ready_email_signoff": signoff}
+    return email, html, typed
 
 
 @member_required
@@ -225,6 +234,9 @@ def ready_email_preview(request):
 @member_required
 @require_GET
 @csp_update({"style-src": ["'unsafe-inline'"]})  # an email's HTML is styled inline, as mail clients need
+# Shown in the Integrations tab's frame: framed by our own pages only (every other response: none).
+@csp_replace({"frame-ancestors": ["'self'"]})
+@xframe_options_sameorigin
 def ready_email_preview_body(request):
     preview = _preview(request, request.GET)
     if preview is None:
