@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from crm.companies.models import Company, CompanyScopedQuerySet
 from crm.projects.models import Project
@@ -44,6 +45,10 @@ class Invoice(models.Model):
     @property
     def display_number(self):
         return f"#{self.number:04d}"
+
+    def overdue(self):
+        """Its overdue installments (needs `schedule`, with `paid`)."""
+        return [inst for inst in getattr(self, "schedule", ()) if inst.is_overdue]
 
     @property
     def status_label(self):
@@ -84,6 +89,21 @@ class Installment(models.Model):
 
     def __str__(self):
         return f"Payment {self.position} of {self.invoice}"
+
+    @property
+    def due_now(self) -> Decimal:
+        """What is still to pay (needs `paid`, from with_paid())."""
+        return max(self.amount - self.paid, ZERO)
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past its due date and not paid in full, on an invoice the client was sent (needs `paid`;
+        reads the invoice, which the prefetches of the workspace and the portal have set)."""
+        return (
+            self.invoice.status == Invoice.Status.SENT
+            and self.paid < self.amount
+            and self.due_date < timezone.localdate()
+        )
 
 
 class Payment(models.Model):

@@ -65,6 +65,31 @@ def project_invoices_and_payments(project: Project) -> tuple[list[Invoice], list
     return invoices, payments
 
 
+def overdue_amount(project_ref, today):
+    """An expression for Project querysets: what is overdue in the project (installments of sent
+    invoices due before `today`, less what was paid of each), None when nothing is."""
+    paid = (
+        Payment.objects.filter(installment=OuterRef("pk"), status=Payment.Status.SUCCEEDED)
+        .order_by()
+        .values("installment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = models.DecimalField(max_digits=12, decimal_places=2)
+    late = (
+        Installment.objects.filter(
+            invoice__project=project_ref, invoice__status=Invoice.Status.SENT, due_date__lt=today
+        )
+        .annotate(left=F("amount") - Coalesce(Subquery(paid, output_field=money), ZERO, output_field=money))
+        .filter(left__gt=0)
+        .order_by()
+        .values("invoice__project")
+        .annotate(total=Sum("left"))
+        .values("total")
+    )
+    return Subquery(late, output_field=money)
+
+
 def installment_balance(installment: Installment) -> Decimal:
     paid = Installment.objects.with_paid().get(pk=installment.pk).paid
     return installment.amount - paid

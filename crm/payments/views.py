@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.companies.access import member_required
@@ -45,7 +46,10 @@ def record_payment(request, installment_pk):
         pk=installment_pk,
     )
     project = installment.invoice.project
-    form = RecordPaymentForm(request.POST or None, initial={"amount": installment.amount - installment.paid})
+    form = RecordPaymentForm(
+        request.POST or None,
+        initial={"amount": installment.amount - installment.paid, "paid_on": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -1,10 +1,11 @@
 """Use cases of projects: create, update, the workspace's read, and the client portal's private link."""
 
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from crm.clients.models import Client
-from crm.payments.services import project_invoices_and_payments
+from crm.payments.services import overdue_amount, project_invoices_and_payments
 
 from .activity import log_activity, recent_activities
 from .models import Activity, Project, new_portal_token
@@ -18,6 +19,22 @@ def create_project(*, company, client: Client, name: str, type: str, event_date=
         )
         log_activity(project, Activity.Kind.PROJECT_CREATED, f"Project created for {client.name}")
     return project
+
+
+def project_list(company, stage=None, client=None):
+    """The company's projects for the Projects page (of one stage, if a valid one is given; of one
+    of its clients, if given), each with `overdue`: what its client should have paid by now, or
+    None. One query."""
+    projects = (
+        Project.objects.for_company(company)
+        .select_related("client")
+        .annotate(overdue=overdue_amount(OuterRef("pk"), timezone.localdate()))
+    )
+    if stage in Project.Stage.values:
+        projects = projects.filter(stage=stage)
+    if client is not None:
+        projects = projects.filter(client=client)
+    return projects
 
 
 def workspace(company, project_pk) -> dict:

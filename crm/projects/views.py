@@ -21,14 +21,22 @@ def _project(request, pk):
 
 @member_required
 def dashboard(request):
-    projects = Project.objects.for_company(request.company).select_related("client")
-    stage = request.GET.get("stage")
-    if stage in Project.Stage.values:
-        projects = projects.filter(stage=stage)
+    stage, client = request.GET.get("stage"), None
+    if "client" in request.GET:  # the projects of one client (Clients > a client's name)
+        client_pk = request.GET["client"]
+        client = get_object_or_404(
+            Client.objects.for_company(request.company), pk=client_pk if client_pk.isdigit() else None
+        )
     return render(
         request,
         "projects/dashboard.html",
-        {"projects": projects, "stages": Project.Stage.choices, "stage": stage},
+        {
+            "projects": services.project_list(request.company, stage, client),
+            "stages": Project.Stage.choices,
+            "stage": stage,
+            "client": client,
+            "currency": request.company.currency,
+        },
     )
 
 
