@@ -47,6 +47,14 @@ def is_past(value):
     return value is not None and value <= timezone.now()
 
 
+SOON = timedelta(days=14)
+
+
+def is_soon(value):
+    """`{% if link.expires_at is soon %}`: within the next 14 days (worth a warning colour)."""
+    return value is not None and timezone.now() < value <= timezone.now() + SOON
+
+
 def expiry(value):
     """`{{ link.expires_at|expiry }}`: "Expires in 5 days", "Expires today", "Expired" ("" for None)."""
     if value is None:
@@ -102,7 +110,7 @@ def environment(**options):
         url=url, static=static, workspace_panels=workspace_panels, portal_sections=portal_sections
     )
     # Every filter and test the pages use, in this one place.
-    env.tests.update(past=is_past)
+    env.tests.update(past=is_past, soon=is_soon)
     env.filters.update(
         date=date,
         expiry=expiry,

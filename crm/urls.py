@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from crm.clients import views as clients
@@ -10,8 +12,15 @@ from crm.portal import views as portal
 from crm.projects import views as projects
 from integrations import views as integrations
 
+
+def favicon(request):
+    return redirect(static("favicon.svg"), permanent=True)  # read per request: the manifest's name
+
+
 urlpatterns = [
     path("", projects.dashboard, name="dashboard"),
+    # Browsers ask for /favicon.ico where a page names none (the admin, the API's pages).
+    path("favicon.ico", favicon),
     path("signup/", companies.signup, name="signup"),
     path(
         "login/",

@@ -33,6 +33,13 @@ class CompanyForm(forms.ModelForm):
         fields = ["name", "email", "phone", "website", "currency", "locale"]
         labels = {"name": "Company name", "locale": "Language and region"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locale"].required = False  # left out (older clients of the form): kept as it is
+
+    def clean_locale(self):
+        return self.cleaned_data["locale"] or self.instance.locale
+
     def clean_currency(self):
         currency = self.cleaned_data["currency"].upper()
         if len(currency) != 3 or not currency.isalpha():

@@ -45,3 +45,23 @@ function pictimePoll() {
   }, seconds * 1000);
 })();
 document.addEventListener("visibilitychange", pictimePoll);
+
+// Copy buttons: data-copy="<id of a field>" copies its value, then says "Copied" for a moment.
+// The Clipboard API needs a secure context (https, or localhost); elsewhere the selection is copied.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const field = document.getElementById(button.dataset.copy);
+  if (!field) return;
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    field.select();
+    document.execCommand("copy");
+  }
+  const label = button.dataset.label || button.textContent;
+  button.dataset.label = label;
+  button.textContent = "Copied";
+  clearTimeout(button.copiedTimer);
+  button.copiedTimer = setTimeout(() => (button.textContent = label), 2000);
+});

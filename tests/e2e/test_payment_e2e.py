@@ -62,7 +62,7 @@ def test_client_pays_the_first_installment_in_the_portal(page, browser, live_ser
         portal = client_context.new_page()
         portal.goto(portal_url)
         expect(portal.get_by_role("heading", name="Bella & Ben Wedding")).to_be_visible()
-        expect(portal.get_by_text("Hello Bella Bride!")).to_be_visible()
+        expect(portal.get_by_text("Hello Bella!")).to_be_visible()
         portal.get_by_role("link", name="Pay payment 1 of invoice #0001").click()
         expect(portal.get_by_role("heading", name="Pay $1,000.00")).to_be_visible()
         _fill_card(portal, "4242 4242 4242 4242")

@@ -58,7 +58,7 @@ def test_workspace_lists_linked_galleries_with_their_state(owner_client, project
     page = text(response)
     assert "Only visible to you" in page and "Pic-Time Galleries" in page
     assert "Wedding day Online Expires in 5 days 312 images" in page
-    assert "Engagement Offline Expired" in page
+    assert "Engagement Expired 2 images" in page  # clients can't open it: not "Offline", not "Online"
     assert "Removed one Deleted in Pic-Time" in page
     assert "Old account's Offline Inactive" in page
     html = response.content.decode()
@@ -235,7 +235,8 @@ def test_a_likely_duplicate_is_offered_for_connection_instead(
 
     page = text(warned)
     assert "1 gallery for bella@example.com on Jun 12, 2027 already exists in Pic-Time." in page
-    assert "Bella wedding (made in Pic-Time)" in page and "Connect gallery" in page
+    assert "Bella wedding (made in Pic-Time)" in page and "Connect" in page
+    assert 'aria-label="Connect gallery Bella wedding (made in Pic-Time)"' in warned.content.decode()
     assert "Create anyway" in page
     assert galleries_at_pictime(sandbox, pictime_account) == before
 
@@ -279,7 +280,7 @@ def test_existing_galleries_are_searchable_and_marks_linked_ones(
     results = html.split('aria-label="Pic-Time galleries"')[1].split("</ul>")[0]
     assert "Smith engagement" in results and "Jones family" not in results
     linked_row = re.search(rf'<li data-gallery-id="{linked["id"]}">.*?</li>', results, re.S).group(0)
-    assert "Linked to this project" in linked_row and "Connect gallery" not in linked_row
+    assert "Linked to this project" in linked_row and "Connect" not in linked_row
 
 
 def test_existing_galleries_page_with_cursors(owner_client, project, connection, sandbox, pictime_account):
