@@ -46,8 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    # Only for the migration that moved its plain-text keys into knox (hashed); its table is empty.
-    "rest_framework.authtoken",
+    # API tokens are knox's (hashed). DRF's authtoken is not installed: its keys were moved into knox
+    # (companies 0002), and the admin shows one kind of token.
     "knox",
     "axes",
     "csp",

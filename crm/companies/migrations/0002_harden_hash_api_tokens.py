@@ -1,6 +1,9 @@
 """API tokens are now django-rest-knox's, stored as a hash only: each plain-text DRF token is moved
 into knox (its hash, and its first 15 characters to find it by) and deleted, so that a token people
-already use goes on working while no table holds it in clear."""
+already use goes on working while no table holds it in clear.
+
+DRF's authtoken app is no longer installed: its table is read, where an older database has it, with
+plain SQL (and the migration depends on none of its migrations)."""
 
 from django.db import migrations
 
@@ -9,24 +12,27 @@ def move_tokens(apps, schema_editor):
     from knox.crypto import hash_token
     from knox.settings import CONSTANTS
 
-    Token = apps.get_model("authtoken", "Token")
+    connection = schema_editor.connection
+    if "authtoken_token" not in connection.introspection.table_names():
+        return  # a database made after DRF's tokens were dropped
     AuthToken = apps.get_model("knox", "AuthToken")
-    AuthToken.objects.bulk_create(
-        AuthToken(
-            digest=hash_token(token.key),
-            token_key=token.key[: CONSTANTS.TOKEN_KEY_LENGTH],
-            user_id=token.user_id,
-            expiry=None,  # they never expired before; people can delete them in the admin
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key, user_id FROM authtoken_token")
+        AuthToken.objects.using(connection.alias).bulk_create(
+            AuthToken(
+                digest=hash_token(key),
+                token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH],
+                user_id=user_id,
+                expiry=None,  # they never expired before; people can delete them in the admin
+            )
+            for key, user_id in cursor.fetchall()
         )
-        for token in Token.objects.all()
-    )
-    Token.objects.all().delete()
+        cursor.execute("DELETE FROM authtoken_token")
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("companies", "0001_initial"),
-        ("authtoken", "0004_alter_tokenproxy_options"),
         ("knox", "0009_extend_authtoken_field"),
     ]
 
