@@ -83,15 +83,14 @@ def _changelist_link(model, text, **filters):
 
 @admin.register(Connection)
 class ConnectionAdmin(ReadOnlyAdmin):
+    # What support looks for first (status, last error) comes first; the rest is on the row's page.
     list_display = [
         "company",
-        "account_name",
-        "account_id",
         "connection_status",
-        "access_token_expires_at",
+        "last_error",
+        "account_name",
         "auto_create_enabled",
         "last_synced_at",
-        "last_error",
     ]
     list_select_related = ["company", "integration"]
     list_filter = ["integration__status", "auto_create_enabled", "plan"]
@@ -244,16 +243,14 @@ class ConnectionAdmin(ReadOnlyAdmin):
 class GalleryLinkAdmin(ReadOnlyAdmin):
     list_display = [
         "name",
-        "gallery_id",
+        "status",
+        "sync_error",
         "project",
         "company",
-        "status",
+        "gallery_id",
         "is_active",
-        "origin",
         "image_count",
-        "deleted_at",
         "last_synced_at",
-        "sync_error",
     ]
     list_select_related = ["project", "company"]
     list_filter = ["status", "is_active", "origin"]
@@ -274,7 +271,7 @@ class GalleryLinkAdmin(ReadOnlyAdmin):
 
 @admin.register(AutoCreateJob)
 class AutoCreateJobAdmin(ReadOnlyAdmin):
-    list_display = ["project", "company", "status", "attempts", "next_attempt_at", "error", "updated_at"]
+    list_display = ["project", "status", "error", "company", "attempts", "next_attempt_at", "updated_at"]
     list_select_related = ["project", "company"]
     list_filter = ["status"]
     search_fields = [
@@ -325,14 +322,14 @@ class AutoCreateJobAdmin(ReadOnlyAdmin):
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = [
         "started_at",
+        "status",
+        "short_error",
         "company",
         "project",
         "trigger",
-        "status",
         "result",
         "requests_made",
         "finished_at",
-        "short_error",
     ]
     list_select_related = ["company", "project"]
     list_filter = ["status", "trigger"]
@@ -363,7 +360,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "type", "event_id", "status", "company", "processed_at", "short_error"]
+    list_display = ["received_at", "type", "status", "short_error", "company", "event_id", "processed_at"]
     list_select_related = ["connection__company"]
     list_filter = ["status", "type"]
     search_fields = ["event_id", "type", "connection__company__name", "connection__account_id"]

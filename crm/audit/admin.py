@@ -6,6 +6,9 @@ from .models import AuditEntry
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows that only code writes: support reads them, nobody (superusers included) edits them."""
 
+    class Media:
+        css = {"all": ["css/admin.css"]}  # long values wrap in their column
+
     def has_add_permission(self, request, obj=None):
         return False
 
