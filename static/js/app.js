@@ -65,3 +65,10 @@ document.addEventListener("click", async (event) => {
   clearTimeout(button.copiedTimer);
   button.copiedTimer = setTimeout(() => (button.textContent = label), 2000);
 });
+
+// Escape closes the Pic-Time panel's Add gallery dialog, as its Cancel link does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const cancel = document.querySelector(".pt-overlay .pt-cancel");
+  if (cancel) cancel.click();
+});
