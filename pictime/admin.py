@@ -248,7 +248,6 @@ class GalleryLinkAdmin(ReadOnlyAdmin):
         "project",
         "company",
         "gallery_id",
-        "is_active",
         "image_count",
         "last_synced_at",
     ]

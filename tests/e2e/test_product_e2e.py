@@ -163,6 +163,9 @@ def test_the_photographers_and_the_clients_pages(studio, viewport, browser, live
     expect(frame.get_by_text("Your photos are ready!")).to_be_visible()
     expect(frame.get_by_role("link", name="View your gallery")).to_be_visible()
     page.locator("iframe[title='Email preview']").scroll_into_view_if_needed()
+    shown = page.locator("iframe[title='Email preview']").bounding_box()
+    email = frame.locator("table table").first.bounding_box()  # the email's card fits the frame
+    assert email["x"] >= shown["x"] and email["x"] + email["width"] <= shown["x"] + shown["width"]
     fits(page, "integrations-preview", viewport)
     page.goto(f"{base}/settings/")
     fits(page, "settings", viewport)
@@ -186,3 +189,52 @@ def test_the_photographers_and_the_clients_pages(studio, viewport, browser, live
     fits(client, "portal-pay", viewport)
     client.context.close()
     context.close()
+
+
+def test_support_sees_status_and_last_error_and_webhook_bodies_wrap_at_1280(
+    connection, project, browser, live_server
+):
+    from django.contrib.auth import get_user_model
+
+    from integrations.models import CompanyIntegration
+    from pictime.models import WebhookDelivery
+    from tests.factories import make_link
+
+    get_user_model().objects.create_superuser(username="root@support.test", password=PASSWORD)
+    CompanyIntegration.objects.filter(pk=connection.integration_id).update(
+        last_error="Pic-Time refused the refresh token (invalid_grant): reconnect in Integrations " * 3
+    )
+    for n in range(3):
+        make_link(connection, project, name=f"Gallery {n} " + "with-a-very-long-name-" * 4)
+    delivery = WebhookDelivery.objects.create(
+        connection=connection,
+        event_id="evt_long",
+        event_type="gallery.updated",
+        outcome="accepted",
+        body='{"data":{"description":"' + "x" * 3000 + '"}}',
+    )
+    page = browser.new_context(viewport=LAPTOP).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("root@support.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    for name, url in (
+        ("admin-connections", "/admin/pictime/connection/"),
+        ("admin-gallery-links", "/admin/pictime/gallerylink/"),
+        ("admin-webhook-delivery", f"/admin/pictime/webhookdelivery/{delivery.pk}/change/"),
+    ):
+        page.goto(live_server.url + url)
+        SCREENS.mkdir(exist_ok=True)
+        page.screenshot(path=SCREENS / f"{name}-1280.png", full_page=True)
+        # Every column in view: none scrolled away inside the list's own box.
+        if page.locator("#result_list").count():
+            shown = page.locator("#changelist .results").bounding_box()
+            for header in page.locator("#result_list th").all():
+                box = header.bounding_box()
+                assert box["x"] + box["width"] <= shown["x"] + shown["width"] + 1, header.inner_text()
+        fits(page, name, LAPTOP)
+    page.goto(f"{live_server.url}/admin/pictime/connection/")
+    expect(page.locator("#result_list").get_by_role("columnheader", name="Last error")).to_be_visible()
+    page.context.close()
