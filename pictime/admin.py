@@ -89,7 +89,7 @@ class ConnectionAdmin(ReadOnlyAdmin):
         "connection_status",
         "last_error",
         "account_name",
-        "auto_create_enabled",
+        "auto_create",
         "last_synced_at",
     ]
     list_select_related = ["company", "integration"]
@@ -137,6 +137,10 @@ class ConnectionAdmin(ReadOnlyAdmin):
     @admin.display(description="status", ordering="integration__status")
     def connection_status(self, obj):
         return obj.integration.get_status_display()
+
+    @admin.display(description="auto-create", boolean=True, ordering="auto_create_enabled")
+    def auto_create(self, obj):
+        return obj.auto_create_enabled
 
     @admin.display(description="last error")
     def last_error(self, obj):

@@ -57,10 +57,6 @@ class AuditedModelAdminMixin:
 
 
 class AuditedAdminSite(admin.AdminSite):
-    # The list of every model beside each page took ~300 px of a 1280 px screen from the support
-    # lists (Status and Last error went off-screen); Home and the breadcrumbs lead to every model.
-    enable_nav_sidebar = False
-
     def register(self, model_or_iterable, admin_class=None, **options):
         base = admin_class or admin.ModelAdmin
         if not issubclass(base, AuditedModelAdminMixin):

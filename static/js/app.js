@@ -49,7 +49,7 @@ document.addEventListener("visibilitychange", pictimePoll);
 // Copy buttons: data-copy="<id of a field>" copies its value, then says "Copied" for a moment.
 // The Clipboard API needs a secure context (https, or localhost); elsewhere the selection is copied.
 document.addEventListener("click", async (event) => {
-  const button = event.target.closest("[data-copy]");
+  const button = event.target.closest && event.target.closest("[data-copy]");
   if (!button) return;
   const field = document.getElementById(button.dataset.copy);
   if (!field) return;

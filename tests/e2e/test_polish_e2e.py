@@ -73,7 +73,8 @@ def test_view_gallery_opens_only_while_the_gallery_is_online_and_not_expired(
     expect(expired.get_by_role("button", name="View gallery")).to_have_attribute(
         "title", re.compile("has expired: clients can't open it")
     )
-    expect(expired).to_contain_text("Offline")  # not "Online": clients can't open it
+    expect(expired).to_contain_text("Expired")  # not "Online": clients can't open it
+    expect(expired).not_to_contain_text("Online")
 
     live = panel.get_by_role("listitem", name="Live gallery")
     view = live.get_by_role("link", name="View gallery")
