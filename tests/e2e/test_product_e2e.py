@@ -151,6 +151,10 @@ def test_the_photographers_and_the_clients_pages(studio, viewport, browser, live
 
     page.goto(f"{base}/projects/new/")
     fits(page, "new-project", viewport)
+    page.goto(f"{base}/projects/{project.pk}/invoices/new/")
+    fits(page, "new-invoice", viewport)
+    page.goto(f"{base}/settings/team/")
+    fits(page, "team", viewport)
     page.goto(f"{base}/clients/")
     expect(page.get_by_role("link", name="Bella Bride")).to_be_visible()
     fits(page, "clients", viewport)
