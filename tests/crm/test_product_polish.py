@@ -256,3 +256,17 @@ def test_expiry_is_amber_only_within_two_weeks():
     assert is_soon(now + datetime.timedelta(days=10))
     assert not is_soon(now + datetime.timedelta(days=206))
     assert not is_soon(now - datetime.timedelta(days=1)) and not is_soon(None)
+
+
+def test_the_portal_reads_overdue_payments_in_a_fixed_number_of_queries(
+    client, project, django_assert_max_num_queries
+):
+    overdue_invoice(project)
+    url = reverse("portal", args=[project.portal_token])
+    with django_assert_max_num_queries(20) as one:
+        client.get(url)
+    for _ in range(4):
+        overdue_invoice(project)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = page_text(client.get(url))
+    assert page.count("$1,500.00 is overdue") == 5
