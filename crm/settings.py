@@ -322,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
     "pictime-run-due-autocreate-jobs": {"task": "pictime.run_due_autocreate_jobs", "schedule": 60.0},
     # The webhook log keeps PICTIME_WEBHOOK_LOG_DAYS of deliveries, at most PICTIME_WEBHOOK_LOG_MAX rows.
     "pictime-prune-webhook-deliveries": {"task": "pictime.prune_webhook_deliveries", "schedule": 3600.0},
+    # Gallery expiry reminders that are due (each sent once per gallery and expiry date).
+    "pictime-send-due-reminders": {"task": "pictime.send_due_reminders", "schedule": 300.0},
 }
 PICTIME_WEBHOOK_LOG_DAYS = env.int("PICTIME_WEBHOOK_LOG_DAYS", default=30)
 PICTIME_WEBHOOK_LOG_MAX = env.int("PICTIME_WEBHOOK_LOG_MAX", default=100_000)

@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 
 from crm.companies.access import load_membership
 from integrations.base import IntegrationProvider
-from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
+from pictime.forms import ExpiryReminderForm, GalleryDefaultsForm, ReadyEmailForm
 from pictime.services.live import live_context
 from pictime.services.portal import portal_context
 from pictime.services.settings_section import settings_section
@@ -24,13 +24,21 @@ class PicTimeProvider(IntegrationProvider):
         connection = context["connection"]
         membership = load_membership(request)
         context["is_owner"] = bool(membership and membership.is_owner)
-        context["defaults_form"] = context["email_form"] = None
+        context["defaults_form"] = context["email_form"] = context["reminder_form"] = None
         if connection and connection.is_connected:
             context["email_form"] = ReadyEmailForm(
                 initial={
                     "ready_email_enabled": connection.ready_email_enabled,
                     "ready_email_subject": connection.ready_email_subject,
                     "ready_email_message": connection.ready_email_message,
+                }
+            )
+            context["reminder_form"] = ExpiryReminderForm(
+                initial={
+                    "reminder_email_enabled": connection.reminder_email_enabled,
+                    "reminder_days_before": connection.reminder_days_before,
+                    "reminder_email_subject": connection.reminder_email_subject,
+                    "reminder_email_message": connection.reminder_email_message,
                 }
             )
             context["defaults_form"] = GalleryDefaultsForm(

@@ -128,6 +128,9 @@ class EmailContent:
     cover_url: str
     portal_url: str
     studio_name: str
+    # The expiry reminder (services.reminders) shares this message with its own button and date.
+    button: str = "View your gallery"
+    closes_on: str = ""
 
 
 def fill(template: str, values: dict) -> str:
@@ -180,8 +183,10 @@ def render(email: EmailContent) -> tuple[str, str]:
     )
 
 
-def build_message(connection: Connection, link: GalleryLink, recipient: str) -> EmailMultiAlternatives:
-    email = link_content(connection, link)
+def build_message(
+    connection: Connection, link: GalleryLink, recipient: str, email: EmailContent | None = None
+) -> EmailMultiAlternatives:
+    email = email or link_content(connection, link)
     text, html = render(email)
     # From the studio (its name, our sending address); replies go to the studio.
     _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)

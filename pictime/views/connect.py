@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.companies.access import member_required, owner_required
 from pictime.errors import AccessDenied, OAuthError, PicTimeError
-from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
+from pictime.forms import ExpiryReminderForm, GalleryDefaultsForm, ReadyEmailForm
 from pictime.models import Connection
 from pictime.services import connection as connection_service
 from pictime.services import ready_email as ready_email_service
+from pictime.services import reminders
 
 log = logging.getLogger(__name__)
 
@@ -198,17 +199,52 @@ def ready_email(request):
     return _back()
 
 
+@owner_required
+@require_POST
+def expiry_reminder(request):
+    """Email clients before a gallery expires: on/off, days before, subject and message."""
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect Pic-Time first.")
+        return _back()
+    form = ExpiryReminderForm(request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
+        return _back()
+    data = form.cleaned_data
+    reminders.save_settings(
+        connection,
+        enabled=data["reminder_email_enabled"],
+        days_before=data["reminder_days_before"],
+        subject=data["reminder_email_subject"],
+        message=data["reminder_email_message"],
+    )
+    state = "ON" if data["reminder_email_enabled"] else "OFF"
+    messages.success(request, f"Expiry reminder saved: Email clients before a gallery expires is {state}.")
+    return _back()
+
+
+# The emails that share the preview: the form field prefix and the service that renders each.
+PREVIEWS = {
+    "ready": (ReadyEmailForm, "ready_email", ready_email_service.preview),
+    "expiry_reminder": (ExpiryReminderForm, "reminder_email", reminders.preview),
+}
+
+
 def _preview(request, data):
     """The email as a client would read it, with the subject and message being typed (not saved)."""
     connection = _connection(request)
     if connection is None:
         return None
-    form = ReadyEmailForm(data)
+    kind = data.get("email") if data.get("email") in PREVIEWS else "ready"
+    form_class, prefix, render_preview = PREVIEWS[kind]
+    form = form_class(data)
     form.is_valid()
-    subject = form.cleaned_data.get("ready_email_subject") or connection.ready_email_subject
-    message = form.cleaned_data.get("ready_email_message") or connection.ready_email_message
-    email, html = ready_email_service.preview(request.company, subject=subject, message=message)
-    return email, html, {"ready_email_subject": subject, "ready_email_message": message}
+    subject = form.cleaned_data.get(f"{prefix}_subject") or getattr(connection, f"{prefix}_subject")
+    message = form.cleaned_data.get(f"{prefix}_message") or getattr(connection, f"{prefix}_message")
+    email, html = render_preview(request.company, subject=subject, message=message)
+    return email, html, {"email": kind, f"{prefix}_subject": subject, f"{prefix}_message": message}
 
 
 @member_required

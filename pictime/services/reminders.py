@@ -1,0 +1,299 @@
+"""The expiry reminder email: before a linked gallery expires, the project's client gets one email
+from the studio (the gallery, its closing date, its link and the client-portal link, under the
+studio's text), because that is when clients order prints.
+
+Once per gallery and expiry date: the link keeps the expiry date its reminder was sent for
+(``reminder_expires_at``), so a later run sends nothing and a changed expiry date makes it due again.
+What is due lives in the database, not in a message: the beat job (``due_links``) finds the links
+whose gallery is online, not expired, not deleted and within the company's "days before", and the
+send claims the link with a conditional UPDATE, so a lost or repeated message loses or doubles
+nothing. **Remind client** writes ``reminder_requested_at`` (at most once a day per gallery), which
+the same send and sweep honour. As with the ready email, a send interrupted by a dead worker stays
+"sending": we prefer no second email to a duplicate.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from crm.projects.activity import log_activity
+from crm.projects.models import Activity
+from pictime.models import Connection, GalleryLink, ReadyEmail
+from pictime.services import ready_email
+from pictime.services.ready_email import EmailContent, SendFailed, fill
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDERS = ("client_name", "gallery_name", "project_name", "studio_name", "expiry_date", "days_left")
+# Remind client sends at most once in this long per gallery.
+MANUAL_INTERVAL = datetime.timedelta(days=1)
+# The sweep leaves a failed send to its task's own retries for this long before trying it again.
+FAILED_RETRY_AFTER = datetime.timedelta(minutes=30)
+BATCH = 500  # links queued by one run of the sweep; the next run takes the rest
+
+
+def closes_on(expires_at) -> str:
+    """ "Dec 10, 2026": the expiry date as the pages write dates."""
+    return date_format(timezone.localtime(expires_at), "M j, Y")
+
+
+# --------------------------------------------------------------------------- what is due
+def _window(now):
+    """Links of companies with reminders on whose gallery expires within their "days before": one
+    term per distinct setting (a handful), so the database compares plain dates."""
+    days = (
+        Connection.objects.filter(reminder_email_enabled=True)
+        .values_list("reminder_days_before", flat=True)
+        .distinct()
+    )
+    window = Q(pk__in=[])
+    for n in days:
+        window |= Q(
+            connection__reminder_email_enabled=True,
+            connection__reminder_days_before=n,
+            expires_at__lte=now + datetime.timedelta(days=n),
+        )
+    return window
+
+
+def _claimable(now):
+    """Links whose reminder may be sent now: the gallery is visible to clients, no send is running,
+    and Remind client asked for it, or it is in the window and this expiry date has none yet (or
+    its send failed)."""
+    new_expiry = (
+        Q(reminder_expires_at__isnull=True)
+        | Q(reminder_expires_at__lt=F("expires_at"))
+        | Q(reminder_expires_at__gt=F("expires_at"))
+    )
+    return (
+        ready_email._sendable(now)
+        & Q(expires_at__isnull=False)
+        & ~Q(reminder_status=ReadyEmail.SENDING)
+        & (
+            Q(reminder_requested_at__isnull=False)
+            | (_window(now) & (new_expiry | Q(reminder_status=ReadyEmail.FAILED)))
+        )
+    )
+
+
+def due_links(now=None) -> list[int]:
+    """The beat's sweep: ids of links whose reminder is due (a failed one once its task's retries
+    have had their turn)."""
+    now = now or timezone.now()
+    recent_failure = Q(reminder_status=ReadyEmail.FAILED, reminder_at__gt=now - FAILED_RETRY_AFTER)
+    return list(
+        GalleryLink.objects.filter(_claimable(now))
+        .exclude(recent_failure)
+        .order_by("expires_at", "id")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+
+
+# --------------------------------------------------------------------------- sending
+def send(link_id: int, now=None) -> str:
+    """Sends the link's reminder if it is due; raises SendFailed (status "failed", shown in the
+    panel and the feed) when the mail server fails, for the task to retry."""
+    now = now or timezone.now()
+    link = (
+        GalleryLink.objects.select_related("project__client", "company", "connection")
+        .filter(pk=link_id)
+        .first()
+    )
+    if link is None:
+        return "missing"
+    claim = GalleryLink.objects.filter(_claimable(now), pk=link.pk)
+    recipient = (link.project.client.email or "").strip()
+    if not recipient:
+        claim.update(
+            reminder_status=ReadyEmail.SKIPPED,
+            reminder_error="The client has no email address",
+            reminder_expires_at=F("expires_at"),
+            reminder_requested_at=None,
+            reminder_at=now,
+        )
+        return ReadyEmail.SKIPPED
+    claimed = claim.update(
+        reminder_status=ReadyEmail.SENDING,
+        reminder_expires_at=F("expires_at"),
+        reminder_to=recipient,
+        reminder_at=now,
+    )
+    if not claimed:
+        return "not_due"
+    link.refresh_from_db()
+    email = link_content(link.connection, link)
+    try:
+        ready_email.build_message(link.connection, link, recipient, email).send()
+    except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
+        message = f"{type(error).__name__}: {error}"[:300]
+        log.warning("pictime.reminder.failed", extra={"link": link.pk, "error": message})
+        GalleryLink.objects.filter(pk=link.pk).update(
+            reminder_status=ReadyEmail.FAILED, reminder_error=message, reminder_at=timezone.now()
+        )
+        raise SendFailed(message) from error
+    GalleryLink.objects.filter(pk=link.pk).update(
+        reminder_status=ReadyEmail.SENT,
+        reminder_error="",
+        reminder_requested_at=None,
+        reminder_at=timezone.now(),
+    )
+    log_activity(
+        link.project,
+        Activity.Kind.INTEGRATION,
+        f"Expiry reminder for “{link.name}” (closes {email.closes_on}) sent to {recipient}",
+    )
+    return ReadyEmail.SENT
+
+
+def record_failure(link_id: int, *, final: bool) -> None:
+    """The feed line of a failed send: once per attempt, saying whether another one follows."""
+    link = GalleryLink.objects.select_related("project").filter(pk=link_id).first()
+    if link is None:
+        return
+    then = "It was not sent." if final else "Trying again shortly."
+    log_activity(
+        link.project,
+        Activity.Kind.INTEGRATION,
+        f"Expiry reminder to {link.reminder_to} failed ({link.reminder_error}). {then}",
+    )
+
+
+def retry_in(attempt: int) -> int:
+    """Seconds before the next try of a failed send: 30 s, doubling, at most an hour."""
+    return min(3600, 30 * 2**attempt)
+
+
+# --------------------------------------------------------------------------- Remind client
+@dataclass
+class Reminded:
+    outcome: str  # "queued", "already_sent", "pending" or "not_sendable"
+    link: GalleryLink
+    message: str
+
+
+def remind_now(company, link_pk: int, now=None) -> Reminded:
+    """Remind client: the reminder goes out at once, at most once a day per gallery. Raises
+    GalleryLink.DoesNotExist for another company's link."""
+    now = now or timezone.now()
+    link = GalleryLink.objects.for_company(company).select_related("project__client").get(pk=link_pk)
+    client = link.project.client
+    if (
+        link.reminder_status == ReadyEmail.SENT
+        and link.reminder_at
+        and link.reminder_at > now - MANUAL_INTERVAL
+    ):
+        when = date_format(timezone.localtime(link.reminder_at), "M j, H:i")
+        return Reminded(
+            "already_sent",
+            link,
+            f"A reminder for “{link.name}” was already sent to {link.reminder_to} on {when}. "
+            "You can send another one tomorrow.",
+        )
+    if link.reminder_requested_at or link.reminder_status == ReadyEmail.SENDING:
+        return Reminded("pending", link, f"The reminder for “{link.name}” is already on its way.")
+    visible = GalleryLink.objects.filter(ready_email._sendable(now), expires_at__isnull=False, pk=link.pk)
+    if not visible.exists():
+        return Reminded(
+            "not_sendable",
+            link,
+            f"“{link.name}” is not online with an expiry date ahead, so there is nothing to remind "
+            f"{client.name} of.",
+        )
+    if not client.email:
+        return Reminded("not_sendable", link, f"{client.name} has no email address: add one to the client.")
+    # The conditional UPDATE is the once-a-day rule when two clicks race.
+    requested = (
+        GalleryLink.objects.filter(pk=link.pk, reminder_requested_at__isnull=True)
+        .exclude(reminder_status=ReadyEmail.SENDING)
+        .exclude(reminder_status=ReadyEmail.SENT, reminder_at__gt=now - MANUAL_INTERVAL)
+        .update(reminder_requested_at=now)
+    )
+    if not requested:
+        return Reminded("pending", link, f"The reminder for “{link.name}” is already on its way.")
+    from pictime.tasks import send_expiry_reminder
+
+    transaction.on_commit(lambda: send_expiry_reminder.delay(link.pk), robust=True)
+    return Reminded("queued", link, f"Reminder for “{link.name}” sent to {client.email}.")
+
+
+# --------------------------------------------------------------------------- the message
+def content(
+    *, subject, message, gallery_name, gallery_url, cover_url, project, client_name, studio_name, expires_at
+):
+    now = timezone.now()
+    portal = project.get_portal_url() if project else None
+    portal_url = settings.SITE_URL + portal if portal else ""
+    values = {
+        "client_name": client_name,
+        "gallery_name": gallery_name,
+        "project_name": project.name if project else gallery_name,
+        "studio_name": studio_name,
+        "expiry_date": closes_on(expires_at),
+        "days_left": max(0, (timezone.localdate(expires_at) - timezone.localdate(now)).days),
+        "gallery_url": gallery_url,
+        "portal_url": portal_url,
+    }
+    return EmailContent(
+        subject=" ".join(fill(subject, values).split())[:200],
+        intro=fill(message, values),
+        gallery_name=gallery_name,
+        gallery_url=gallery_url,
+        cover_url=cover_url,
+        portal_url=portal_url,
+        studio_name=studio_name,
+        button="Open your gallery",
+        closes_on=values["expiry_date"],
+    )
+
+
+def link_content(connection: Connection, link: GalleryLink) -> EmailContent:
+    return content(
+        subject=connection.reminder_email_subject,
+        message=connection.reminder_email_message,
+        gallery_name=link.name,
+        gallery_url=link.public_url,
+        cover_url=link.cover_url,
+        project=link.project,
+        client_name=link.project.client.name,
+        studio_name=link.company.name,
+        expires_at=link.expires_at,
+    )
+
+
+def preview(company, *, subject: str, message: str) -> tuple[EmailContent, str]:
+    """The reminder as a client would read it, for the company's next gallery to expire (or its
+    newest one, or a sample): (content, html)."""
+    links = GalleryLink.objects.for_company(company).select_related("project__client")
+    link = (
+        links.filter(expires_at__gt=timezone.now()).order_by("expires_at", "id").first()
+        or links.order_by("-created_at", "-id").first()
+    )
+    expires_at = (link and link.expires_at) or timezone.now() + datetime.timedelta(days=7)
+    email = content(
+        subject=subject,
+        message=message,
+        gallery_name=link.name if link else "Bella & Ben Wedding",
+        gallery_url=(link.public_url if link else "") or "#",
+        cover_url=link.cover_url if link else "",
+        project=link.project if link else None,
+        client_name=link.project.client.name if link else "Bella",
+        studio_name=company.name,
+        expires_at=expires_at,
+    )
+    return email, ready_email.render(email)[1]
+
+
+def save_settings(connection: Connection, *, enabled: bool, days_before: int, subject: str, message: str):
+    Connection.objects.filter(pk=connection.pk).update(
+        reminder_email_enabled=enabled,
+        reminder_days_before=days_before,
+        reminder_email_subject=subject,
+        reminder_email_message=message,
+        updated_at=timezone.now(),
+    )
