@@ -162,10 +162,6 @@ def remind(http, link, **kwargs):
         return http.post(f"/galleries/{link.pk}/remind/", {"next": "/galleries/?status=online"}, follow=True)
 
 
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]] if response.context else []
-
-
 @pytest.mark.django_db
 def test_remind_client_twice_in_a_day_sends_one(
     online, owner_client, teammate_client, project, studio_connection, django_capture_on_commit_callbacks
