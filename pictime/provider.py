@@ -52,6 +52,13 @@ class PicTimeProvider(IntegrationProvider):
         html = render_to_string("pictime/settings_section.html", context, request)
         return mark_safe(html)  # noqa: S308 - our own autoescaped template
 
+    def seed_demo(self, company, user):
+        from pictime import demo
+
+        if not demo.seed(company, user):
+            return ""
+        return f"  Pic-Time: {len(demo.GALLERIES)} galleries of an earlier account and their sales"
+
     def workspace_panel(self, request, project):
         """The Pic-Time Galleries panel and, once a gallery is linked, the project's photo sales."""
         html = render_to_string("pictime/live.html", live_context(project), request)
