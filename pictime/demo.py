@@ -131,7 +131,9 @@ def _orders(link, count, rng, now):
     """`count` orders spread over the 14 months before now, one in 12 refunded, one in 20 cancelled."""
     rows = []
     for i in range(count):
-        placed = now - datetime.timedelta(minutes=rng.randint(60, 425 * 24 * 60))
+        # The first two in the last few days, so this month has sales too.
+        recent = 5 if i < 2 else 425
+        placed = now - datetime.timedelta(minutes=rng.randint(60, recent * 24 * 60))
         name, price = rng.choice(PRINTS)
         quantity = rng.randint(1, 3)
         subtotal = Decimal(price) * quantity
