@@ -18,7 +18,6 @@ Goal: ≥ 50 pages/s. Loopback only; bounded loops.
 import argparse
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -29,47 +28,38 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.workspace_bench import bench_env, free_port, measure, measure_interleaved, start_gunicorn  # noqa: E402
+from bench.workspace_bench import (  # noqa: E402
+    bench_env,
+    connected_studio,
+    free_port,
+    measure,
+    measure_interleaved,
+    session_for,
+    start_gunicorn,
+)
 
 
 def seed(galleries, orders):
-    """The company, its links, orders and payments; returns (session key, cookie name, company id)."""
+    """The company, its links, orders and payments; returns (session key, cookie name, owner)."""
     import django
 
     django.setup()
     import datetime
     from decimal import Decimal
 
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection as db
     from django.utils import timezone
 
     from crm.clients.models import Client
-    from crm.companies.services import sign_up
     from crm.payments.models import Invoice, Payment
     from crm.projects.models import Project
-    from integrations.models import CompanyIntegration
-    from pictime.models import Connection, GalleryLink, Order
+    from pictime.models import GalleryLink, Order
 
     call_command("migrate", interactive=False, verbosity=0)
     rng = random.Random(23)
-    tag = secrets.token_hex(4)
-    owner = sign_up(
-        company_name=f"Bench Studio {tag}",
-        name="Bench Owner",
-        email=f"bench-{tag}@bench.test",
-        password=tag * 4,
-    )
+    tag, owner, connection = connected_studio()
     company = owner.membership.company
-    integration = CompanyIntegration.objects.create(
-        company=company, provider="pictime", status=CompanyIntegration.Status.CONNECTED
-    )
-    connection = Connection.objects.create(
-        company=company, integration=integration, account_id=f"acc_{tag}", account_name="Bench Pic-Time"
-    )
     clients = Client.objects.bulk_create(
         Client(company=company, name=f"Client {n}", email=f"client{n}@bench.test") for n in range(200)
     )
@@ -152,12 +142,7 @@ def seed(galleries, orders):
         with db.cursor() as cursor:
             for table in ("pictime_order", "pictime_gallerylink", "payments_payment", "projects_project"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
-    session = SessionStore()
-    session[SESSION_KEY] = str(owner.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
-    session.create()
-    return session.session_key, settings.SESSION_COOKIE_NAME, owner
+    return (*session_for(owner), owner)
 
 
 def statements(owner):

@@ -97,7 +97,7 @@ def send_expiry_reminder(self, link_id: int) -> str:
     while the mail server fails."""
     try:
         return reminders.send(link_id)
-    except reminders.SendFailed as error:
+    except ready_email.SendFailed as error:  # the one type both emails raise
         last_try = self.request.retries >= self.max_retries
         reminders.record_failure(link_id, final=last_try)
         if not last_try:

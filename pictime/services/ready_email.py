@@ -89,15 +89,7 @@ def send(link_id: int) -> str:
     if not due.update(ready_email_status=ReadyEmail.SENDING, ready_email_to=recipient, ready_email_at=now):
         return link.ready_email_status or "not_due"
     link.refresh_from_db()
-    try:
-        build_message(link.connection, link, recipient).send()
-    except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
-        message = f"{type(error).__name__}: {error}"[:300]
-        log.warning("pictime.ready_email.failed", extra={"link": link.pk, "error": message})
-        GalleryLink.objects.filter(pk=link.pk).update(
-            ready_email_status=ReadyEmail.FAILED, ready_email_error=message, ready_email_at=timezone.now()
-        )
-        raise SendFailed(message) from error
+    deliver(build_message(link.connection, link, recipient), link.pk, "ready_email")
     GalleryLink.objects.filter(pk=link.pk).update(
         ready_email_status=ReadyEmail.SENT, ready_email_error="", ready_email_at=timezone.now()
     )
@@ -105,17 +97,29 @@ def send(link_id: int) -> str:
     return ReadyEmail.SENT
 
 
-def record_failure(link_id: int, *, final: bool) -> None:
+def deliver(message: EmailMultiAlternatives, link_id: int, prefix: str) -> None:
+    """Sends a link's email; when the mail server fails, records it on the link's `<prefix>_status`
+    and `_error` (the panel reads them) and raises SendFailed for the task to retry. Shared with
+    the expiry reminder (prefix "reminder")."""
+    try:
+        message.send()
+    except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
+        text = f"{type(error).__name__}: {error}"[:300]
+        log.warning(f"pictime.{prefix}.failed", extra={"link": link_id, "error": text})
+        GalleryLink.objects.filter(pk=link_id).update(
+            **{f"{prefix}_status": ReadyEmail.FAILED, f"{prefix}_error": text, f"{prefix}_at": timezone.now()}
+        )
+        raise SendFailed(text) from error
+
+
+def record_failure(link_id: int, *, final: bool, prefix="ready_email", what="Gallery ready email") -> None:
     """The feed line of a failed send: once per attempt, saying whether another one follows."""
     link = GalleryLink.objects.select_related("project").filter(pk=link_id).first()
     if link is None:
         return
     then = "It was not sent." if final else "Trying again shortly."
-    log_activity(
-        link.project,
-        Activity.Kind.INTEGRATION,
-        f"Gallery ready email to {link.ready_email_to} failed ({link.ready_email_error}). {then}",
-    )
+    to, error = getattr(link, f"{prefix}_to"), getattr(link, f"{prefix}_error")
+    log_activity(link.project, Activity.Kind.INTEGRATION, f"{what} to {to} failed ({error}). {then}")
 
 
 # --------------------------------------------------------------------------- the message

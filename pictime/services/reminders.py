@@ -13,7 +13,6 @@ the same send and sweep honour. As with the ready email, a send interrupted by a
 """
 
 import datetime
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,9 +25,7 @@ from crm.projects.activity import log_activity
 from crm.projects.models import Activity
 from pictime.models import Connection, GalleryLink, ReadyEmail
 from pictime.services import ready_email
-from pictime.services.ready_email import EmailContent, SendFailed, fill
-
-log = logging.getLogger(__name__)
+from pictime.services.ready_email import EmailContent, fill
 
 PLACEHOLDERS = ("client_name", "gallery_name", "project_name", "studio_name", "expiry_date", "days_left")
 # Remind client sends at most once in this long per gallery.
@@ -128,15 +125,9 @@ def send(link_id: int, now=None) -> str:
         return "not_due"
     link.refresh_from_db()
     email = link_content(link.connection, link)
-    try:
-        ready_email.build_message(link.connection, link, recipient, email).send()
-    except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
-        message = f"{type(error).__name__}: {error}"[:300]
-        log.warning("pictime.reminder.failed", extra={"link": link.pk, "error": message})
-        GalleryLink.objects.filter(pk=link.pk).update(
-            reminder_status=ReadyEmail.FAILED, reminder_error=message, reminder_at=timezone.now()
-        )
-        raise SendFailed(message) from error
+    ready_email.deliver(
+        ready_email.build_message(link.connection, link, recipient, email), link.pk, "reminder"
+    )
     GalleryLink.objects.filter(pk=link.pk).update(
         reminder_status=ReadyEmail.SENT,
         reminder_error="",
@@ -153,15 +144,7 @@ def send(link_id: int, now=None) -> str:
 
 def record_failure(link_id: int, *, final: bool) -> None:
     """The feed line of a failed send: once per attempt, saying whether another one follows."""
-    link = GalleryLink.objects.select_related("project").filter(pk=link_id).first()
-    if link is None:
-        return
-    then = "It was not sent." if final else "Trying again shortly."
-    log_activity(
-        link.project,
-        Activity.Kind.INTEGRATION,
-        f"Expiry reminder to {link.reminder_to} failed ({link.reminder_error}). {then}",
-    )
+    ready_email.record_failure(link_id, final=final, prefix="reminder", what="Expiry reminder")
 
 
 def retry_in(attempt: int) -> int:

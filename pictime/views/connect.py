@@ -172,20 +172,28 @@ def gallery_defaults(request):
     return _back()
 
 
+def _email_settings(request, form_class):
+    """(connection, the form's cleaned data) for an email's settings; (connection, None) when Pic-Time
+    is not connected or the form is refused, each said in a message."""
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect Pic-Time first.")
+        return connection, None
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
+        return connection, None
+    return connection, form.cleaned_data
+
+
 @owner_required
 @require_POST
 def ready_email(request):
     """Email clients when a gallery is published: on/off, subject and message."""
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time first.")
+    connection, data = _email_settings(request, ReadyEmailForm)
+    if data is None:
         return _back()
-    form = ReadyEmailForm(request.POST)
-    if not form.is_valid():
-        for field, errs in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
-        return _back()
-    data = form.cleaned_data
     connection_service.save_ready_email(
         connection,
         enabled=data["ready_email_enabled"],
@@ -203,16 +211,9 @@ def ready_email(request):
 @require_POST
 def expiry_reminder(request):
     """Email clients before a gallery expires: on/off, days before, subject and message."""
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time first.")
+    connection, data = _email_settings(request, ExpiryReminderForm)
+    if data is None:
         return _back()
-    form = ExpiryReminderForm(request.POST)
-    if not form.is_valid():
-        for field, errs in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
-        return _back()
-    data = form.cleaned_data
     reminders.save_settings(
         connection,
         enabled=data["reminder_email_enabled"],

@@ -4,7 +4,6 @@ feed and the panel; another company's gallery answers 404."""
 
 import datetime
 import html
-import socket
 
 import pytest
 from django.core import mail
@@ -217,31 +216,9 @@ def test_another_company_cannot_remind_our_client(online, outsider_client, clien
 
 # --------------------------------------------------------------------------- a failing mail server
 @pytest.fixture
-def flaky_smtp():
+def flaky_smtp(smtp_server_factory):
     """aiosmtpd on a free loopback port that refuses the first message (451) and keeps the rest."""
-    from aiosmtpd.controller import Controller
-
-    class Flaky:
-        def __init__(self):
-            self.messages, self.refused = [], 0
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-            if not self.refused:
-                self.refused += 1
-                return "451 Try again later"
-            self.messages.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Flaky()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, handler
-    finally:
-        controller.stop()
+    return smtp_server_factory(refuse=1)
 
 
 @pytest.mark.django_db
