@@ -164,17 +164,33 @@ def content(*, subject, message, gallery_name, gallery_url, cover_url, project, 
     )
 
 
+def gallery_fields(link: GalleryLink | None, studio_name: str) -> dict:
+    """What an email says of the link's gallery, project and client; a sample gallery for a preview
+    when the company has none. Shared with the expiry reminder."""
+    if link is None:
+        return {
+            "gallery_name": "Bella & Ben Wedding",
+            "gallery_url": "#",
+            "cover_url": "",
+            "project": None,
+            "client_name": "Bella",
+            "studio_name": studio_name,
+        }
+    return {
+        "gallery_name": link.name,
+        "gallery_url": link.public_url,
+        "cover_url": link.cover_url,
+        "project": link.project,
+        "client_name": link.project.client.name,
+        "studio_name": studio_name,
+    }
+
+
 def link_content(connection: Connection, link: GalleryLink) -> EmailContent:
-    project = link.project
     return content(
         subject=connection.ready_email_subject,
         message=connection.ready_email_message,
-        gallery_name=link.name,
-        gallery_url=link.public_url,
-        cover_url=link.cover_url,
-        project=project,
-        client_name=project.client.name,
-        studio_name=link.company.name,
+        **gallery_fields(link, link.company.name),
     )
 
 
@@ -215,14 +231,5 @@ def preview(company, *, subject: str, message: str) -> tuple[EmailContent, str]:
         .order_by("-created_at", "-id")
         .first()
     )
-    email = content(
-        subject=subject,
-        message=message,
-        gallery_name=link.name if link else "Bella & Ben Wedding",
-        gallery_url=(link.public_url if link else "") or "#",
-        cover_url=link.cover_url if link else "",
-        project=link.project if link else None,
-        client_name=link.project.client.name if link else "Bella",
-        studio_name=company.name,
-    )
+    email = content(subject=subject, message=message, **gallery_fields(link, company.name))
     return email, render(email)[1]

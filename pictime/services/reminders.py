@@ -239,13 +239,8 @@ def link_content(connection: Connection, link: GalleryLink) -> EmailContent:
     return content(
         subject=connection.reminder_email_subject,
         message=connection.reminder_email_message,
-        gallery_name=link.name,
-        gallery_url=link.public_url,
-        cover_url=link.cover_url,
-        project=link.project,
-        client_name=link.project.client.name,
-        studio_name=link.company.name,
         expires_at=link.expires_at,
+        **ready_email.gallery_fields(link, link.company.name),
     )
 
 
@@ -261,13 +256,8 @@ def preview(company, *, subject: str, message: str) -> tuple[EmailContent, str]:
     email = content(
         subject=subject,
         message=message,
-        gallery_name=link.name if link else "Bella & Ben Wedding",
-        gallery_url=(link.public_url if link else "") or "#",
-        cover_url=link.cover_url if link else "",
-        project=link.project if link else None,
-        client_name=link.project.client.name if link else "Bella",
-        studio_name=company.name,
         expires_at=expires_at,
+        **ready_email.gallery_fields(link, company.name),
     )
     return email, ready_email.render(email)[1]
 
