@@ -45,15 +45,15 @@ MONTHS = 12
 # A backstop: the cached order figures' key already changes with every order and link.
 FIGURES_CACHE_SECONDS = 600
 
-STATUSES = ("online", "offline", "expired", "deleted")
-# Sort keys of the list: the database ordering of each (ties broken by id, for stable pages).
+# The list's sort keys (in the URL), their database ordering and their label; links without the
+# date come last either way, and ties are broken by id so pages don't overlap.
 SORTS = {
-    "expiry": ("expires_at_nulls_last", "Expiry, soonest first"),
-    "-expiry": ("-expires_at", "Expiry, latest first"),
-    "-sales": ("-net_sales", "Sales, highest first"),
-    "sales": ("net_sales", "Sales, lowest first"),
-    "-synced": ("-last_synced_at", "Last synced, newest first"),
-    "synced": ("last_synced_at", "Last synced, oldest first"),
+    "expiry": (F("expires_at").asc(nulls_last=True), "Expiry, soonest first"),
+    "-expiry": (F("expires_at").desc(nulls_last=True), "Expiry, latest first"),
+    "-sales": (F("net_sales").desc(), "Sales, highest first"),
+    "sales": (F("net_sales").asc(), "Sales, lowest first"),
+    "-synced": (F("last_synced_at").desc(nulls_last=True), "Last synced, newest first"),
+    "synced": (F("last_synced_at").asc(nulls_last=True), "Last synced, oldest first"),
 }
 
 
@@ -276,18 +276,7 @@ def gallery_list(company, now, filters: Filters, page_number):
             | Q(project__name__icontains=filters.q)
             | Q(project__client__name__icontains=filters.q)
         )
-    key = SORTS[filters.sort][0]
-    if key == "expires_at_nulls_last":
-        ordering = [F("expires_at").asc(nulls_last=True), "id"]
-    elif key.lstrip("-") in ("expires_at", "last_synced_at"):
-        name = key.lstrip("-")
-        ordering = [
-            F(name).desc(nulls_last=True) if key.startswith("-") else F(name).asc(nulls_last=True),
-            "id",
-        ]
-    else:
-        ordering = [key, "id"]
-    paginator = Paginator(_rows(links).order_by(*ordering), PER_PAGE)
+    paginator = Paginator(_rows(links).order_by(SORTS[filters.sort][0], "id"), PER_PAGE)
     return paginator.get_page(page_number), paginator
 
 
