@@ -73,7 +73,8 @@ def _claimable(now):
         & Q(expires_at__isnull=False)
         & ~Q(reminder_status=ReadyEmail.SENDING)
         & (
-            Q(reminder_requested_at__isnull=False)
+            # A request a day old is dropped: its gallery went offline meanwhile, say.
+            Q(reminder_requested_at__gt=now - MANUAL_INTERVAL)
             | (_window(now) & (new_expiry | Q(reminder_status=ReadyEmail.FAILED)))
         )
     )
@@ -178,7 +179,8 @@ def remind_now(company, link_pk: int, now=None) -> Reminded:
             f"A reminder for “{link.name}” was already sent to {link.reminder_to} on {when}. "
             "You can send another one tomorrow.",
         )
-    if link.reminder_requested_at or link.reminder_status == ReadyEmail.SENDING:
+    pending = link.reminder_requested_at and link.reminder_requested_at > now - MANUAL_INTERVAL
+    if pending or link.reminder_status == ReadyEmail.SENDING:
         return Reminded("pending", link, f"The reminder for “{link.name}” is already on its way.")
     visible = GalleryLink.objects.filter(ready_email._sendable(now), expires_at__isnull=False, pk=link.pk)
     if not visible.exists():
@@ -192,7 +194,8 @@ def remind_now(company, link_pk: int, now=None) -> Reminded:
         return Reminded("not_sendable", link, f"{client.name} has no email address: add one to the client.")
     # The conditional UPDATE is the once-a-day rule when two clicks race.
     requested = (
-        GalleryLink.objects.filter(pk=link.pk, reminder_requested_at__isnull=True)
+        GalleryLink.objects.filter(pk=link.pk)
+        .filter(Q(reminder_requested_at__isnull=True) | Q(reminder_requested_at__lte=now - MANUAL_INTERVAL))
         .exclude(reminder_status=ReadyEmail.SENDING)
         .exclude(reminder_status=ReadyEmail.SENT, reminder_at__gt=now - MANUAL_INTERVAL)
         .update(reminder_requested_at=now)

@@ -206,6 +206,24 @@ def test_remind_client_for_a_gallery_that_is_not_online_says_why(
 
 
 @pytest.mark.django_db
+def test_a_request_for_a_gallery_taken_offline_meanwhile_is_dropped_after_a_day(
+    online, owner_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # the message is lost
+        owner_client.post(f"/galleries/{online.pk}/remind/")
+    GalleryLink.objects.filter(pk=online.pk).update(status="offline")
+    assert sweep() == 0
+    # Back online two days later: no reminder from that old click (it was never due by date).
+    GalleryLink.objects.filter(pk=online.pk).update(
+        status="online", reminder_requested_at=timezone.now() - 2 * DAY
+    )
+    assert sweep() == 0 and mail.outbox == []
+    # And Remind client works again.
+    remind(owner_client, online, capture=django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
 def test_another_company_cannot_remind_our_client(online, outsider_client, client):
     assert outsider_client.post(f"/galleries/{online.pk}/remind/").status_code == 404
     assert client.post(f"/galleries/{online.pk}/remind/").status_code == 302  # to the login page
