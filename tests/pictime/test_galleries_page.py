@@ -228,3 +228,14 @@ def test_another_company_s_galleries_and_orders_never_appear(
     theirs = text(outsider_client.get(PAGE))
     assert "Secret Other Gallery" in theirs and "Aurora" not in theirs and "Online 1" in theirs
     assert other.company_id == other_company.pk
+
+
+@pytest.mark.django_db
+def test_a_connected_studio_without_galleries_sees_where_to_start(owner_client, company):
+    make_connection(company)
+    response = owner_client.get(PAGE)
+    assert response.status_code == 200
+    page = text(response)
+    assert "No galleries linked yet" in page and "No photo sales yet." in page
+    assert section(response, "sales-year") == "0.00 USD"
+    assert len(rows(response, "revenue-table")) == 12
