@@ -53,7 +53,8 @@ class ReadyEmailForm(forms.Form):
 
 
 REMINDER_PLACEHOLDER_HELP = (
-    "You can use {client_name}, {gallery_name}, {project_name}, {studio_name}, {expiry_date} and {days_left}."
+    "You can use {client_name}, {gallery_name}, {project_name}, {studio_name}, {expiry_date}, {days_left}, "
+    "{gallery_url} and {portal_url}."
 )
 
 

@@ -27,7 +27,14 @@ from pictime.models import Connection, GalleryLink, ReadyEmail
 from pictime.services import ready_email
 from pictime.services.ready_email import EmailContent, fill
 
-PLACEHOLDERS = ("client_name", "gallery_name", "project_name", "studio_name", "expiry_date", "days_left")
+# What the studio's subject and message may name (the ready email's, and the expiry and the links).
+PLACEHOLDERS = (
+    *ready_email.PLACEHOLDERS,
+    "expiry_date",
+    "days_left",
+    "gallery_url",
+    "portal_url",
+)
 # Remind client sends at most once in this long per gallery.
 MANUAL_INTERVAL = datetime.timedelta(days=1)
 # The sweep leaves a failed send to its task's own retries for this long before trying it again.

@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from pictime.models import Connection
@@ -23,7 +24,7 @@ def form(
     enabled=True,
     days="3",
     subject="{gallery_name} closes {expiry_date}",
-    message="Dear {client_name}, {days_left} days left.",
+    message="Dear {client_name}, {days_left} days left. {gallery_url} or {portal_url}",
 ):
     data = {
         "email": "expiry_reminder",
@@ -92,7 +93,8 @@ def test_a_teammate_previews_it_but_cannot_change_it(teammate_client, studio_con
     assert f"Bella & Ben Wedding closes {reminders.closes_on(expires)}" in frame  # the subject
     src = re.search(r'<iframe[^>]* src="([^"]+)"', response.content.decode()).group(1)
     body = html.unescape(teammate_client.get(html.unescape(src)).content.decode())
-    assert "Dear Bella Bride, 4 days left." in body
+    assert "Dear Bella Bride, 4 days left. https://pictime.example/g/" in body
+    assert f" or {django_settings.SITE_URL}/portal/{project.portal_token}/" in body
     assert f"Open until {reminders.closes_on(expires)}" in body
     assert f"/portal/{project.portal_token}/" in body and "Open your gallery" in body
     studio_connection.refresh_from_db()
