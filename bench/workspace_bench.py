@@ -60,35 +60,18 @@ def seed(galleries=10, sales=False):
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.utils import timezone
 
     from crm.clients.models import Client
-    from crm.companies.services import sign_up
     from crm.projects.services import create_project
-    from integrations.models import CompanyIntegration
-    from pictime.models import Connection, GalleryLink
+    from pictime.models import GalleryLink
 
     call_command("migrate", interactive=False, verbosity=0)
-    tag = secrets.token_hex(4)
-    owner = sign_up(
-        company_name=f"Bench Studio {tag}",
-        name="Bench Owner",
-        email=f"bench-{tag}@bench.test",
-        password=tag * 4,
-    )
+    tag, owner, connection = connected_studio()
     company = owner.membership.company
     client = Client.objects.create(company=company, name="Bella Bride", email="bella@example.com")
     project = create_project(company=company, client=client, name="Bella & Ben Wedding", type="wedding")
-    integration = CompanyIntegration.objects.create(
-        company=company, provider="pictime", status=CompanyIntegration.Status.CONNECTED
-    )
-    connection = Connection.objects.create(
-        company=company, integration=integration, account_id=f"acc_{tag}", account_name="Bench Pic-Time"
-    )
     now = timezone.now()
     for n in range(galleries):
         GalleryLink.objects.create(
@@ -109,13 +92,48 @@ def seed(galleries=10, sales=False):
         )
     if sales:
         add_invoice_and_sales(project, tag)
+    return (*session_for(owner), project.get_absolute_url())
+
+
+def connected_studio():
+    """A company signed up with a Pic-Time connection (rows only: the pages must not call Pic-Time):
+    (tag, owner, connection)."""
+    from crm.companies.services import sign_up
+    from integrations.models import CompanyIntegration
+    from pictime.models import Connection
+
+    tag = secrets.token_hex(4)
+    owner = sign_up(
+        company_name=f"Bench Studio {tag}",
+        name="Bench Owner",
+        email=f"bench-{tag}@bench.test",
+        password=tag * 4,
+    )
+    integration = CompanyIntegration.objects.create(
+        company=owner.membership.company, provider="pictime", status=CompanyIntegration.Status.CONNECTED
+    )
+    connection = Connection.objects.create(
+        company=owner.membership.company,
+        integration=integration,
+        account_id=f"acc_{tag}",
+        account_name="Bench Pic-Time",
+    )
+    return tag, owner, connection
+
+
+def session_for(owner):
+    """A signed-in session of `owner`, made directly: (session key, cookie name)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
     session = SessionStore()
     session[SESSION_KEY] = str(owner.pk)
     # The backend login() records once django-axes (first in the list, a check only) lets it through.
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
     session.create()
-    return session.session_key, settings.SESSION_COOKIE_NAME, project.get_absolute_url()
+    return session.session_key, settings.SESSION_COOKIE_NAME
 
 
 def add_invoice_and_sales(project, tag):

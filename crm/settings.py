@@ -312,6 +312,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The Galleries page's indexes include columns (pictime.Order) so PostgreSQL answers from the index
+# alone; SQLite (the embedded default) builds them without those columns, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # Celery beat (django-celery-beat copies these into its database schedule at start).
 CELERY_BEAT_SCHEDULE = {
     # Keeps gallery statuses, image counts and orders current beside the webhooks.
@@ -323,6 +327,8 @@ CELERY_BEAT_SCHEDULE = {
     "pictime-run-due-autocreate-jobs": {"task": "pictime.run_due_autocreate_jobs", "schedule": 60.0},
     # The webhook log keeps PICTIME_WEBHOOK_LOG_DAYS of deliveries, at most PICTIME_WEBHOOK_LOG_MAX rows.
     "pictime-prune-webhook-deliveries": {"task": "pictime.prune_webhook_deliveries", "schedule": 3600.0},
+    # Gallery expiry reminders that are due (each sent once per gallery and expiry date).
+    "pictime-send-due-reminders": {"task": "pictime.send_due_reminders", "schedule": 300.0},
 }
 PICTIME_WEBHOOK_LOG_DAYS = env.int("PICTIME_WEBHOOK_LOG_DAYS", default=30)
 PICTIME_WEBHOOK_LOG_MAX = env.int("PICTIME_WEBHOOK_LOG_MAX", default=100_000)

@@ -21,7 +21,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
@@ -122,6 +122,7 @@ def environment(**options):
         capfirst=defaultfilters.capfirst,
         linebreaksbr=defaultfilters.linebreaksbr,
         urlencode=defaultfilters.urlencode,
+        json_script=json_script,
     )
     return env
 

@@ -46,6 +46,7 @@ urlpatterns = [
     path("portal/<str:token>/", portal.portal, name="portal"),
     path("portal/<str:token>/pay/<int:installment_pk>/", portal.pay, name="portal_pay"),
     path("integrations/pictime/", include("pictime.urls")),
+    path("galleries/", include("pictime.galleries_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("crm.api.urls")),
     path("api/", include("pictime.api_urls")),

@@ -22,3 +22,8 @@ class IntegrationProvider:
     def portal_section(self, request, project) -> str:
         """What the provider shows the client in the project's client portal."""
         return ""
+
+    def seed_demo(self, company, user) -> str:
+        """`manage.py seed_demo`: the provider's demo data for the demo studio, once; a line saying
+        what it added ("" for nothing)."""
+        return ""

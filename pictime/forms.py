@@ -62,6 +62,44 @@ class ReadyEmailForm(forms.Form):
         return " ".join(self.cleaned_data["ready_email_subject"].split())  # one line in mail clients
 
 
+REMINDER_PLACEHOLDER_HELP = (
+    "You can use {client_name}, {gallery_name}, {project_name}, {studio_name}, {expiry_date}, {days_left}, "
+    "{gallery_url} and {portal_url}."
+)
+
+
+class ExpiryReminderForm(forms.Form):
+    """The reminder to the client some days before a linked gallery expires."""
+
+    reminder_email_enabled = forms.BooleanField(
+        label="Email clients before a gallery expires", required=False
+    )
+    reminder_days_before = forms.IntegerField(
+        label="Days before",
+        min_value=1,
+        max_value=60,
+        help_text="How many days before the gallery expires the email goes out (1 to 60).",
+        error_messages={"required": "Enter how many days before expiry to send the reminder."},
+    )
+    reminder_email_subject = forms.CharField(
+        label="Reminder subject",
+        max_length=200,
+        help_text=REMINDER_PLACEHOLDER_HELP,
+        error_messages={"required": "Enter a subject for the reminder."},
+    )
+    reminder_email_message = forms.CharField(
+        label="Reminder message",
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter the message clients read above their gallery."},
+        help_text="Shown above the gallery's cover, its closing date and an Open your gallery button. "
+        + REMINDER_PLACEHOLDER_HELP,
+    )
+
+    def clean_reminder_email_subject(self):
+        return " ".join(self.cleaned_data["reminder_email_subject"].split())
+
+
 SLUG_HELP = (
     "3 to 100 characters: lowercase letters, digits and hyphens. Leave empty to make one from the name."
 )
@@ -169,3 +207,49 @@ class NewGalleryForm(forms.Form):
             preset_id=d.get("preset_id") or "",
             slug=d.get("slug") or "",
         )
+
+
+class GalleryFiltersForm(forms.Form):
+    """The Galleries page's list: filters, search and sort, all in the URL."""
+
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("online", "Online"),
+            ("offline", "Offline"),
+            ("expired", "Expired"),
+            ("deleted", "Deleted"),
+        ],
+    )
+    within = forms.IntegerField(
+        label="Expires within (days)",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        error_messages={"invalid": "Enter a whole number of days."},
+    )
+    q = forms.CharField(label="Search", required=False, max_length=100, strip=True)
+    sort = forms.ChoiceField(label="Sort by", required=False)
+
+    def __init__(self, *args, sorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = [(key, label) for key, (_, label) in sorts.items()]
+
+
+class ExportPeriodForm(forms.Form):
+    """Export CSV: the orders placed from one date to another (both included), as `from` and `to`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date = forms.DateInput(attrs={"type": "date"})
+        invalid = {"invalid": "Enter a date as YYYY-MM-DD.", "required": "Enter a date."}
+        self.fields["from"] = forms.DateField(label="From", widget=date, error_messages=invalid)
+        self.fields["to"] = forms.DateField(label="To", widget=date, error_messages=invalid)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") and data.get("to") and data["to"] < data["from"]:
+            raise forms.ValidationError("The period ends before it starts.")
+        return data

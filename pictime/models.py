@@ -21,8 +21,15 @@ DEFAULT_READY_EMAIL_MESSAGE = (
     "Hi {first_name},\n\n"
     "Your photos are ready! Open your gallery to view, download and share them, and to order prints."
 )
-# Last in the email, under the gallery's button and the portal link.
+# Last in the studio's emails (the ready email and the expiry reminder), under the gallery's button
+# and the portal link.
 DEFAULT_READY_EMAIL_SIGNOFF = "With love,\n{studio_name}"
+DEFAULT_REMINDER_EMAIL_SUBJECT = "Your gallery “{gallery_name}” closes on {expiry_date}"
+DEFAULT_REMINDER_EMAIL_MESSAGE = (
+    "Hi {first_name},\n\n"
+    "A reminder that your gallery closes on {expiry_date}. There is still time to download your photos "
+    "and order prints before it does."
+)
 
 
 def new_webhook_token():
@@ -77,6 +84,13 @@ class Connection(models.Model):
     )
     ready_email_message = models.TextField("Email message", default=DEFAULT_READY_EMAIL_MESSAGE)
     ready_email_signoff = models.TextField("Sign-off", blank=True, default=DEFAULT_READY_EMAIL_SIGNOFF)
+    # The expiry reminder to the project's client, once per gallery and expiry date (services.reminders).
+    reminder_email_enabled = models.BooleanField("Email clients before a gallery expires", default=True)
+    reminder_days_before = models.PositiveSmallIntegerField("Days before", default=7)
+    reminder_email_subject = models.CharField(
+        "Reminder subject", max_length=200, default=DEFAULT_REMINDER_EMAIL_SUBJECT
+    )
+    reminder_email_message = models.TextField("Reminder message", default=DEFAULT_REMINDER_EMAIL_MESSAGE)
 
     connected_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
@@ -172,6 +186,16 @@ class GalleryLink(models.Model):
     ready_email_to = models.EmailField(blank=True)
     ready_email_at = models.DateTimeField(null=True, blank=True, help_text="When its status last changed")
     ready_email_error = models.CharField(max_length=300, blank=True)
+    # The expiry reminder (services.reminders): the expiry date it was last sent (or is being sent)
+    # for, so each expiry date gets one; a pending Remind client; and the send's state for the panel.
+    reminder_expires_at = models.DateTimeField(null=True, blank=True, help_text="The expiry it was sent for")
+    reminder_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="Remind client, not sent yet"
+    )
+    reminder_status = models.CharField(max_length=10, choices=ReadyEmail.choices, blank=True, default="")
+    reminder_to = models.EmailField(blank=True)
+    reminder_at = models.DateTimeField(null=True, blank=True, help_text="When its status last changed")
+    reminder_error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -189,7 +213,11 @@ class GalleryLink(models.Model):
                 name="one_auto_created_gallery_per_project",
             ),
         ]
-        indexes = [models.Index(fields=["account_id", "gallery_id"])]
+        indexes = [
+            models.Index(fields=["account_id", "gallery_id"]),
+            # The Galleries page's list and the reminder job read a company's links by expiry.
+            models.Index(fields=["company", "expires_at"], name="pictime_link_company_expiry"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.gallery_id}) → {self.project}"
@@ -280,6 +308,24 @@ class Order(models.Model):
     class Meta:
         ordering = ["-placed_at"]
         constraints = [models.UniqueConstraint(fields=["company", "order_id"], name="order_stored_once")]
+        # The Galleries page: sales by month and the CSV read a company's orders by date; each
+        # gallery's orders and sales are read by its id. The included columns let PostgreSQL
+        # answer from the index alone (other databases ignore them).
+        indexes = [
+            models.Index(
+                fields=["company", "placed_at"],
+                include=["status", "currency", "total", "gallery_id"],
+                name="pictime_order_company_placed",
+            ),
+            models.Index(
+                fields=["company", "gallery_id"],
+                include=["status", "currency", "total"],
+                name="pictime_order_company_gallery",
+            ),
+            # The newest change and the newest row of a company's orders: the page's cache key.
+            models.Index(fields=["company", "remote_updated_at"], name="pictime_order_company_changed"),
+            models.Index(fields=["company", "id"], name="pictime_order_company_id"),
+        ]
 
     def __str__(self):
         return f"Order {self.number} ({self.get_status_display()})"

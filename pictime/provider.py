@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 
 from crm.companies.access import load_membership
 from integrations.base import IntegrationProvider
-from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
+from pictime.forms import ExpiryReminderForm, GalleryDefaultsForm, ReadyEmailForm
 from pictime.services.live import live_context
 from pictime.services.portal import portal_context
 from pictime.services.settings_section import settings_section
@@ -24,7 +24,7 @@ class PicTimeProvider(IntegrationProvider):
         connection = context["connection"]
         membership = load_membership(request)
         context["is_owner"] = bool(membership and membership.is_owner)
-        context["defaults_form"] = context["email_form"] = None
+        context["defaults_form"] = context["email_form"] = context["reminder_form"] = None
         if connection and connection.is_connected:
             context["email_form"] = ReadyEmailForm(
                 initial={
@@ -32,6 +32,14 @@ class PicTimeProvider(IntegrationProvider):
                     "ready_email_subject": connection.ready_email_subject,
                     "ready_email_message": connection.ready_email_message,
                     "ready_email_signoff": connection.ready_email_signoff,
+                }
+            )
+            context["reminder_form"] = ExpiryReminderForm(
+                initial={
+                    "reminder_email_enabled": connection.reminder_email_enabled,
+                    "reminder_days_before": connection.reminder_days_before,
+                    "reminder_email_subject": connection.reminder_email_subject,
+                    "reminder_email_message": connection.reminder_email_message,
                 }
             )
             context["defaults_form"] = GalleryDefaultsForm(
@@ -44,6 +52,13 @@ class PicTimeProvider(IntegrationProvider):
             )
         html = render_to_string("pictime/settings_section.html", context, request)
         return mark_safe(html)  # noqa: S308 - our own autoescaped template
+
+    def seed_demo(self, company, user):
+        from pictime import demo
+
+        if not demo.seed(company, user):
+            return ""
+        return f"  Pic-Time: {len(demo.GALLERIES)} galleries of an earlier account and their sales"
 
     def workspace_panel(self, request, project):
         """The Pic-Time Galleries panel and, once a gallery is linked, the project's photo sales."""

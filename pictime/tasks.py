@@ -3,9 +3,10 @@
 from celery import shared_task
 
 from pictime.models import Connection, GalleryLink, SyncRun
-from pictime.services import autocreate, ready_email, sync, webhooks
+from pictime.services import autocreate, ready_email, reminders, sync, webhooks
 
 READY_EMAIL_RETRIES = 5
+REMINDER_RETRIES = 5
 
 
 @shared_task(name="pictime.process_webhook_events", acks_late=True)
@@ -88,3 +89,26 @@ def gallery_published(self, link_id: int) -> str:
         if final:
             return "failed"
         raise self.retry(exc=error, countdown=min(3600, 30 * 2**self.request.retries)) from error
+
+
+@shared_task(name="pictime.send_expiry_reminder", bind=True, acks_late=True, max_retries=REMINDER_RETRIES)
+def send_expiry_reminder(self, link_id: int) -> str:
+    """A gallery's expiry reminder (due by the sweep or asked by Remind client), retried with backoff
+    while the mail server fails."""
+    try:
+        return reminders.send(link_id)
+    except ready_email.SendFailed as error:  # the one type both emails raise
+        last_try = self.request.retries >= self.max_retries
+        reminders.record_failure(link_id, final=last_try)
+        if not last_try:
+            raise self.retry(exc=error, countdown=reminders.retry_in(self.request.retries)) from error
+        return "failed"
+
+
+@shared_task(name="pictime.send_due_reminders")
+def send_due_reminders() -> int:
+    """Beat: the expiry reminders that are due (the rows say which; a lost message is found again)."""
+    due = reminders.due_links()
+    for link_id in due:
+        send_expiry_reminder.delay(link_id)
+    return len(due)

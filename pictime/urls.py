@@ -13,6 +13,7 @@ urlpatterns = [
     path("ready-email/", connect.ready_email, name="ready_email"),
     path("ready-email/preview/", connect.ready_email_preview, name="ready_email_preview"),
     path("ready-email/preview/body/", connect.ready_email_preview_body, name="ready_email_preview_body"),
+    path("expiry-reminder/", connect.expiry_reminder, name="expiry_reminder"),
     path("webhooks/<str:token>/", webhooks.receive, name="webhook"),
     # The Pic-Time Galleries panel of a project's workspace
     path("projects/<int:project_pk>/galleries/", panel.panel, name="panel"),

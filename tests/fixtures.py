@@ -1,6 +1,7 @@
 """The actors of every test: a studio's owner, a teammate, and an outsider from another studio."""
 
 import datetime
+import socket
 import time
 import uuid
 from decimal import Decimal
@@ -231,3 +232,37 @@ def waits(monkeypatch):
 
     monkeypatch.setattr(pictime.client, "sleep", wait)
     return made
+
+
+@pytest.fixture
+def smtp_server_factory():
+    """Starts aiosmtpd on a free loopback port: `start(refuse=N)` → (port, handler), the handler
+    keeping what it receives (`messages`) after refusing the first N with 451 (`refused`)."""
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        def __init__(self, refuse):
+            self.messages, self.refused, self.refuse = [], 0, refuse
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            if self.refused < self.refuse:
+                self.refused += 1
+                return "451 Try again later"
+            self.messages.append(envelope)
+            return "250 OK"
+
+    controllers = []
+
+    def start(refuse=0):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        handler = Keep(refuse)
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return port, handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()

@@ -27,7 +27,7 @@ def join_signoff(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pictime", "0006_blank_unchecked_links")]
+    dependencies = [("pictime", "0009_expiry_reminders_and_galleries_page")]
 
     operations = [
         migrations.AddField(

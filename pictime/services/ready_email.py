@@ -90,15 +90,7 @@ def send(link_id: int) -> str:
     if not due.update(ready_email_status=ReadyEmail.SENDING, ready_email_to=recipient, ready_email_at=now):
         return link.ready_email_status or "not_due"
     link.refresh_from_db()
-    try:
-        build_message(link.connection, link, recipient).send()
-    except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
-        message = f"{type(error).__name__}: {error}"[:300]
-        log.warning("pictime.ready_email.failed", extra={"link": link.pk, "error": message})
-        GalleryLink.objects.filter(pk=link.pk).update(
-            ready_email_status=ReadyEmail.FAILED, ready_email_error=message, ready_email_at=timezone.now()
-        )
-        raise SendFailed(message) from error
+    deliver(build_message(link.connection, link, recipient), link.pk, "ready_email")
     GalleryLink.objects.filter(pk=link.pk).update(
         ready_email_status=ReadyEmail.SENT, ready_email_error="", ready_email_at=timezone.now()
     )
@@ -106,17 +98,29 @@ def send(link_id: int) -> str:
     return ReadyEmail.SENT
 
 
-def record_failure(link_id: int, *, final: bool) -> None:
+def deliver(message: EmailMultiAlternatives, link_id: int, prefix: str) -> None:
+    """Sends a link's email; when the mail server fails, records it on the link's `<prefix>_status`
+    and `_error` (the panel reads them) and raises SendFailed for the task to retry. Shared with
+    the expiry reminder (prefix "reminder")."""
+    try:
+        message.send()
+    except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
+        text = f"{type(error).__name__}: {error}"[:300]
+        log.warning(f"pictime.{prefix}.failed", extra={"link": link_id, "error": text})
+        GalleryLink.objects.filter(pk=link_id).update(
+            **{f"{prefix}_status": ReadyEmail.FAILED, f"{prefix}_error": text, f"{prefix}_at": timezone.now()}
+        )
+        raise SendFailed(text) from error
+
+
+def record_failure(link_id: int, *, final: bool, prefix="ready_email", what="Gallery ready email") -> None:
     """The feed line of a failed send: once per attempt, saying whether another one follows."""
     link = GalleryLink.objects.select_related("project").filter(pk=link_id).first()
     if link is None:
         return
     then = "It was not sent." if final else "Trying again shortly."
-    log_activity(
-        link.project,
-        Activity.Kind.INTEGRATION,
-        f"Gallery ready email to {link.ready_email_to} failed ({link.ready_email_error}). {then}",
-    )
+    to, error = getattr(link, f"{prefix}_to"), getattr(link, f"{prefix}_error")
+    log_activity(link.project, Activity.Kind.INTEGRATION, f"{what} to {to} failed ({error}). {then}")
 
 
 # --------------------------------------------------------------------------- the message
@@ -130,6 +134,9 @@ class EmailContent:
     cover_url: str
     portal_url: str
     studio_name: str
+    # The expiry reminder (services.reminders) shares this message with its own button and date.
+    button: str = "View your gallery"
+    closes_on: str = ""
 
 
 def fill(template: str, values: dict) -> str:
@@ -161,18 +168,34 @@ def content(*, subject, message, signoff, gallery_name, gallery_url, cover_url, 
     )
 
 
+def gallery_fields(link: GalleryLink | None, studio_name: str) -> dict:
+    """What an email says of the link's gallery, project and client; a sample gallery for a preview
+    when the company has none. Shared with the expiry reminder."""
+    if link is None:
+        return {
+            "gallery_name": "Bella & Ben Wedding",
+            "gallery_url": "#",
+            "cover_url": "",
+            "project": None,
+            "client": Client(name="Bella Bride"),
+            "studio_name": studio_name,
+        }
+    return {
+        "gallery_name": link.name,
+        "gallery_url": link.public_url,
+        "cover_url": link.cover_url,
+        "project": link.project,
+        "client": link.project.client,
+        "studio_name": studio_name,
+    }
+
+
 def link_content(connection: Connection, link: GalleryLink) -> EmailContent:
-    project = link.project
     return content(
         subject=connection.ready_email_subject,
         message=connection.ready_email_message,
         signoff=connection.ready_email_signoff,
-        gallery_name=link.name,
-        gallery_url=link.public_url,
-        cover_url=link.cover_url,
-        project=project,
-        client=project.client,
-        studio_name=link.company.name,
+        **gallery_fields(link, link.company.name),
     )
 
 
@@ -185,8 +208,10 @@ def render(email: EmailContent) -> tuple[str, str]:
     )
 
 
-def build_message(connection: Connection, link: GalleryLink, recipient: str) -> EmailMultiAlternatives:
-    email = link_content(connection, link)
+def build_message(
+    connection: Connection, link: GalleryLink, recipient: str, email: EmailContent | None = None
+) -> EmailMultiAlternatives:
+    email = email or link_content(connection, link)
     with translation.override(link.company.language):  # written the studio's way, as its pages are
         text, html = render(email)
     # From the studio (its name, our sending address); replies go to the studio.
@@ -212,15 +237,5 @@ def preview(company, *, subject: str, message: str, signoff: str) -> tuple[Email
         .order_by("-created_at", "-id")
         .first()
     )
-    email = content(
-        subject=subject,
-        message=message,
-        signoff=signoff,
-        gallery_name=link.name if link else "Bella & Ben Wedding",
-        gallery_url=(link.public_url if link else "") or "#",
-        cover_url=link.cover_url if link else "",
-        project=link.project if link else None,
-        client=link.project.client if link else Client(name="Bella Bride"),
-        studio_name=company.name,
-    )
+    email = content(subject=subject, message=message, signoff=signoff, **gallery_fields(link, company.name))
     return email, render(email)[1]

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.companies.access import member_required, owner_required
 from pictime.errors import AccessDenied, OAuthError, PicTimeError
-from pictime.forms import GalleryDefaultsForm, ReadyEmailForm
+from pictime.forms import ExpiryReminderForm, GalleryDefaultsForm, ReadyEmailForm
 from pictime.models import Connection
 from pictime.services import connection as connection_service
 from pictime.services import ready_email as ready_email_service
+from pictime.services import reminders
 
 log = logging.getLogger(__name__)
 
@@ -172,20 +173,28 @@ def gallery_defaults(request):
     return _back()
 
 
+def _email_settings(request, form_class):
+    """(connection, the form's cleaned data) for an email's settings; (connection, None) when Pic-Time
+    is not connected or the form is refused, each said in a message."""
+    connection = _connection(request)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect Pic-Time first.")
+        return connection, None
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
+        return connection, None
+    return connection, form.cleaned_data
+
+
 @owner_required
 @require_POST
 def ready_email(request):
     """Email clients when a gallery is published: on/off, subject and message."""
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time first.")
+    connection, data = _email_settings(request, ReadyEmailForm)
+    if data is None:
         return _back()
-    form = ReadyEmailForm(request.POST)
-    if not form.is_valid():
-        for field, errs in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
-        return _back()
-    data = form.cleaned_data
     connection_service.save_ready_email(
         connection,
         enabled=data["ready_email_enabled"],
@@ -200,23 +209,50 @@ def ready_email(request):
     return _back()
 
 
+@owner_required
+@require_POST
+def expiry_reminder(request):
+    """Email clients before a gallery expires: on/off, days before, subject and message."""
+    connection, data = _email_settings(request, ExpiryReminderForm)
+    if data is None:
+        return _back()
+    reminders.save_settings(
+        connection,
+        enabled=data["reminder_email_enabled"],
+        days_before=data["reminder_days_before"],
+        subject=data["reminder_email_subject"],
+        message=data["reminder_email_message"],
+    )
+    state = "ON" if data["reminder_email_enabled"] else "OFF"
+    messages.success(request, f"Expiry reminder saved: Email clients before a gallery expires is {state}.")
+    return _back()
+
+
+# The emails that share the preview: the form field prefix and the service that renders each.
+PREVIEWS = {
+    "ready": (ReadyEmailForm, "ready_email", ready_email_service.preview),
+    "expiry_reminder": (ExpiryReminderForm, "reminder_email", reminders.preview),
+}
+
+
 def _preview(request, data):
     """The email as a client would read it, with the subject and message being typed (not saved)."""
     connection = _connection(request)
     if connection is None:
         return None
-    form = ReadyEmailForm(data)
+    kind = data.get("email") if data.get("email") in PREVIEWS else "ready"
+    form_class, prefix, render_preview = PREVIEWS[kind]
+    form = form_class(data)
     form.is_valid()
-    subject = form.cleaned_data.get("ready_email_subject") or connection.ready_email_subject
-    message = form.cleaned_data.get("ready_email_message") or connection.ready_email_message
-    # An empty sign-off is a choice (none): only a request without the field falls back to the saved one.
-    signoff = form.cleaned_data.get("ready_email_signoff", "") if "ready_email_signoff" in data else None
-    if signoff is None:
-        signoff = connection.ready_email_signoff
-    email, html = ready_email_service.preview(
-        request.company, subject=subject, message=message, signoff=signoff
-    )
-    typed = {"ready_email_subject": subject, "ready_email_message": message, "ready_email_signoff": signoff}
+    subject = form.cleaned_data.get(f"{prefix}_subject") or getattr(connection, f"{prefix}_subject")
+    message = form.cleaned_data.get(f"{prefix}_message") or getattr(connection, f"{prefix}_message")
+    typed = {"email": kind, f"{prefix}_subject": subject, f"{prefix}_message": message}
+    # The studio's sign-off closes both emails and is set with the ready email. An empty one is a
+    # choice (none): only a request without the field falls back to the saved one.
+    signoff = connection.ready_email_signoff
+    if "ready_email_signoff" in data:
+        signoff = typed["ready_email_signoff"] = form.cleaned_data.get("ready_email_signoff", "")
+    email, html = render_preview(request.company, subject=subject, message=message, signoff=signoff)
     return email, html, typed
 
 

@@ -36,7 +36,7 @@ def test_the_help_article_from_connecting_to_the_gallery_ready_email(
     expect(section).not_to_contain_text("Connected Connected")
     # The gallery ready email is on by default, with a preview.
     expect(section.get_by_role("switch", name="Email clients when a gallery is published")).to_be_checked()
-    section.get_by_role("button", name="Preview").click()
+    section.get_by_role("form", name="Gallery ready email").get_by_role("button", name="Preview").click()
     expect(section.get_by_text("Subject:")).to_be_visible()
     expect(section.get_by_test_id("preview-subject")).to_contain_text("is ready")
 

@@ -4,7 +4,6 @@ receives the email a publication sends."""
 
 import html
 import re
-import socket
 
 import pytest
 from django.core import mail
@@ -102,28 +101,10 @@ def test_another_studio_neither_changes_nor_previews_ours(
 
 # --------------------------------------------------------------------------- a real SMTP server
 @pytest.fixture
-def smtp_server():
+def smtp_server(smtp_server_factory):
     """aiosmtpd on a free loopback port, keeping what it receives."""
-    from aiosmtpd.controller import Controller
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-            self.messages.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, handler.messages
-    finally:
-        controller.stop()
+    port, handler = smtp_server_factory()
+    return port, handler.messages
 
 
 @pytest.mark.django_db

@@ -15,6 +15,7 @@ from crm.payments.models import Payment
 from crm.payments.services import create_invoice, record_payment, send_invoice
 from crm.projects.models import Project
 from crm.projects.services import create_project
+from integrations.registry import providers
 
 DEMO_EMAIL = "photographer@demo.studio"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -104,6 +105,9 @@ class Command(BaseCommand):
                         reference="demo",
                         recorded_by=user,
                     )
+            added = [line for line in (p.seed_demo(company, user) for p in providers()) if line]
         self.stdout.write(f"Demo studio: {company.name}")
         self.stdout.write(f"  photographer login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
         self.stdout.write(f"  team member login:  {TEAMMATE_EMAIL} / {DEMO_PASSWORD}")
+        for line in added:
+            self.stdout.write(line)
