@@ -159,15 +159,22 @@ def test_the_photographers_and_the_clients_pages(studio, viewport, browser, live
     expect(page.get_by_role("link", name="Bella Bride")).to_be_visible()
     fits(page, "clients", viewport)
 
-    # The gallery ready email's preview shows the email inside its frame.
+    # The gallery ready email's preview shows the email inside its frame, and so does the expiry
+    # reminder's, which shares it.
     page.goto(f"{base}/settings/integrations/")
-    page.get_by_role("button", name="Preview").click()
-    frame = page.frame_locator("iframe[title='Email preview']")
+    reminder = page.get_by_role("form", name="Expiry reminder email")
+    reminder.get_by_role("button", name="Preview").click()
+    reminder_frame = reminder.frame_locator("iframe[title='Email preview']")
+    expect(reminder_frame.get_by_text("A reminder that your gallery closes on")).to_be_visible()
+    expect(reminder_frame.get_by_role("link", name="Open your gallery")).to_be_visible()
+    ready = page.get_by_role("form", name="Gallery ready email")
+    ready.get_by_role("button", name="Preview").click()
+    frame = ready.frame_locator("iframe[title='Email preview']")
     expect(frame.get_by_text("Hi Bella,")).to_be_visible()
     expect(frame.get_by_text("Your photos are ready!")).to_be_visible()
     expect(frame.get_by_role("link", name="View your gallery")).to_be_visible()
-    page.locator("iframe[title='Email preview']").scroll_into_view_if_needed()
-    shown = page.locator("iframe[title='Email preview']").bounding_box()
+    ready.locator("iframe[title='Email preview']").scroll_into_view_if_needed()
+    shown = ready.locator("iframe[title='Email preview']").bounding_box()
     email = frame.locator("table table").first.bounding_box()  # the email's card fits the frame
     assert email["x"] >= shown["x"] and email["x"] + email["width"] <= shown["x"] + shown["width"]
     fits(page, "integrations-preview", viewport)

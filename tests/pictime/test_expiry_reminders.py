@@ -69,9 +69,11 @@ def test_sent_once_when_the_gallery_is_n_days_from_expiring(online, project, stu
     for body in (email.body, html):
         assert "https://pictime.example/g/bella" in body
         assert f"/portal/{project.portal_token}/" in body
-        assert "Hi Bella Bride," in body
+        assert "Hi Bella," in body
         assert closes in body
     assert "Open your gallery" in html
+    # The studio's sign-off (set with the ready email) closes it, under the button and the portal link.
+    assert email.body.rstrip().endswith("With love,\nLumen Studio")
 
     assert online.reminder_status == "sent" and online.reminder_expires_at == online.expires_at
     assert f"Expiry reminder for “Bella & Ben Wedding” (closes {closes}) sent to bella@example.com" in feed(

@@ -59,9 +59,9 @@ def test_the_summary_counts_galleries_by_state_and_sales_net_of_refunds(owner_cl
     assert "Expired 1" in summary
     assert "Expiring within 30 days 3" in summary  # Grove, Aurora, Birch
     # This month: Aurora's three paid orders (its refunded 80 counts nothing) and Grove's EUR.
-    assert section(response, "sales-month") == "10.00 EUR 175.00 USD"
+    assert section(response, "sales-month") == "€10.00 $175.00"
     year = section(response, "sales-year")
-    assert "575.00 USD" in year and "10.00 EUR" in year  # Cedar's 500 of 14 months ago is out
+    assert "$575.00" in year and "€10.00" in year  # Cedar's 500 of 14 months ago is out
 
 
 @pytest.mark.django_db
@@ -76,9 +76,9 @@ def test_the_revenue_table_has_twelve_months_of_payments_and_photo_sales(owner_c
     two = timezone.localtime(month_moment(now, 2)).strftime("%b %Y")
     assert table[-1][0] == this
     # Columns: session payments, photo sales in EUR, photo sales in USD.
-    assert by_month[this] == ["1000.00 USD", "10.00 EUR", "175.00 USD"]
-    assert by_month[three] == ["2500.00 USD", "0.00 EUR", "0.00 USD"]
-    assert by_month[two] == ["0.00 USD", "0.00 EUR", "300.00 USD"]
+    assert by_month[this] == ["$1,000.00", "€10.00", "$175.00"]
+    assert by_month[three] == ["$2,500.00", "€0.00", "$0.00"]
+    assert by_month[two] == ["$0.00", "€0.00", "$300.00"]
     # The chart draws the same figures, passed as JSON (no inline script).
     assert '<script id="revenue-data" type="application/json">' in response.content.decode()
     assert "chart.js-4.6.2/chart.umd.min.js" in response.content.decode()
@@ -89,11 +89,11 @@ def test_top_ten_by_net_sales_and_expiring_soon_soonest_first(owner_client, stud
     response = owner_client.get(PAGE)
     top = rows(response, "top-galleries")
     assert [(r[0], r[3], r[4]) for r in top] == [
-        ("Cedar Engagement", "3", "540.00 USD"),  # all time; its cancelled order counts nothing
-        ("Birch Family", "1", "300.00 USD"),
-        ("Aurora Wedding", "4", "175.00 USD"),
-        ("Elm Newborn", "1", "60.00 USD"),
-        ("Grove Mini-session", "1", "10.00 EUR"),
+        ("Cedar Engagement", "3", "$540.00"),  # all time; its cancelled order counts nothing
+        ("Birch Family", "1", "$300.00"),
+        ("Aurora Wedding", "4", "$175.00"),
+        ("Elm Newborn", "1", "$60.00"),
+        ("Grove Mini-session", "1", "€10.00"),
     ]
     assert top[0][1:3] == ["Cedar Engagement", "Cy Cedar"]
     soon = rows(response, "expiring-soon")
@@ -184,15 +184,15 @@ def test_the_page_costs_the_same_queries_with_ten_times_the_galleries(
 
 @pytest.mark.django_db
 def test_a_new_sale_or_refund_shows_at_once(owner_client, studio):
-    assert section(owner_client.get(PAGE), "sales-month") == "10.00 EUR 175.00 USD"
+    assert section(owner_client.get(PAGE), "sales-month") == "€10.00 $175.00"
     aurora = studio.links["Aurora Wedding"]
     order = order_for(aurora, "20.00", month_moment(studio.now, 0))
     response = owner_client.get(PAGE)
-    assert section(response, "sales-month") == "10.00 EUR 195.00 USD"
+    assert section(response, "sales-month") == "€10.00 $195.00"
     # Refunded later (Pic-Time's updated_at moves forward, as the sync stores it).
     order.status, order.remote_updated_at = "refunded", timezone.now()
     order.save()
-    assert section(owner_client.get(PAGE), "sales-month") == "10.00 EUR 175.00 USD"
+    assert section(owner_client.get(PAGE), "sales-month") == "€10.00 $175.00"
     # A newly linked gallery whose orders were stored earlier counts from then on.
     birch = studio.links["Birch Family"]
     birch.delete()
@@ -237,5 +237,5 @@ def test_a_connected_studio_without_galleries_sees_where_to_start(owner_client, 
     assert response.status_code == 200
     page = text(response)
     assert "No galleries linked yet" in page and "No photo sales yet." in page
-    assert section(response, "sales-year") == "0.00 USD"
+    assert section(response, "sales-year") == "$0.00"
     assert len(rows(response, "revenue-table")) == 12
