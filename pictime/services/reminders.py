@@ -217,7 +217,17 @@ def remind_now(company, link_pk: int, now=None) -> Reminded:
 
 # --------------------------------------------------------------------------- the message
 def content(
-    *, subject, message, signoff, gallery_name, gallery_url, cover_url, project, client, studio_name, expires_at
+    *,
+    subject,
+    message,
+    signoff,
+    gallery_name,
+    gallery_url,
+    cover_url,
+    project,
+    client,
+    studio_name,
+    expires_at,
 ):
     now = timezone.now()
     portal = project.get_portal_url() if project else None
