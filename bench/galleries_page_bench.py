@@ -31,11 +31,9 @@ sys.path.insert(0, str(REPO))
 from bench.workspace_bench import (  # noqa: E402
     bench_env,
     connected_studio,
-    free_port,
-    measure,
-    measure_interleaved,
+    served,
     session_for,
-    start_gunicorn,
+    warmed_and_measured,
 )
 
 
@@ -202,23 +200,15 @@ def main():
         session_key, cookie_name, owner = seed(args.galleries, args.orders)
         counts = statements(owner)
         db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
-        port = free_port()
-        server = start_gunicorn(env, port, args.workers, Path(var_dir, "gunicorn.log"))
-        try:
-            base = f"http://127.0.0.1:{port}"
-            cookies = {cookie_name: session_key}
+        cookies = {cookie_name: session_key}
+        with served(env, var_dir, args.workers) as (base, server):
             pages = {
                 "minimal": (f"{base}/bench/minimal/", "ok "),
                 "galleries": (f"{base}/galleries/", "Top 10 galleries by sales"),
                 "by sales": (f"{base}/galleries/?sort=-sales", "Top 10 galleries by sales"),
             }
-            for url, expect in pages.values():  # warm-up: imports, template caches, connections
-                measure(url, cookies, args.threads * 5, args.threads, expect)
-            results = measure_interleaved(pages, cookies, total, args.threads, args.rounds)
+            results = warmed_and_measured(pages, cookies, total, args)
             rows, seconds, before, after = export(base, cookies, server)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
     print(
         f"Galleries page, {args.galleries} linked galleries and {args.orders} orders in one company, vs a "

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -208,6 +209,25 @@ def start_gunicorn(env, port, workers, log_path):
     raise RuntimeError("gunicorn did not answer within 30 s")
 
 
+@contextmanager
+def served(env, var_dir, workers):
+    """gunicorn with `workers` on a free loopback port while the block runs: (base URL, process)."""
+    port = free_port()
+    server = start_gunicorn(env, port, workers, Path(var_dir, "gunicorn.log"))
+    try:
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def warmed_and_measured(pages, cookies, total, args):
+    """A warm-up of each page (imports, template caches, connections), then measure_interleaved."""
+    for url, expect in pages.values():
+        measure(url, cookies, args.threads * 5, args.threads, expect)
+    return measure_interleaved(pages, cookies, total, args.threads, args.rounds)
+
+
 def measure(url, cookies, total, threads, expect):
     """`total` GETs of `url` from `threads` threads; returns (latencies in s, elapsed s)."""
     per_thread = total // threads
@@ -266,21 +286,13 @@ def main():
         os.environ.update(env)
         session_key, cookie_name, path = seed(sales=args.with_sales)
         db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
-        port = free_port()
-        server = start_gunicorn(env, port, args.workers, Path(var_dir, "gunicorn.log"))
-        try:
-            base = f"http://127.0.0.1:{port}"
-            cookies = {cookie_name: session_key}
+        cookies = {cookie_name: session_key}
+        with served(env, var_dir, args.workers) as (base, _server):
             pages = {
                 "minimal": (f"{base}/bench/minimal/", "ok "),
                 "workspace": (f"{base}{path}", "PT-1002" if args.with_sales else "Bench gallery 9"),
             }
-            for url, expect in pages.values():  # warm-up: imports, template caches, connections
-                measure(url, cookies, args.threads * 5, args.threads, expect)
-            results = measure_interleaved(pages, cookies, total, args.threads, args.rounds)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+            results = warmed_and_measured(pages, cookies, total, args)
 
     extra = ", a paid invoice and photo sales" if args.with_sales else ""
     print(
