@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from pictime import tokens
 from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.services import autocreate, ready_email, sync, webhooks
 
@@ -90,3 +91,9 @@ def gallery_published(self, link_id: int) -> str:
         if final:
             return "failed"
         raise self.retry(exc=error, countdown=min(3600, 30 * 2**self.request.retries)) from error
+
+
+@shared_task(name="pictime.finish_refresh", acks_late=True)
+def finish_refresh(connection_id: int) -> str:
+    """A token refresh whose answers were lost, asked again within Pic-Time's grace (pictime.tokens)."""
+    return tokens.finish_refresh(connection_id)

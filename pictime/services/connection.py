@@ -78,6 +78,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         connection.refresh_token = tokens.refresh_token
         connection.access_token_expires_at = tokens.expires_at
         connection.scope = tokens.scope or ""
+        connection.refresh_sent_at = connection.refresh_retry_until = None  # a new grant: never sent
         connection.connected_at = timezone.now()
         switched = bool(old_account and old_account != account.id)
         if switched:
@@ -159,6 +160,7 @@ def disconnect(connection: Connection) -> bool:
         connection.access_token = ""
         connection.refresh_token = ""
         connection.access_token_expires_at = None
+        connection.refresh_sent_at = connection.refresh_retry_until = None
         connection.webhook_id = ""
         connection.webhook_secret = ""
         # Auto-create galleries and the other settings are kept for when the same account connects
