@@ -4,7 +4,6 @@ after Disconnect → Connect, and after switching to another Pic-Time account; e
 shows "Connected" with no error line, and Pic-Time holds exactly one webhook subscription for the
 new grant."""
 
-import json
 import uuid
 
 import pytest
@@ -14,7 +13,7 @@ from pictime.client import PicTimeClient
 from pictime.models import Connection, SyncRun
 from pictime.services.sync import sync_links
 from tests.e2e.pages import connect_in_pictime, open_integrations_tab
-from tests.factories import link_gallery
+from tests.factories import link_gallery, publication_sent_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,16 +25,6 @@ def disconnect_in_page(page):
         "button", name="Disconnect Pic-Time"
     ).click()
     expect(page.get_by_role("status").first).to_contain_text("Pic-Time was disconnected.")
-
-
-def subscriptions_of_the_publication(sandbox, account, gallery):
-    return [
-        d["subscription_id"]
-        for d in sandbox.webhook_deliveries(account["id"])
-        if d["event_type"] == "gallery.updated"
-        and json.loads(d["body"])["data"]["id"] == gallery["id"]
-        and json.loads(d["body"])["data"]["status"] == "online"
-    ]
 
 
 @pytest.mark.parametrize("how", ["revoked", "disconnect", "switch_account"])
@@ -95,4 +84,4 @@ def test_after_a_reconnection_the_open_panel_shows_a_publication_without_a_reloa
     sandbox.publish(gallery["id"])
     expect(wedding.get_by_text("Online", exact=True)).to_be_visible(timeout=5000)
     # Pic-Time sent it once, to the new grant's one subscription.
-    assert subscriptions_of_the_publication(sandbox, account, gallery) == [connection.webhook_id]
+    assert publication_sent_to(sandbox, account["id"], gallery["id"]) == [connection.webhook_id]

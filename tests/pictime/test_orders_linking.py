@@ -25,6 +25,16 @@ def workspace(http, project):
     return response.content.decode()
 
 
+def link_in_panel(http, project, gallery):
+    """The panel's Add gallery > an existing gallery > Link."""
+    response = http.post(
+        reverse("pictime:panel_connect", args=[project.pk]),
+        {"gallery_id": gallery["id"]},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+
+
 def cursor_now(connection):
     """As if the periodic sync had just run: its cursor is past every order there is."""
     Connection.objects.filter(pk=connection.pk).update(orders_synced_until=timezone.now())
@@ -40,12 +50,7 @@ def test_linking_a_gallery_with_two_orders_shows_both_at_once(
     sandbox.refund_order(prints["id"])
     cursor_now(connection)  # the account's cursor has passed them: only linking can bring them
 
-    response = owner_client.post(
-        reverse("pictime:panel_connect", args=[project.pk]),
-        {"gallery_id": gallery["id"]},
-        HTTP_HX_REQUEST="true",
-    )
-    assert response.status_code == 200
+    link_in_panel(owner_client, project, gallery)
 
     html = workspace(owner_client, project)
     assert prints["number"] in html and album["number"] in html
@@ -62,12 +67,7 @@ def test_a_gallery_created_and_sold_after_the_last_sync_shows_its_orders_once_li
     gallery = sandbox.create_gallery(pictime_account["id"], name="Mini session")
     prints = sandbox.place_order(gallery["id"], items=PRINTS)
 
-    response = owner_client.post(
-        reverse("pictime:panel_connect", args=[project.pk]),
-        {"gallery_id": gallery["id"]},
-        HTTP_HX_REQUEST="true",
-    )
-    assert response.status_code == 200
+    link_in_panel(owner_client, project, gallery)
 
     html = workspace(owner_client, project)
     assert prints["number"] in html
@@ -102,12 +102,8 @@ def test_orders_pic_time_refuses_at_linking_are_fetched_by_a_worker(
     sandbox.set_rate_limit(per_sec=1, burst=1)  # the gallery's read takes the account's only turn
 
     with django_capture_on_commit_callbacks() as queued:
-        response = owner_client.post(
-            reverse("pictime:panel_connect", args=[project.pk]),
-            {"gallery_id": gallery["id"]},
-            HTTP_HX_REQUEST="true",
-        )
-    assert response.status_code == 200 and GalleryLink.objects.filter(project=project).exists()
+        link_in_panel(owner_client, project, gallery)
+    assert GalleryLink.objects.filter(project=project).exists()
     assert order["number"] not in workspace(owner_client, project)
 
     time.sleep(1.1)  # the account's next turn

@@ -7,7 +7,6 @@ change (a webhook from the new subscription) so that what the reconnect left beh
 """
 
 import html
-import json
 import uuid
 
 import pytest
@@ -19,6 +18,7 @@ from pictime.errors import NeedsReconnection
 from pictime.models import Connection, SyncRun
 from pictime.services.sync import sync_links
 from pictime.tokens import get_access_token
+from tests.factories import publication_sent_to
 from tests.pictime.test_connect_views import CALLBACK, TAB, approve, messages_of
 
 
@@ -82,20 +82,9 @@ def test_reconnecting_leaves_one_webhook_subscription_and_no_stale_line(
     # test, tests/e2e/test_reconnect_e2e.py, watches it arrive in the open panel).
     gallery = sandbox.create_gallery(account["id"], name="After the reconnect")
     sandbox.publish(gallery["id"])
-    assert published_to(sandbox, account, gallery) == [connection.webhook_id]
+    assert publication_sent_to(sandbox, account["id"], gallery["id"]) == [connection.webhook_id]
     tab = integrations_tab(owner_client)
     assert '<p class="help">' not in tab.split('<span class="badge ok">Connected</span>')[1].split("<form")[0]
-
-
-def published_to(sandbox, account, gallery):
-    """The subscriptions Pic-Time sent the gallery's publication to."""
-    return [
-        d["subscription_id"]
-        for d in sandbox.webhook_deliveries(account["id"])
-        if d["event_type"] == "gallery.updated"
-        and json.loads(d["body"])["data"]["id"] == gallery["id"]
-        and json.loads(d["body"])["data"]["status"] == "online"
-    ]
 
 
 @pytest.mark.django_db
