@@ -35,6 +35,7 @@ from pictime.signals import grant_refreshed, refresh_unanswered
 log = logging.getLogger(__name__)
 
 REFRESH_MARGIN = timedelta(seconds=60)
+REFUSED = "Pic-Time refused the saved authorization"
 RETRYING = "A refresh whose answers were lost is being asked again"
 UNANSWERED = "Pic-Time didn't answer a token refresh within its grace, so the token can't be sent again"
 
@@ -147,7 +148,8 @@ def refresh(connection_id: int, failed_token: str | None = None, *, background: 
             return connection.access_token
     except NeedsReconnection as error:
         if spent_refresh_token is not None:
-            _mark_needs_reconnection(connection_id, str(error), refresh_token=spent_refresh_token)
+            reason = str(error) if error.code == "refresh_unanswered" else f"{REFUSED}: {error}"
+            _mark_needs_reconnection(connection_id, reason, refresh_token=spent_refresh_token)
         raise
     except (Unavailable, BadResponse) as error:
         if spent_refresh_token is None or isinstance(error, RefreshRetrying):
@@ -193,7 +195,7 @@ def finish_refresh(connection_id: int) -> str:
     while True:
         try:
             refresh(connection_id, background=True)
-        except NeedsReconnection:  # NotConnected too: disconnected or reconnected meanwhile
+        except NeedsReconnection:  # NotConnected too: disconnected meanwhile
             return "needs_reconnection"
         except (Unavailable, BadResponse) as error:
             log.warning(
@@ -208,7 +210,7 @@ def finish_refresh(connection_id: int) -> str:
 def rejected(connection_id: int, token: str) -> None:
     """Pic-Time refused a token right after the refresh that gave it: the grant is unusable."""
     _mark_needs_reconnection(
-        connection_id, "Pic-Time refused a freshly refreshed access token", access_token=token
+        connection_id, f"{REFUSED}: Pic-Time refused a freshly refreshed access token", access_token=token
     )
 
 
@@ -239,7 +241,7 @@ def _mark_needs_reconnection(connection_id, reason, *, refresh_token=None, acces
         if integration.status != CompanyIntegration.Status.CONNECTED:
             return
         integration.status = CompanyIntegration.Status.NEEDS_RECONNECTION
-        integration.last_error = f"Pic-Time refused the saved authorization: {reason}"[:1000]
+        integration.last_error = reason[:1000]
         integration.save(update_fields=["status", "last_error", "updated_at"])
         if connection.refresh_retry_until is not None:  # nothing is retried any more
             connection.refresh_retry_until = None

@@ -3,10 +3,12 @@ ended early, grants revoked, refresh answers lost, and auto-creates that wait an
 
 import html
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.payments.services import record_payment
 from crm.projects.models import Activity
@@ -207,6 +209,43 @@ def test_a_refresh_unanswered_for_the_whole_grace_is_never_sent_again(
         get_access_token(connection.pk)
     assert "reconnect" in sync_in_panel(owner_client, linked).lower()
     assert stats(sandbox, pictime_account)["refresh_reuse"] == 0
+    assert "Pic-Time needs to be reconnected." in integrations_tab(owner_client)
+
+
+def crashed_while_refreshing(connection, seconds_ago):
+    """A process sent the refresh (Pic-Time rotated it) and died before saving the answer; what it
+    committed before sending says when."""
+    oauth_client().refresh(connection.refresh_token)
+    Connection.objects.filter(pk=connection.pk).update(
+        access_token_expires_at=None, refresh_sent_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
+
+
+@pytest.mark.django_db
+def test_a_refresh_cut_short_by_a_crash_is_finished_by_the_next_request_within_the_grace(
+    connection, sandbox, pictime_account
+):
+    crashed_while_refreshing(connection, seconds_ago=5)
+    token = get_access_token(connection.pk)
+    after = stats(sandbox, pictime_account)
+    assert after["grace_replays"] == 1 and after["refresh_reuse"] == 0
+    connection.refresh_from_db()
+    assert connection.is_connected and connection.refresh_sent_at is None
+    assert PicTimeClient(sandbox.url, token).get_account().id == pictime_account["id"]
+
+
+@pytest.mark.django_db
+def test_a_refresh_token_sent_longer_ago_than_the_margin_is_never_sent_again(
+    owner_client, connection, sandbox, pictime_account
+):
+    crashed_while_refreshing(connection, seconds_ago=26)
+    before = stats(sandbox, pictime_account)
+    with pytest.raises(NeedsReconnection):
+        get_access_token(connection.pk)
+    after = stats(sandbox, pictime_account)
+    assert after["token_refreshes"] == before["token_refreshes"] and after["refresh_reuse"] == 0
+    connection.refresh_from_db()
+    assert connection.needs_reconnection
     assert "Pic-Time needs to be reconnected." in integrations_tab(owner_client)
 
 
