@@ -66,8 +66,6 @@ def sync_link_task(self, link_id: int) -> str:
     if link is None:
         return "missing"
     run = sync.sync_links(link.connection, [link], SyncRun.Trigger.LINKED, project=link.project)
-    if run.status == SyncRun.Status.FAILED:
-        link.connection.integration.refresh_from_db(fields=["status"])  # the run may have lost the grant
     if run.status == SyncRun.Status.FAILED and link.connection.is_connected:
         self.retry(countdown=min(900, 5 * 2**self.request.retries), throw=False)
     return run.status
