@@ -350,10 +350,14 @@ PICTIME_RATE_LIMIT_REDIS_URL = env.str(
 # A task whose turn under the limit is at most this far off waits for it; a later turn reschedules
 # the task to come back a little before it. A web request never waits.
 PICTIME_RATE_LIMIT_INLINE_WAIT_SECONDS = env.float("PICTIME_RATE_LIMIT_INLINE_WAIT_SECONDS", default=1.0)
-# A refresh whose answer was lost is sent again after these pauses (seconds), all within 20 s of the
-# first, well inside Pic-Time's 30 s grace for a spent refresh token.
+# A refresh whose answer was lost (timeout, 5xx, reset) is sent again with the same refresh token:
+# by the request after these pauses (seconds, within its window), then by a worker every
+# PICTIME_REFRESH_BACKGROUND_DELAY_SECONDS, never later than PICTIME_REFRESH_GRACE_SECONDS after its
+# first send: Pic-Time replays a spent refresh token's answer for 30 s and revokes the grant after.
 PICTIME_REFRESH_RETRY_DELAYS = (0.5, 1.0, 2.0)
-PICTIME_REFRESH_RETRY_WINDOW_SECONDS = 20
+PICTIME_REFRESH_RETRY_WINDOW_SECONDS = 5  # the request's share, then it hands over to a worker
+PICTIME_REFRESH_BACKGROUND_DELAY_SECONDS = env.float("PICTIME_REFRESH_BACKGROUND_DELAY_SECONDS", default=2.0)
+PICTIME_REFRESH_GRACE_SECONDS = env.float("PICTIME_REFRESH_GRACE_SECONDS", default=25.0)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous call gets 401 with "WWW-Authenticate: Token". Tokens are django-rest-knox

@@ -30,6 +30,7 @@ __all__ = [
     "OAuthError",
     "PicTimeError",
     "RateLimited",
+    "RefreshRetrying",
     "RequestInProgress",
     "Throttled",
     "Unavailable",
@@ -203,6 +204,13 @@ class Unavailable(PicTimeError):
 
     permanent = False
     default_user_message = "Couldn't reach Pic-Time. Try again in a minute."
+
+
+class RefreshRetrying(Unavailable):
+    """The answers to a token refresh were lost: a worker asks again with the same refresh token
+    within Pic-Time's grace (``pictime.tokens``). Nothing is sent meanwhile; not a reconnection."""
+
+    default_user_message = "Pic-Time is not answering, retrying. Try again in a minute."
 
 
 class BadResponse(PicTimeError):

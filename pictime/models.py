@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from crm.companies.models import Company, CompanyScopedQuerySet
 from crm.projects.models import Project
@@ -63,6 +64,13 @@ class Connection(models.Model):
     refresh_token = EncryptedTextField(blank=True)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     scope = models.CharField(max_length=300, blank=True)
+    # The stored refresh token was first sent to Pic-Time then (committed before sending) and no
+    # answer has been saved yet: it may be spent, so it is never presented again after the grace's
+    # margin (pictime.tokens). None: never sent.
+    refresh_sent_at = models.DateTimeField(null=True, blank=True)
+    # A worker asks again with that token until then (its answers were lost); meanwhile the
+    # photographer reads "Pic-Time is not answering, retrying".
+    refresh_retry_until = models.DateTimeField(null=True, blank=True)
 
     webhook_id = models.CharField(max_length=100, blank=True)
     webhook_secret = EncryptedTextField(blank=True)
@@ -118,6 +126,11 @@ class Connection(models.Model):
     @property
     def is_connected(self):
         return self.integration.status == CompanyIntegration.Status.CONNECTED
+
+    @property
+    def refresh_retrying(self):
+        """A refresh whose answers were lost is being asked again in the background."""
+        return bool(self.refresh_retry_until and self.refresh_retry_until > timezone.now())
 
     @property
     def needs_reconnection(self):

@@ -5,3 +5,6 @@ from django.dispatch import Signal
 
 # A connection's grant works (again): a refresh succeeded. Sent with `connection`.
 grant_refreshed = Signal()
+
+# A refresh's answers were lost and the request gave up: a worker asks again. Sent with `connection`.
+refresh_unanswered = Signal()

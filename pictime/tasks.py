@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from pictime import tokens
 from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.services import autocreate, ready_email, reminders, sync, webhooks
 
@@ -112,3 +113,9 @@ def send_due_reminders() -> int:
     for link_id in due:
         send_expiry_reminder.delay(link_id)
     return len(due)
+
+
+@shared_task(name="pictime.finish_refresh", acks_late=True)
+def finish_refresh(connection_id: int) -> str:
+    """A token refresh whose answers were lost, asked again within Pic-Time's grace (pictime.tokens)."""
+    return tokens.finish_refresh(connection_id)

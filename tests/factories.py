@@ -131,6 +131,17 @@ def make_order(connection):
 
 
 # ----------------------------------------------------------------------------- with the sandbox
+def publication_sent_to(sandbox, account_id: str, gallery_id: str) -> list[str]:
+    """The webhook subscriptions the sandbox sent the gallery's publication to."""
+    return [
+        d["subscription_id"]
+        for d in sandbox.webhook_deliveries(account_id)
+        if d["event_type"] == "gallery.updated"
+        and json.loads(d["body"])["data"]["id"] == gallery_id
+        and json.loads(d["body"])["data"]["status"] == "online"
+    ]
+
+
 def link_gallery(connection, project, gallery: dict, origin=GalleryLink.Origin.LINKED) -> GalleryLink:
     """Links a gallery (as the sandbox gave it) to a project, as the panel's Connect gallery would."""
     link = GalleryLink(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('companies', '0002_harden_hash_api_tokens'),
-        ('pictime', '0006_blank_unchecked_links'),
+        ('pictime', '0008_refresh_sent_and_retry'),
         ('projects', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

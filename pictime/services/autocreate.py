@@ -232,11 +232,8 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
 
 
 def _fetch_earlier_orders(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> None:
-    """A gallery found again (a replayed or conflicting create) may have orders from before: fetch
-    them. A gallery just made has none, and no request is made (see sync.sync_new_link)."""
-    cursor = connection.orders_synced_until
-    if cursor is not None and gallery.created_at > cursor:
-        return  # sync_new_link's own test, on the connection in hand: a new gallery costs no query
+    """The gallery's orders, as for any link (sync.sync_new_link): a gallery found again (a replayed
+    or conflicting create) may have been sold already."""
     link = GalleryLink.objects.filter(autocreate_job=job.pk).first()
     if link is None:
         return

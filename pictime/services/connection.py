@@ -58,9 +58,12 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         )
         connection = Connection.objects.for_company(company).select_for_update().first()
         old_account = connection.account_id if connection else ""
-        old_grant = connection.refresh_token if connection and connection.account_id == account.id else ""
+        old_grant = connection.refresh_token if connection else ""
         if connection is None:
-            connection = Connection(company=company, integration=integration)
+            connection = Connection(company=company)
+        # One object: what is saved here is what subscribe_webhooks (and the caller) read below, not
+        # the status select_related loaded before this change.
+        connection.integration = integration
         connection.account_id = account.id
         connection.account_name = account.name
         connection.account_email = account.email or ""
@@ -75,6 +78,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         connection.refresh_token = tokens.refresh_token
         connection.access_token_expires_at = tokens.expires_at
         connection.scope = tokens.scope or ""
+        connection.refresh_sent_at = connection.refresh_retry_until = None  # a new grant: never sent
         connection.connected_at = timezone.now()
         switched = bool(old_account and old_account != account.id)
         if switched:
@@ -93,7 +97,9 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         links.filter(account_id=account.id).update(is_active=True)
         links.exclude(account_id=account.id).update(is_active=False)
     if old_grant and old_grant != tokens.refresh_token:
-        _revoke_quietly(old_grant, company.pk)  # a reconnect replaces the previous grant
+        # A reconnect replaces the previous grant, of this account or of the one switched from; its
+        # webhook subscriptions go with it, so only the new grant's remains.
+        _revoke_quietly(old_grant, company.pk)
     webhook_ok = subscribe_webhooks(connection)
     resume_waiting_jobs(connection)  # auto-creates that waited for a reconnection run now
     queue_company_sync(connection, SyncRun.Trigger.CONNECTED)  # now, not at beat's next run
@@ -114,9 +120,11 @@ def subscribe_webhooks(connection: Connection) -> bool:
         log.warning(
             "pictime.webhook.subscribe_failed", extra={"company": connection.company_id, "error": str(error)}
         )
-        CompanyIntegration.objects.filter(pk=connection.integration_id).update(
-            last_error=f"Couldn't subscribe to Pic-Time's webhooks: {error.user_message}"
-        )
+        # Said beside "Connected" only while this grant is the connected one (a line belongs to the
+        # state it describes; connecting again clears it).
+        CompanyIntegration.objects.filter(
+            pk=connection.integration_id, status=CompanyIntegration.Status.CONNECTED
+        ).update(last_error=f"Couldn't subscribe to Pic-Time's webhooks: {error.user_message}")
         return False
     connection.webhook_id = subscription.id
     connection.webhook_secret = subscription.secret or ""
@@ -152,6 +160,7 @@ def disconnect(connection: Connection) -> bool:
         connection.access_token = ""
         connection.refresh_token = ""
         connection.access_token_expires_at = None
+        connection.refresh_sent_at = connection.refresh_retry_until = None
         connection.webhook_id = ""
         connection.webhook_secret = ""
         # Auto-create galleries and the other settings are kept for when the same account connects

@@ -2,6 +2,7 @@
 call to Pic-Time (that happens behind a click, through ``pictime.services.galleries``)."""
 
 from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.models import Connection, GalleryLink, Order
@@ -13,9 +14,15 @@ def company_connection(company) -> Connection | None:
     return Connection.objects.for_company(company).first()
 
 
-def connection_status(company) -> str | None:
-    """The status of the company's connection (None when it has none), without loading its tokens."""
-    return Connection.objects.for_company(company).values_list("integration__status", flat=True).first()
+def connection_status(company) -> tuple[str | None, object]:
+    """The status of the company's connection (None when it has none) and until when a lost refresh
+    is asked again (``Connection.refresh_retry_until``), without loading its tokens."""
+    found = (
+        Connection.objects.for_company(company)
+        .values_list("integration__status", "refresh_retry_until")
+        .first()
+    )
+    return found or (None, None)
 
 
 def project_links(project) -> list[GalleryLink]:
@@ -26,7 +33,11 @@ def project_links(project) -> list[GalleryLink]:
     return list(
         GalleryLink.objects.for_company(project.company)
         .filter(project=project)
-        .annotate(connection_status=F("connection__integration__status"), has_sales=Exists(sales))
+        .annotate(
+            connection_status=F("connection__integration__status"),
+            connection_retry_until=F("connection__refresh_retry_until"),
+            has_sales=Exists(sales),
+        )
         .order_by("created_at", "id")
     )
 
@@ -35,10 +46,16 @@ def panel_context(project) -> dict:
     """The panel's rows and the connection's status, in a fixed number of queries."""
     links = project_links(project)
     # A company has one connection and its links cascade with it: a link's status is the company's.
-    status = links[0].connection_status if links else connection_status(project.company)
+    if links:
+        status, retry_until = links[0].connection_status, links[0].connection_retry_until
+    else:
+        status, retry_until = connection_status(project.company)
+    connected = status == CompanyIntegration.Status.CONNECTED
     return {
         "project": project,
-        "connected": status == CompanyIntegration.Status.CONNECTED,
+        "connected": connected,
+        # A token refresh's answers were lost; a worker asks again (pictime.tokens): not "reconnect".
+        "refresh_retrying": connected and bool(retry_until and retry_until > timezone.now()),
         "needs_reconnection": status == CompanyIntegration.Status.NEEDS_RECONNECTION,
         "links": links,
         "linked_ids": {link.gallery_id for link in links},

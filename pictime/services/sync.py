@@ -128,19 +128,14 @@ def _sync_gallery_orders(
 
 
 def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> int:
-    """A gallery just linked (chosen, created or auto-created): its orders placed before, which the
-    account's orders cursor may already have passed, fetched now (``GET /orders?gallery_id=``).
-    Returns how many were stored. A failure is raised (the link stays; the caller hands it on).
+    """A gallery just linked (chosen, created or auto-created): its orders, fetched now
+    (``GET /orders?gallery_id=``), so Photo sales shows them right after linking. Returns how many
+    were stored. A failure is raised (the link stays; the caller hands it on).
 
-    A gallery made after the cursor has no order older than it: the account's sync reads them
-    all, and no request is made.
+    Always asked, whatever the account's orders cursor says: a gallery created and sold since the
+    last periodic sync would otherwise wait for the next one (up to its interval).
     """
     connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
-    cursor = connection.orders_synced_until
-    if cursor is not None and gallery.created_at > cursor:
-        return 0
-    if cursor is None and background:
-        return 0  # no sync has read orders yet: the first one reads them all, this link's included
     api = api_for(connection, background=background)
     stored = 0
     for order in api.iter_orders(gallery_id=link.gallery_id, retry=BACKGROUND if background else NO_RETRY):

@@ -212,14 +212,18 @@ def cancel(request, body, order_id):
 
 
 def faults(request, body):
+    """Faults for every request, or with ``account_id`` the token faults of that account's grants."""
     if request.method == "POST":
+        account_id = body.pop("account_id", None)
+        if account_id is not None:
+            _account(account_id)
         try:
-            return state.set_faults(body)
+            return state.set_faults(body, account_id)
         except ValueError as exc:
             raise DomainError(422, "validation_error", str(exc)) from None
     if request.method == "DELETE":
         return state.clear_faults()
-    return state.get_faults()
+    return state.get_faults(request.GET.get("account_id") or None)
 
 
 def rate_limit(request, body):

@@ -176,19 +176,31 @@ def _pkce_ok(verifier, challenge):
 @csrf_exempt
 @require_http_methods(["POST"])
 def token(request):
-    fault, sleep = state.token_fault()
+    account_id = _account_of(request)
+    fault, sleep = state.token_fault(account_id)
     if sleep:
         time.sleep(sleep)
     if fault == "500":
         return _oauth_error("server_error", "Injected fault.", status=500)
     resp = _token(request)
     if resp.status_code == 200:
-        lost = state.token_answer_fault()
+        lost = fault or state.token_answer_fault(account_id)  # fault "lose": an outage's first request
         if lost == "lose":
             return _oauth_error("server_error", "Injected fault: the answer was lost.", status=500)
         if lost == "drop":
             _drop_connection(request)
     return resp
+
+
+def _account_of(request):
+    """The account whose grant a token request is about (None if unknown), for faults set per account."""
+    if request.POST.get("grant_type") == "refresh_token":
+        found = RefreshToken.objects.filter(
+            token_hash=tokens.token_hash(request.POST.get("refresh_token") or "")
+        )
+        return found.values_list("grant__account_id", flat=True).first()
+    found = AuthorizationCode.objects.filter(code_hash=tokens.token_hash(request.POST.get("code") or ""))
+    return found.values_list("account_id", flat=True).first()
 
 
 def _token(request):

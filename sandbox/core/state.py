@@ -31,7 +31,13 @@ FAULT_DEFAULTS = {
     # then the client gets a 500 (lose) or the connection closed with no answer at all (drop).
     "token_lose_next": 0,
     "token_drop_next": 0,
+    # An outage of /oauth/token: for this many seconds from the next request, every request is
+    # answered 500; the first one is carried out first (a refresh rotates), so its answer is lost.
+    "token_down_seconds": 0.0,
 }
+# The /oauth/token faults, which may also be set for one account's grants only (``account_id``), so
+# that another test's or studio's token requests never take them.
+TOKEN_FAULTS = tuple(k for k in FAULT_DEFAULTS if k.startswith("token_") and k != "token_ttl")
 _TYPES = {k: (float if isinstance(v, float) else int) for k, v in FAULT_DEFAULTS.items()}
 _TYPES["token_ttl"] = int
 _TYPES["code_ttl"] = int
@@ -39,23 +45,38 @@ _TYPES["refresh_grace"] = float
 
 _lock = threading.Lock()
 _faults = dict(FAULT_DEFAULTS)
+_account_faults = {}  # account id -> its own TOKEN_FAULTS values
+_down_until = {}  # None (every account) or an account id -> monotonic end of its token outage
 
 
 def init_faults():
     set_faults(settings.SANDBOX_FAULTS)
 
 
-def get_faults():
+def _scope(account_id):
+    """The fault values that apply to a token request of this account (lock held)."""
+    if account_id is not None and account_id in _account_faults:
+        return _account_faults[account_id], account_id
+    return _faults, None
+
+
+def get_faults(account_id=None):
     with _lock:
-        return dict(_faults)
+        if account_id is None:
+            return dict(_faults)
+        return dict(
+            _account_faults.get(account_id) or dict.fromkeys(TOKEN_FAULTS, 0) | {"account_id": account_id}
+        )
 
 
-def set_faults(values):
-    """Merge validated values into the active faults; raise ValueError on an unknown key or bad value."""
+def set_faults(values, account_id=None):
+    """Merge validated values into the active faults (of one account's token requests when
+    ``account_id`` is given); raise ValueError on an unknown key or bad value."""
+    allowed = TOKEN_FAULTS if account_id is not None else FAULT_DEFAULTS
     clean = {}
     for key, value in (values or {}).items():
-        if key not in FAULT_DEFAULTS:
-            raise ValueError(f"unknown fault {key!r}")
+        if key not in allowed:
+            raise ValueError(f"unknown fault {key!r}" + (" for an account" if key in FAULT_DEFAULTS else ""))
         if value is None:
             clean[key] = FAULT_DEFAULTS[key]
             continue
@@ -67,21 +88,30 @@ def set_faults(values):
             raise ValueError(f"bad value for {key!r}")
         clean[key] = value
     with _lock:
-        _faults.update(clean)
-        return dict(_faults)
+        if account_id is None:
+            target = _faults
+        else:
+            target = _account_faults.setdefault(account_id, {k: FAULT_DEFAULTS[k] for k in TOKEN_FAULTS})
+        target.update(clean)
+        if "token_down_seconds" in clean:
+            _down_until.pop(account_id, None)  # a new outage starts at the next request
+        return dict(target)
 
 
 def clear_faults():
     with _lock:
         _faults.clear()
         _faults.update(FAULT_DEFAULTS)
+        _account_faults.clear()
+        _down_until.clear()
         return dict(_faults)
 
 
-def _take(counter):
+def _take(counter, faults=None):
     with _lock:
-        if _faults[counter] > 0:
-            _faults[counter] -= 1
+        faults = _faults if faults is None else faults
+        if faults[counter] > 0:
+            faults[counter] -= 1
             return True
         return False
 
@@ -103,21 +133,46 @@ def api_fault():
     return None, sleep
 
 
-def token_fault():
-    f = get_faults()
-    sleep = f["latency_ms"] / 1000.0 + f["token_hang_seconds"]
-    if _take("token_fail_next"):
+def _token_outage(faults, scope):
+    """ "lose" (the outage's first request), "500" (during it) or None (lock held)."""
+    seconds = faults["token_down_seconds"]
+    if seconds <= 0:
+        return None
+    now = time.monotonic()
+    until = _down_until.get(scope)
+    if until is None:
+        _down_until[scope] = now + seconds
+        return "lose"
+    if now < until:
+        return "500"
+    faults["token_down_seconds"] = 0.0  # over: Pic-Time answers again
+    del _down_until[scope]
+    return None
+
+
+def token_fault(account_id=None):
+    """Decide the fault of one /oauth/token request of this account's grant (None: unknown): "500"
+    (not carried out), "lose" (carried out, then answered 500) or None, plus seconds to sleep."""
+    with _lock:
+        faults, scope = _scope(account_id)
+        sleep = _faults["latency_ms"] / 1000.0 + faults["token_hang_seconds"]
+        outage = _token_outage(faults, scope)
+    if outage is not None:
+        return outage, sleep
+    if _take("token_fail_next", faults):
         return "500", sleep
-    if f["token_error_rate"] > 0 and random.random() < f["token_error_rate"]:
+    if faults["token_error_rate"] > 0 and random.random() < faults["token_error_rate"]:
         return "500", sleep
     return None, sleep
 
 
-def token_answer_fault():
+def token_answer_fault(account_id=None):
     """After a successful /oauth/token: "lose", "drop" or None (the next-N counters are spent here)."""
-    if _take("token_lose_next"):
+    with _lock:
+        faults, _ = _scope(account_id)
+    if _take("token_lose_next", faults):
         return "lose"
-    if _take("token_drop_next"):
+    if _take("token_drop_next", faults):
         return "drop"
     return None
 

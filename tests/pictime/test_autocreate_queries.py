@@ -1,5 +1,5 @@
 """Fixed costs: an auto-create job, a payment and a webhook send the same number of SQL statements
-(and the job one call to Pic-Time) however many projects, galleries and installments there are."""
+(and the job two calls to Pic-Time) however many projects, galleries and installments there are."""
 
 import datetime
 from decimal import Decimal
@@ -17,16 +17,17 @@ from pictime.services.connection import set_auto_create
 from pictime.tasks import autocreate_gallery
 from tests.factories import deliver, event, link_gallery
 
-# Load, claim (the job's INSERT), the token's read, then the link, the job and the activity line.
-JOB_QUERIES = 6
-RETRY_QUERIES = 7  # the same, with the job's claim (an UPDATE) and its read in place of its INSERT
+# Load, claim (the job's INSERT), the token's read, then the link, the job and the activity line;
+# then the gallery's orders, asked as for any new link: the link, the connection, the token's read.
+JOB_QUERIES = 9
+RETRY_QUERIES = 10  # the same, with the job's claim (an UPDATE) and its read in place of its INSERT
+JOB_CALLS = 2  # POST /galleries, GET /orders?gallery_id=
 WEBHOOK_RECEIPT_QUERIES = 3  # the connection, the event, the delivery log line
 WEBHOOK_PROCESSING_QUERIES = 4  # the event (locked), its links (locked), the link, the event's status
 
 
 def _synced(connection):
-    """Auto-create on, and the account's orders read once (as connecting does at once): a gallery
-    made after that has no earlier orders to fetch."""
+    """Auto-create on, and the account's orders read once (as connecting does at once)."""
     set_auto_create(connection, True)
     Connection.objects.filter(pk=connection.pk).update(orders_synced_until=timezone.now())
 
@@ -54,14 +55,14 @@ def _run_job(sandbox, account, project, payment):
 
 
 @pytest.mark.django_db
-def test_a_job_takes_the_same_queries_and_one_call_however_many_projects_and_galleries(
+def test_a_job_takes_the_same_queries_and_calls_however_many_projects_and_galleries(
     connection, company, client_person, sandbox, pictime_account, django_capture_on_commit_callbacks
 ):
     _synced(connection)
     with django_capture_on_commit_callbacks(execute=False):
         project, payment = _paid_project(company, client_person)
     queries, calls = _run_job(sandbox, pictime_account, project, payment)
-    assert (len(queries), calls) == (JOB_QUERIES, 1), queries
+    assert (len(queries), calls) == (JOB_QUERIES, JOB_CALLS), queries
 
     for i in range(5):  # more projects, each with its gallery, and a longer schedule
         other = create_project(company=company, client=client_person, name=f"Other {i}", type="wedding")
@@ -69,7 +70,7 @@ def test_a_job_takes_the_same_queries_and_one_call_however_many_projects_and_gal
     with django_capture_on_commit_callbacks(execute=False):
         project, payment = _paid_project(company, client_person, installments=6)
     queries, calls = _run_job(sandbox, pictime_account, project, payment)
-    assert (len(queries), calls) == (JOB_QUERIES, 1), queries
+    assert (len(queries), calls) == (JOB_QUERIES, JOB_CALLS), queries
 
     link = GalleryLink.objects.get(project=project)
     assert link.origin == GalleryLink.Origin.AUTO_CREATED
@@ -78,7 +79,7 @@ def test_a_job_takes_the_same_queries_and_one_call_however_many_projects_and_gal
 
 
 @pytest.mark.django_db
-def test_a_retry_takes_the_same_queries_and_one_call(
+def test_a_retry_takes_the_same_queries_and_calls(
     connection, company, client_person, sandbox, pictime_account, django_capture_on_commit_callbacks
 ):
     _synced(connection)
@@ -88,7 +89,7 @@ def test_a_retry_takes_the_same_queries_and_one_call(
     assert autocreate_gallery.apply(args=(project.pk, payment.pk)).get() == AutoCreateJob.Status.RETRYING
     AutoCreateJob.objects.filter(project=project).update(next_attempt_at=timezone.now())  # due now
     queries, calls = _run_job(sandbox, pictime_account, project, payment)
-    assert (len(queries), calls) == (RETRY_QUERIES, 1), queries
+    assert (len(queries), calls) == (RETRY_QUERIES, JOB_CALLS), queries
     assert AutoCreateJob.objects.get(project=project).attempts == 2
 
 

@@ -88,6 +88,32 @@ def test_an_order_and_an_unlink_change_the_version(project, link, connection, sa
 
 
 @pytest.mark.django_db
+def test_a_refresh_retried_by_a_worker_shows_in_the_open_panel_and_goes_when_it_is_done(
+    owner_client, project, link, connection, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    from pictime.errors import RefreshRetrying
+    from pictime.models import Connection
+    from pictime.tokens import get_access_token
+
+    Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
+    sandbox.set_faults(account_id=pictime_account["id"], token_down_seconds=4)
+    before = project_version(project.company, project.pk)
+    with django_capture_on_commit_callbacks() as worker, pytest.raises(RefreshRetrying):
+        get_access_token(connection.pk)  # a background sync, say
+
+    response = owner_client.get(live_url(project), {"v": before, "t": ticket(project)})
+    assert response.status_code == 200
+    retrying = version_on(response.content.decode())
+    assert "Pic-Time is not answering, retrying." in response.content.decode()
+
+    for task in worker:  # the worker gets the answer once Pic-Time is back
+        task()
+    response = owner_client.get(live_url(project), {"v": retrying, "t": ticket(project)})
+    assert response.status_code == 200
+    assert "not answering" not in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_another_company_s_project_is_not_found(outsider_client, project, other_project, link):
     version = project_version(project.company, project.pk)
     assert outsider_client.get(live_url(project), {"v": version}).status_code == 404

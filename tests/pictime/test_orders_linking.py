@@ -2,6 +2,7 @@
 runs a first sync at once, and the orders cursor neither skips nor rewrites an order."""
 
 import datetime
+import time
 
 import pytest
 from django.urls import reverse
@@ -24,6 +25,16 @@ def workspace(http, project):
     return response.content.decode()
 
 
+def link_in_panel(http, project, gallery):
+    """The panel's Add gallery > an existing gallery > Link."""
+    response = http.post(
+        reverse("pictime:panel_connect", args=[project.pk]),
+        {"gallery_id": gallery["id"]},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+
+
 def cursor_now(connection):
     """As if the periodic sync had just run: its cursor is past every order there is."""
     Connection.objects.filter(pk=connection.pk).update(orders_synced_until=timezone.now())
@@ -39,12 +50,7 @@ def test_linking_a_gallery_with_two_orders_shows_both_at_once(
     sandbox.refund_order(prints["id"])
     cursor_now(connection)  # the account's cursor has passed them: only linking can bring them
 
-    response = owner_client.post(
-        reverse("pictime:panel_connect", args=[project.pk]),
-        {"gallery_id": gallery["id"]},
-        HTTP_HX_REQUEST="true",
-    )
-    assert response.status_code == 200
+    link_in_panel(owner_client, project, gallery)
 
     html = workspace(owner_client, project)
     assert prints["number"] in html and album["number"] in html
@@ -54,7 +60,28 @@ def test_linking_a_gallery_with_two_orders_shows_both_at_once(
 
 
 @pytest.mark.django_db
-def test_a_new_gallery_made_after_the_cursor_costs_no_orders_request(
+def test_a_gallery_created_and_sold_after_the_last_sync_shows_its_orders_once_linked(
+    owner_client, connection, project, sandbox, pictime_account
+):
+    cursor_now(connection)  # the periodic sync just ran; the next one is up to 15 min away
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Mini session")
+    prints = sandbox.place_order(gallery["id"], items=PRINTS)
+
+    link_in_panel(owner_client, project, gallery)
+
+    html = workspace(owner_client, project)
+    assert prints["number"] in html
+    assert "Sales total: <strong>50.00 USD</strong>" in html
+    # The second change: an order placed after linking arrives with the sync, once.
+    album = sandbox.place_order(gallery["id"], items=ALBUM)
+    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    html = workspace(owner_client, project)
+    assert album["number"] in html and "Sales total: <strong>350.00 USD</strong>" in html
+    assert Order.objects.for_company(project.company_id).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_gallery_created_from_the_panel_asks_for_its_orders_too(
     connection, project, sandbox, pictime_account
 ):
     cursor_now(connection)
@@ -62,7 +89,28 @@ def test_a_new_gallery_made_after_the_cursor_costs_no_orders_request(
     galleries.create_and_link(
         project, connection, galleries.GalleryData(name="Brand new"), idempotency_key="form-1"
     )
-    assert sandbox.stats(pictime_account["id"])["api_requests"] == before + 1  # the create alone
+    assert sandbox.stats(pictime_account["id"])["api_requests"] == before + 2  # the create, its orders
+
+
+@pytest.mark.django_db
+def test_orders_pic_time_refuses_at_linking_are_fetched_by_a_worker(
+    owner_client, connection, project, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    cursor_now(connection)
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Mini session")
+    order = sandbox.place_order(gallery["id"], items=PRINTS)
+    sandbox.set_rate_limit(per_sec=1, burst=1)  # the gallery's read takes the account's only turn
+
+    with django_capture_on_commit_callbacks() as queued:
+        link_in_panel(owner_client, project, gallery)
+    assert GalleryLink.objects.filter(project=project).exists()
+    assert order["number"] not in workspace(owner_client, project)
+
+    time.sleep(1.1)  # the account's next turn
+    for task in queued:  # the worker's turn (run eagerly here)
+        task()
+    assert order["number"] in workspace(owner_client, project)
+    assert Order.objects.for_company(project.company_id).count() == 1
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.client import PicTimeClient
-from pictime.errors import NeedsReconnection, Unavailable
+from pictime.errors import NeedsReconnection, RefreshRetrying, Unavailable
 from pictime.models import Connection
 from pictime.oauth import oauth_client
 from pictime.tokens import get_access_token
@@ -56,17 +56,24 @@ def test_ten_threads_share_one_refresh(connection, sandbox, pictime_account):
     assert oauth_client().refresh(connection.refresh_token).access_token
 
 
-def test_a_refresh_timeout_does_not_mark_the_connection_broken(connection, sandbox, settings):
+def test_a_refresh_timeout_does_not_mark_the_connection_broken(
+    connection, sandbox, settings, django_capture_on_commit_callbacks
+):
     expire(connection)
     settings.PICTIME_TIMEOUT = (1, 1)
     settings.PICTIME_REFRESH_RETRY_DELAYS = (0.1,)
     sandbox.set_faults(token_hang_seconds=3)
-    with pytest.raises(Unavailable):
+    with django_capture_on_commit_callbacks() as worker, pytest.raises(Unavailable):
         get_access_token(connection.pk)
     connection.refresh_from_db()
     assert connection.status == CompanyIntegration.Status.CONNECTED
     sandbox.reset()
+    with pytest.raises(RefreshRetrying):  # a worker has it: the request doesn't send it again
+        get_access_token(connection.pk)
+    for task in worker:  # the worker asks again (run eagerly here), with the same refresh token
+        task()
     assert get_access_token(connection.pk)  # works again once Pic-Time answers
+    assert sandbox.stats(connection.account_id)["refresh_reuse"] == 0
 
 
 def test_a_pictime_500_on_refresh_does_not_mark_the_connection_broken(connection, sandbox, settings):

@@ -1,15 +1,20 @@
 """Pic-Time's token lifecycle as it really behaves, against the sandbox over HTTP: access tokens
 ended early, grants revoked, refresh answers lost, and auto-creates that wait and then go through."""
 
+import html
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.payments.services import record_payment
 from crm.projects.models import Activity
 from integrations.models import CompanyIntegration
 from pictime.client import PicTimeClient
+from pictime.errors import NeedsReconnection, RefreshRetrying
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.oauth import oauth_client
 from pictime.schemas import TokenSet
@@ -127,7 +132,7 @@ def test_a_revoked_grant_is_seen_by_the_periodic_sync_too(linked, connection, sa
 def test_a_lost_refresh_answer_is_asked_again_within_the_grace(connection, sandbox, pictime_account, fault):
     before = stats(sandbox, pictime_account)
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)  # due by the clock
-    sandbox.set_faults(**{fault: 1})
+    sandbox.set_faults(account_id=pictime_account["id"], **{fault: 1})  # this account's token requests only
 
     token = get_access_token(connection.pk)
 
@@ -138,6 +143,110 @@ def test_a_lost_refresh_answer_is_asked_again_within_the_grace(connection, sandb
     assert connection.is_connected and token == connection.access_token
     assert PicTimeClient(sandbox.url, token).get_account().id == pictime_account["id"]
     assert oauth_client().refresh(connection.refresh_token).access_token  # the grant lives on
+
+
+RETRYING = "Pic-Time is not answering, retrying."
+
+
+def integrations_tab(http):
+    return html.unescape(http.get("/settings/integrations/").content.decode())
+
+
+@pytest.mark.django_db
+def test_a_token_endpoint_down_for_10_s_is_ridden_out_in_the_background(
+    owner_client, linked, connection, project, sandbox, pictime_account, django_capture_on_commit_callbacks
+):
+    Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)  # due by the clock
+    sandbox.set_faults(account_id=pictime_account["id"], token_down_seconds=10)
+    started = time.monotonic()
+
+    with django_capture_on_commit_callbacks() as worker:
+        page = html.unescape(sync_in_panel(owner_client, linked))
+
+    assert time.monotonic() - started < 8  # the request's share (0.5 + 1 + 2 s), not the grace
+    assert RETRYING in page and "reconnect" not in page.lower()
+    tab = integrations_tab(owner_client)
+    assert RETRYING in tab and "needs to be reconnected" not in tab
+    workspace = html.unescape(owner_client.get(project.get_absolute_url()).content.decode())
+    assert RETRYING in workspace and "reconnect" not in workspace.lower()
+    assert "Connected" in tab
+
+    for task in worker:  # the worker's part (run eagerly here): the same refresh token, in the grace
+        task()
+
+    assert time.monotonic() - started >= 10
+    connection.refresh_from_db()
+    assert connection.is_connected and connection.refresh_sent_at is None
+    after = stats(sandbox, pictime_account)
+    assert after["refresh_reuse"] == 0 and after["grace_replays"] == 1
+    assert "is up to date" in sync_in_panel(owner_client, linked)
+    assert RETRYING not in integrations_tab(owner_client)
+    assert oauth_client().refresh(connection.refresh_token).access_token  # the grant lives on
+
+
+@pytest.mark.django_db
+def test_a_refresh_unanswered_for_the_whole_grace_is_never_sent_again(
+    owner_client, linked, connection, sandbox, pictime_account, settings, django_capture_on_commit_callbacks
+):
+    """Shortened clocks: our margin 3 s, Pic-Time's grace 4 s, Pic-Time down 5 s. Sending the spent
+    token after the outage would be a reuse that revokes the grant; it needs a reconnection instead."""
+    settings.PICTIME_REFRESH_GRACE_SECONDS = 3
+    settings.PICTIME_REFRESH_RETRY_DELAYS = (0.5,)
+    settings.PICTIME_REFRESH_BACKGROUND_DELAY_SECONDS = 0.5
+    sandbox.set_faults(refresh_grace=4)
+    sandbox.set_faults(account_id=pictime_account["id"], token_down_seconds=5)
+    Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
+
+    with django_capture_on_commit_callbacks() as worker, pytest.raises(RefreshRetrying):
+        get_access_token(connection.pk)
+    for task in worker:
+        task()
+
+    connection.refresh_from_db()
+    assert connection.needs_reconnection and not connection.refresh_retrying
+    time.sleep(5.5)  # the outage is over: nothing the CRM does now presents the spent token
+    with pytest.raises(NeedsReconnection):
+        get_access_token(connection.pk)
+    assert "reconnect" in sync_in_panel(owner_client, linked).lower()
+    assert stats(sandbox, pictime_account)["refresh_reuse"] == 0
+    assert "Pic-Time needs to be reconnected." in integrations_tab(owner_client)
+
+
+def crashed_while_refreshing(connection, seconds_ago):
+    """A process sent the refresh (Pic-Time rotated it) and died before saving the answer; what it
+    committed before sending says when."""
+    oauth_client().refresh(connection.refresh_token)
+    Connection.objects.filter(pk=connection.pk).update(
+        access_token_expires_at=None, refresh_sent_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
+
+
+@pytest.mark.django_db
+def test_a_refresh_cut_short_by_a_crash_is_finished_by_the_next_request_within_the_grace(
+    connection, sandbox, pictime_account
+):
+    crashed_while_refreshing(connection, seconds_ago=5)
+    token = get_access_token(connection.pk)
+    after = stats(sandbox, pictime_account)
+    assert after["grace_replays"] == 1 and after["refresh_reuse"] == 0
+    connection.refresh_from_db()
+    assert connection.is_connected and connection.refresh_sent_at is None
+    assert PicTimeClient(sandbox.url, token).get_account().id == pictime_account["id"]
+
+
+@pytest.mark.django_db
+def test_a_refresh_token_sent_longer_ago_than_the_margin_is_never_sent_again(
+    owner_client, connection, sandbox, pictime_account
+):
+    crashed_while_refreshing(connection, seconds_ago=26)
+    before = stats(sandbox, pictime_account)
+    with pytest.raises(NeedsReconnection):
+        get_access_token(connection.pk)
+    after = stats(sandbox, pictime_account)
+    assert after["token_refreshes"] == before["token_refreshes"] and after["refresh_reuse"] == 0
+    connection.refresh_from_db()
+    assert connection.needs_reconnection
+    assert "Pic-Time needs to be reconnected." in integrations_tab(owner_client)
 
 
 @pytest.mark.django_db

@@ -154,6 +154,57 @@ def test_token_endpoint_faults(sandbox, account, oauth_client, contract):
         requests.post(sandbox.url + "/oauth/token", data={"grant_type": "refresh_token"}, timeout=0.5)
 
 
+def refresh_at(sandbox, oauth_client, refresh_token):
+    from pictime_sandbox_helpers import token_request
+
+    return token_request(sandbox.url, oauth_client, grant_type="refresh_token", refresh_token=refresh_token)
+
+
+def test_token_down_seconds_is_an_outage_whose_first_refresh_is_carried_out(sandbox, account, oauth_client):
+    tokens = sandbox.issue_grant(account["id"], oauth_client["client_id"])
+    sandbox.set_faults(token_down_seconds=1.5)
+    started = time.monotonic()
+    first = refresh_at(sandbox, oauth_client, tokens["refresh_token"])
+    assert first.status_code == 500  # carried out: the refresh token is spent now
+    again = refresh_at(sandbox, oauth_client, tokens["refresh_token"])
+    assert again.status_code == 500  # not carried out: nothing answered during the outage
+    assert sandbox.stats(account["id"])["token_refreshes"] == 1
+    time.sleep(max(0, 1.6 - (time.monotonic() - started)))
+    replay = refresh_at(sandbox, oauth_client, tokens["refresh_token"])  # over, inside the 30 s grace
+    assert replay.status_code == 200
+    stats = sandbox.stats(account["id"])
+    assert stats["grace_replays"] == 1 and stats["refresh_reuse"] == 0
+    assert sandbox.admin("GET", "/_sandbox/faults")["token_down_seconds"] == 0
+    # The pair given by the replay is the one the lost answer carried: it rotates on.
+    assert refresh_at(sandbox, oauth_client, replay.json()["refresh_token"]).status_code == 200
+
+
+def test_token_faults_set_for_an_account_leave_other_accounts_alone(sandbox, account, oauth_client):
+    from pictime_sandbox_helpers import unique_email
+
+    other = sandbox.create_account("Other Studio", unique_email("other"))
+    ours = sandbox.issue_grant(account["id"], oauth_client["client_id"])
+    theirs = sandbox.issue_grant(other["id"], oauth_client["client_id"])
+    sandbox.set_faults(account_id=account["id"], token_lose_next=1, token_fail_next=1)
+
+    assert refresh_at(sandbox, oauth_client, theirs["refresh_token"]).status_code == 200  # untouched
+    assert refresh_at(sandbox, oauth_client, ours["refresh_token"]).status_code == 500  # fail_next
+    assert refresh_at(sandbox, oauth_client, ours["refresh_token"]).status_code == 500  # lose_next
+    replay = refresh_at(sandbox, oauth_client, ours["refresh_token"])
+    assert replay.status_code == 200 and sandbox.stats(account["id"])["grace_replays"] == 1
+    scoped = sandbox.admin("GET", f"/_sandbox/faults?account_id={account['id']}")
+    assert scoped["token_lose_next"] == scoped["token_fail_next"] == 0
+    assert sandbox.admin("GET", "/_sandbox/faults")["token_lose_next"] == 0  # the global ones unchanged
+
+    with pytest.raises(Exception, match="422"):  # only token faults are per account
+        sandbox.set_faults(account_id=account["id"], error_rate=1.0)
+    with pytest.raises(Exception, match="404"):
+        sandbox.set_faults(account_id="acc_nobody", token_fail_next=1)
+    sandbox.set_faults(account_id=account["id"], token_fail_next=1)
+    sandbox.reset()  # clears the per-account faults too
+    assert refresh_at(sandbox, oauth_client, replay.json()["refresh_token"]).status_code == 200
+
+
 def test_faults_endpoint_validates_and_clears(sandbox):
     with pytest.raises(Exception, match="422"):
         sandbox.set_faults(error_rate=2)
