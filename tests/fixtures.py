@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client as HttpClient
 
-import pictime.client
+import pictime.client.transport
 from crm.clients.models import Client
 from crm.companies.models import Company, Membership
 from crm.companies.services import add_team_member, sign_up
@@ -229,5 +229,5 @@ def waits(monkeypatch):
         made.append(seconds)
         time.sleep(seconds)
 
-    monkeypatch.setattr(pictime.client, "sleep", wait)
+    monkeypatch.setattr(pictime.client.transport, "sleep", wait)
     return made
