@@ -23,6 +23,7 @@ BASE = "https://pictime.test"
 API = BASE + "/api/v2"
 TOKEN = "AT-secret-access-123"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+TOKEN_ANSWER = {"access_token": "AT", "refresh_token": "RT", "token_type": "Bearer", "expires_in": 3600}
 
 
 @pytest.fixture
@@ -614,6 +615,12 @@ def test_it_revokes(mocked, oauth):
         ),
         ({"status": 200, "json": {"access_token": "x"}}, errors.BadResponse, False),
         ({"status": 200, "json": ["x"]}, errors.BadResponse, False),
+        (  # Authlib would turn a garbled expires_in into a ValueError: it never sees it
+            {"status": 200, "json": dict(TOKEN_ANSWER, expires_in="soon")},
+            errors.BadResponse,
+            False,
+        ),
+        ({"status": 302, "body": "", "headers": {"Location": "/login"}}, errors.BadResponse, False),
     ],
 )
 def test_it_maps_token_endpoint_errors(mocked, oauth, resp, cls, permanent):
@@ -622,6 +629,16 @@ def test_it_maps_token_endpoint_errors(mocked, oauth, resp, cls, permanent):
         oauth.refresh("RT-1")
     assert type(exc.value) is cls
     assert exc.value.permanent is permanent
+
+
+def test_the_client_credentials_are_form_encoded_before_basic(mocked, token_json):
+    # RFC 6749 §2.3.1, as Pic-Time reads them (Authlib's own client_secret_basic does not encode).
+    oauth = PicTimeOAuth(BASE, "crm:client", "p%ss w:rd", "https://crm.test/cb")
+    mocked.post(BASE + "/oauth/token", json=token_json)
+    oauth.refresh("RT-1")
+    basic = mocked.calls[0].request.headers["Authorization"].removeprefix("Basic ")
+    assert base64.b64decode(basic) == b"crm%3Aclient:p%25ss+w%3Ard"
+    assert mocked.calls[0].request.headers["Accept"] == "application/json"
 
 
 def test_it_maps_token_endpoint_timeout(mocked, oauth):
