@@ -33,14 +33,14 @@ def parse_retry_after(value: str | None, now: float | None = None) -> int:
     return max(1, math.ceil(delta))
 
 
-def _int_header(response: requests.Response, name: str) -> int | None:
+def int_header(response: requests.Response, name: str) -> int | None:
     value = response.headers.get(name)
     if value is None or not value.strip().isdigit():
         return None
     return int(value.strip())
 
 
-def _float_header(response: requests.Response, name: str) -> float | None:
+def float_header(response: requests.Response, name: str) -> float | None:
     try:
         value = float(response.headers.get(name, ""))
     except ValueError:

@@ -3,10 +3,9 @@ handshake and the retry policy (Sentry's ``BaseApiClient`` shape; the resources 
 :mod:`pictime.client.resources`, OAuth in :mod:`pictime.client.oauth`).
 
 Every failure becomes one typed :mod:`pictime.errors` exception that knows whether it is
-``permanent``: transport errors in :func:`exchange`, HTTP errors in
-:func:`pictime.client.answers.error_for`. A single call
-is retried once only, after a 401 and a forced refresh (given a ``TokenSource``); the caller (a
-Celery task) owns every other retry, backoff and the outcome row. Given a ``Limiter`` (the account's
+``permanent``: transport errors in :func:`exchange`, HTTP errors in :mod:`pictime.client.answers`.
+A single call is retried once only, after a 401 and a forced refresh (given a ``TokenSource``); the
+caller (a Celery task) owns every other retry, backoff and the outcome row. Given a ``Limiter`` (the account's
 shared rate limit) it sends nothing the limit forbids and raises ``Throttled`` instead. Explicit
 ``(connect, read)`` timeouts on every call, no redirects followed, and never a token, an
 ``Authorization`` header, a request body or a query string in a log.
@@ -28,7 +27,7 @@ import requests
 
 from pictime import errors
 
-from .answers import _float_header, _int_header, decode_json, error_for, parse_retry_after
+from .answers import decode_json, error_for, float_header, int_header, parse_retry_after
 
 logger = logging.getLogger("pictime.client")
 
@@ -318,14 +317,14 @@ class ApiClient:
                 )
                 call.status = response.status_code
             self.last_rate_limit = RateLimitInfo(
-                _int_header(response, "X-RateLimit-Limit"), _int_header(response, "X-RateLimit-Remaining")
+                int_header(response, "X-RateLimit-Limit"), int_header(response, "X-RateLimit-Remaining")
             )
             if self.limiter is not None:
                 if response.status_code == 429:
                     self.limiter.block(parse_retry_after(response.headers.get("Retry-After")))
                 else:
                     self.limiter.observe(
-                        _float_header(response, "X-RateLimit-Limit"), self.last_rate_limit.remaining
+                        float_header(response, "X-RateLimit-Limit"), self.last_rate_limit.remaining
                     )
         finally:
             if self.limiter is not None:
