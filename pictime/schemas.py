@@ -228,7 +228,7 @@ _LINKS = ("cover_url", "public_url", "edit_url")
 
 class Gallery(_Answer):
     id: Id
-    name: Name
+    name: Annotated[str, _text(MAX_NAME, min_length=1)]
     slug: Annotated[str, _text(MAX_ID)]
     status: Literal["online", "offline"]
     published_at: Timestamp | None
@@ -316,7 +316,7 @@ class GalleryCreate:
 class OrderItem(_Answer):
     sku: Annotated[str, _text(MAX_ID)]
     name: Name
-    quantity: Count
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
     unit_price: Money
 
 

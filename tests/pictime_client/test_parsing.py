@@ -163,6 +163,7 @@ def test_it_parses_order(order_json):
         ("currency", "usd", "currency"),
         ("items", {}, "items"),
         ("items", [{"sku": "x", "name": "y", "quantity": "2", "unit_price": "1.00"}], "items[0].quantity"),
+        ("items", [{"sku": "x", "name": "y", "quantity": 0, "unit_price": "1.00"}], "items[0].quantity"),
         ("customer", None, "customer"),
         ("number", 1042, "number"),
     ],
@@ -447,6 +448,7 @@ def test_it_rejects_non_hex_signature_without_crashing():
     [
         ({"name": "Smith\x00Wedding"}, "name"),  # PostgreSQL stores no NUL
         ({"name": "x" * 201}, "name"),  # longer than the CRM's column
+        ({"name": ""}, "name"),  # the contract's minLength
         ({"id": "g" * 101}, "id"),
         ({"image_count": 2**31}, "image_count"),
         ({"client": {"name": "Ann", "email": 5}}, "client.email"),
