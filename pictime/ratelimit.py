@@ -14,6 +14,8 @@ returning caller was promised. For background work, ``inflight`` and ``last`` (s
 
 Where it lives: Redis (one small Lua script, atomic, with Redis's clock) when the broker is Redis,
 as in production; otherwise, under the embedded defaults, a database row updated under a lock.
+pyrate-limiter (in the lock) was considered: its buckets only count requests, they have no
+account-wide block until a Retry-After, no turns promised to waiting callers, no in-flight spacing.
 A little headroom (``PICTIME_RATE_LIMIT_HEADROOM``) is kept below Pic-Time's figures: a request
 delayed on its way arrives later than it was counted here, and bursts must not add up there.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -32,9 +35,9 @@ __all__ = ["AccountLimit", "for_account"]
 KEY_PREFIX = "pictime:ratelimit:"
 KEY_TTL_SECONDS = 3600  # an idle account's state is forgotten (a full bucket)
 
-# KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing, returning. Returns the
-# wait (seconds) as text.
-# Times come from Redis (TIME), so every process shares one clock.
+# KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing, returning, now. Returns
+# the wait (seconds) as text.
+# Times come from Redis (TIME), so every process shares one clock; a test's clock gives ARGV[8].
 _SCRIPT = """
 local key = KEYS[1]
 local op = ARGV[1]
@@ -43,8 +46,11 @@ local burst = tonumber(ARGV[3])
 local value = tonumber(ARGV[4])
 local spacing = tonumber(ARGV[6])
 local returning = ARGV[7] == '1'
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local now = tonumber(ARGV[8])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
 local h = redis.call('HMGET', key, 'tokens', 'ts', 'blocked', 'promised', 'rate', 'last', 'inflight')
 rate = tonumber(h[5]) or rate
 local tokens = tonumber(h[1]) or burst
@@ -97,9 +103,17 @@ class AccountLimit:
     """The shared limit of one Pic-Time account, as the client uses it (see ``PicTimeClient``).
 
     ``returning``: this caller was told a turn before and comes back for it (a job rescheduled by
-    the limit, the sync's next try); it is not put behind those promised after it."""
+    the limit, the sync's next try); it is not put behind those promised after it. ``clock``: the
+    seconds now, for a test (by default Redis's clock, or the database path's ``time.time``)."""
 
-    def __init__(self, account_id: str, *, background: bool = False, returning: bool = False):
+    def __init__(
+        self,
+        account_id: str,
+        *,
+        background: bool = False,
+        returning: bool = False,
+        clock: Callable[[], float] | None = None,
+    ):
         headroom = 1 - settings.PICTIME_RATE_LIMIT_HEADROOM
         self.account_id = account_id
         self.background = background
@@ -107,6 +121,7 @@ class AccountLimit:
         self.rate = settings.PICTIME_RATE_LIMIT_PER_SECOND * headroom
         self.burst = max(1.0, math.floor(settings.PICTIME_RATE_LIMIT_BURST * headroom))
         self._headroom = headroom
+        self.clock = clock
 
     def acquire(self) -> float:
         """Takes a token and returns 0, or returns the seconds until this caller's turn."""
@@ -147,7 +162,8 @@ class AccountLimit:
 
     def _apply_redis(self, op: str, value: float) -> float:
         script = _redis_script(_redis_url())
-        args = [op, self.rate, self.burst, value, KEY_TTL_SECONDS, self._spacing(), int(self.returning)]
+        now = "" if self.clock is None else repr(self.clock())
+        args = [op, self.rate, self.burst, value, KEY_TTL_SECONDS, self._spacing(), int(self.returning), now]
         return float(script(keys=[KEY_PREFIX + self.account_id], args=args))
 
     def _apply_database(self, op: str, value: float) -> float:
@@ -157,10 +173,11 @@ class AccountLimit:
         # steps as the Lua script above.
         with transaction.atomic():
             AccountRateLimit.objects.get_or_create(
-                account_id=self.account_id, defaults={"tokens": self.burst, "updated": time.time()}
+                account_id=self.account_id,
+                defaults={"tokens": self.burst, "updated": (self.clock or time.time)()},
             )
             row = AccountRateLimit.objects.select_for_update().get(account_id=self.account_id)
-            now = time.time()
+            now = (self.clock or time.time)()
             rate = row.per_second or self.rate
             tokens = min(self.burst, row.tokens + max(0.0, now - row.updated) * rate)
             blocked, promised, last, spacing = row.blocked_until, row.promised, row.last_sent, self._spacing()

@@ -1,30 +1,41 @@
-"""Pic-Time's resources as frozen dataclasses, parsed strictly at the boundary.
+"""Pic-Time's answers as pydantic models, validated strictly at the boundary.
 
-Each ``from_dict`` checks presence and type of every field the contract names and raises
-:class:`pictime.errors.BadResponse` whose ``field`` (and message) names the offending path, e.g.
-``data[3].updated_at``. Unknown fields are ignored (the contract may grow). Timestamps must carry a
-zone and are returned as aware UTC datetimes; money is ``Decimal``; lists become tuples.
-
-Plain Python: no Django import.
+Every field the contract names must be present and of its type (strings are strings, counts are
+integers, not ``"12"`` nor ``True``); a malformed answer raises :class:`pictime.errors.BadResponse`
+whose ``field`` (and message) names the offending path, e.g. ``data[3].updated_at``. Unknown fields
+are ignored (the contract may grow). Timestamps must carry a zone and become aware UTC datetimes;
+money is a decimal *string* and becomes ``Decimal``; lists become tuples. Links pass the URL policy
+(:func:`current_url_policy`) or are left out and listed in ``refused_urls``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import BadResponse
+from .links import UrlPolicy, current_url_policy
 
 __all__ = [
-    "GALLERY_STATUSES",
     "IDEMPOTENCY_KEY_RE",
-    "ORDER_STATUSES",
     "SCOPES",
     "WEBHOOK_EVENT_TYPES",
     "Account",
@@ -42,14 +53,13 @@ __all__ = [
     "UrlPolicy",
     "WebhookEvent",
     "WebhookSubscription",
+    "current_url_policy",
     "format_timestamp",
     "parse_timestamp",
-    "set_url_policy",
 ]
 
 SCOPES = ("account:read", "galleries:read", "galleries:write", "orders:read", "webhooks:write")
-GALLERY_STATUSES = ("online", "offline")
-ORDER_STATUSES = ("paid", "refunded", "cancelled")
+# What the CRM subscribes to (services.connection) and the events it applies.
 WEBHOOK_EVENT_TYPES = (
     "gallery.created",
     "gallery.updated",
@@ -58,120 +68,52 @@ WEBHOOK_EVENT_TYPES = (
     "order.updated",
 )
 
-T = TypeVar("T")
-
 # Bounds of what we store (the CRM's columns) and of what a count or an amount can sensibly be: a
 # value past them is a malformed answer, not a crash when it is saved.
 MAX_ID = 100
 MAX_NAME = 200
 MAX_EMAIL = 254
-MAX_URL = 500
 MAX_COUNT = 2**31 - 1
 MAX_MONEY_DIGITS = 10  # before the point: the CRM stores 12 digits, 2 after the point
 # A webhook body deeper than this is not an event of the contract (and deep JSON costs recursion).
 MAX_JSON_DEPTH = 20
 
-_MISSING = object()
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# ISO 8601 date-time with a mandatory zone (Z or ±hh:mm), optional fraction.
 _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONEY_RE = re.compile(r"^-?\d+(\.\d{1,4})?$")
 # What Pic-Time accepts as an Idempotency-Key: 1 to 255 printable ASCII characters (no spaces).
 IDEMPOTENCY_KEY_RE = re.compile(r"\A[\x21-\x7e]{1,255}\Z")
 
 
-# --------------------------------------------------------------------------- field helpers
-def _at(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-def _fail(path: str, expected: str, value: Any) -> BadResponse:
-    shown = "missing" if value is _MISSING else f"got {type(value).__name__} {_short(value)}"
-    return BadResponse(
-        f"Unexpected Pic-Time response: {path or 'body'} should be {expected}, {shown}", field=path or None
-    )
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _obj(value: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _fail(path, "an object", value)
-    return value
-
-
-def _get(d: Mapping[str, Any], key: str, path: str, *, nullable: bool) -> Any:
-    value = d.get(key, _MISSING)
-    if value is _MISSING:
-        raise _fail(_at(path, key), "present", _MISSING)
-    if value is None and not nullable:
-        raise _fail(_at(path, key), "non-null", value)
-    return value
-
-
-def _str(
-    d: Mapping[str, Any],
-    key: str,
-    path: str = "",
-    *,
-    nullable: bool = False,
-    choices: tuple[str, ...] | None = None,
-    nonempty: bool = False,
-    max_length: int | None = None,
-) -> Any:
-    value = _get(d, key, path, nullable=nullable)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _fail(_at(path, key), "a string", value)
-    if nonempty and not value:
-        raise _fail(_at(path, key), "a non-empty string", value)
-    if max_length is not None and len(value) > max_length:
-        raise _fail(_at(path, key), f"at most {max_length} characters", value)
-    if "\x00" in value:
-        raise _fail(_at(path, key), "text without NUL characters", value)
-    if choices is not None and value not in choices:
-        raise _fail(_at(path, key), "one of " + "|".join(choices), value)
-    return value
-
-
-def _int(
-    d: Mapping[str, Any],
-    key: str,
-    path: str = "",
-    *,
-    nullable: bool = False,
-    minimum: int | None = None,
-    maximum: int = MAX_COUNT,
-) -> Any:
-    value = _get(d, key, path, nullable=nullable)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(_at(path, key), "an integer", value)
-    if minimum is not None and value < minimum:
-        raise _fail(_at(path, key), f"an integer >= {minimum}", value)
-    if value > maximum:
-        raise _fail(_at(path, key), f"an integer <= {maximum}", value)
-    return value
-
-
+# --------------------------------------------------------------------------- field types
 def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
-    """Parse an ISO 8601 timestamp that carries a zone; return it as an aware UTC datetime."""
-    if not isinstance(value, str) or not _TS_RE.match(value):
-        raise _fail(path, "an ISO 8601 timestamp with a zone", value)
+    """An ISO 8601 timestamp that carries a zone, as an aware UTC datetime (else BadResponse)."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise _fail(path, "an ISO 8601 timestamp with a zone", value) from None
-    if parsed.tzinfo is None:  # pragma: no cover - the regex already demands a zone
-        raise _fail(path, "an ISO 8601 timestamp with a zone", value)
-    return parsed.astimezone(UTC)
+        return _timestamp(value)
+    except ValueError as exc:
+        raise BadResponse(f"Unexpected Pic-Time response: {path} should be {exc}", field=path) from None
+
+
+def _timestamp(value: Any) -> datetime:
+    # Stricter than pydantic's datetime: a "T", a zone, and no Unix seconds.
+    if not isinstance(value, str) or not _TS_RE.match(value):
+        raise ValueError("an ISO 8601 timestamp with a zone")
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _date(value: Any) -> date:
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise ValueError("a date YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+def _money(value: Any) -> Decimal:
+    # A decimal *string*: a JSON number would already have lost precision.
+    if not isinstance(value, str) or not _MONEY_RE.match(value):
+        raise ValueError("a decimal string such as '12.50'")
+    if len(value.lstrip("-").split(".")[0]) > MAX_MONEY_DIGITS:
+        raise ValueError(f"an amount of at most {MAX_MONEY_DIGITS} digits")
+    return Decimal(value)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -184,227 +126,149 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _ts(d: Mapping[str, Any], key: str, path: str = "", *, nullable: bool = False) -> Any:
-    value = _get(d, key, path, nullable=nullable)
-    if value is None:
-        return None
-    return parse_timestamp(value, _at(path, key))
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL stores no NUL; the pattern runs in pydantic-core
+_CURRENCY = r"^[A-Z]{3}$"
+_PATTERNS = {_NO_NUL: "text without NUL characters", _CURRENCY: "an ISO 4217 code such as 'USD'"}
 
 
-def _date(d: Mapping[str, Any], key: str, path: str = "", *, nullable: bool = False) -> Any:
-    value = _get(d, key, path, nullable=nullable)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _DATE_RE.match(value):
-        raise _fail(_at(path, key), "a date YYYY-MM-DD", value)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _fail(_at(path, key), "a date YYYY-MM-DD", value) from None
+def _text(max_length: int | None = None, *, min_length: int = 0) -> Any:
+    return StringConstraints(strict=True, min_length=min_length, max_length=max_length, pattern=_NO_NUL)
 
 
-def _money(d: Mapping[str, Any], key: str, path: str = "") -> Decimal:
-    value = _get(d, key, path, nullable=False)
-    # Money is a decimal *string*; a JSON number would already have lost precision.
-    if not isinstance(value, str) or not _MONEY_RE.match(value):
-        raise _fail(_at(path, key), "a decimal string such as '12.50'", value)
-    if len(value.lstrip("-").split(".")[0]) > MAX_MONEY_DIGITS:
-        raise _fail(_at(path, key), f"an amount of at most {MAX_MONEY_DIGITS} digits", value)
-    try:
-        return Decimal(value)
-    except InvalidOperation:  # pragma: no cover - the regex already guards this
-        raise _fail(_at(path, key), "a decimal string such as '12.50'", value) from None
+Text = Annotated[str, _text()]
+Id = Annotated[str, _text(MAX_ID, min_length=1)]
+Name = Annotated[str, _text(MAX_NAME)]
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+Date = Annotated[date, BeforeValidator(_date)]
+Money = Annotated[Decimal, BeforeValidator(_money)]
 
 
-def _list(d: Mapping[str, Any], key: str, path: str = "") -> list[Any]:
-    value = _get(d, key, path, nullable=False)
-    if not isinstance(value, list):
-        raise _fail(_at(path, key), "a list", value)
-    return value
+class _Answer(BaseModel):
+    """A Pic-Time answer: immutable, unknown fields ignored, malformed → ``BadResponse``."""
 
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
-def _str_list(d: Mapping[str, Any], key: str, path: str = "") -> tuple[str, ...]:
-    items = _list(d, key, path)
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            raise _fail(_at(_at(path, key), i), "a string", item)
-    return tuple(items)
-
-
-def _objs(d: Mapping[str, Any], key: str, path: str, parse: Callable[[Any, str], T]) -> tuple[T, ...]:
-    items = _list(d, key, path)
-    base = _at(path, key)
-    return tuple(parse(item, _at(base, i)) for i, item in enumerate(items))
-
-
-# --------------------------------------------------------------------------- links
-@dataclass(frozen=True, slots=True)
-class UrlPolicy:
-    """Which links from Pic-Time may become an ``href`` or ``src``: absolute, of an allowed scheme
-    (``https``; ``http`` only where Pic-Time itself is reached over http, i.e. the sandbox) and, when
-    ``hosts`` are given, on one of them or a subdomain. Set by the app from its settings."""
-
-    schemes: tuple[str, ...] = ("https",)
-    hosts: tuple[str, ...] = ()
-
-    def problem(self, url: str) -> str | None:
-        """Why the URL is refused, or None when it is fine."""
-        if len(url) > MAX_URL:
-            return f"longer than {MAX_URL} characters"
-        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
-            return "contains spaces or control characters"
+    @classmethod
+    def from_dict(cls, d: Any, path: str = "", *, context: Mapping[str, Any] | None = None) -> Self:
         try:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-        except ValueError:
-            return "not a valid URL"
-        if parts.scheme.lower() not in self.schemes:
-            return f"scheme {parts.scheme or '(none)'!r} is not allowed (only {', '.join(self.schemes)})"
-        if not host or parts.username is not None or parts.password is not None:
-            return "not an absolute URL with a host"
-        if self.hosts and not any(host == h or host.endswith("." + h) for h in self.hosts):
-            return f"host {host!r} is not Pic-Time's"
-        return None
+            return cls.model_validate(d, context=context)
+        except ValidationError as error:
+            raise _bad_response(error, path) from None
 
 
-url_policy = UrlPolicy()
+def _bad_response(error: ValidationError, path: str) -> BadResponse:
+    first = error.errors(include_url=False)[0]
+    where = path
+    for key in first["loc"]:
+        where = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}" if where else str(key)
+    value = first["input"]
+    shown = "missing" if first["type"] == "missing" else f"got {type(value).__name__} {_short(value)}"
+    return BadResponse(
+        f"Unexpected Pic-Time response: {where or 'body'} should be {_expected(first)}, {shown}",
+        field=where or None,
+    )
 
 
-def set_url_policy(policy: UrlPolicy) -> None:
-    global url_policy
-    url_policy = policy
+def _expected(error: Any) -> str:
+    """What pydantic's error says was expected, in the words the admin and the logs have used."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "value_error":  # our own field checks: the reason is what was expected
+        return str(ctx.get("error", error["msg"]))
+    if kind == "string_pattern_mismatch":
+        return _PATTERNS.get(ctx.get("pattern"), "text of another form")
+    words = {
+        "missing": "present",
+        "string_type": "a string",
+        "string_too_short": "a non-empty string",
+        "string_too_long": f"at most {ctx.get('max_length')} characters",
+        "int_type": "an integer",
+        "greater_than_equal": f"an integer >= {ctx.get('ge')}",
+        "less_than_equal": f"an integer <= {ctx.get('le')}",
+        "literal_error": f"one of {ctx.get('expected')}",
+        **dict.fromkeys(("model_type", "model_attributes_type", "dict_type"), "an object"),
+        **dict.fromkeys(("list_type", "tuple_type"), "a list"),
+    }
+    return words.get(kind) or error["msg"][:1].lower() + error["msg"][1:]
 
 
-def _urls(
-    d: Mapping[str, Any], path: str, keys: tuple[str, ...]
-) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
-    """The link fields that pass :data:`url_policy`; a refused one is None, listed with its reason
-    (the caller keeps the value it had and records why)."""
-    values: dict[str, Any] = {}
-    refused: list[tuple[str, str]] = []
-    for key in keys:
-        value = _str(d, key, path, nullable=key == "cover_url", nonempty=key != "cover_url")
-        problem = url_policy.problem(value) if value is not None else None
-        if problem:
-            refused.append((key, problem))
-            value = None
-        values[key] = value
-    return values, tuple(refused)
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # --------------------------------------------------------------------------- account
-@dataclass(frozen=True, slots=True)
-class NamedId:
+class NamedId(_Answer):
     """An {id, name} pair of the account: a brand and a preset are read alike."""
 
-    id: str
-    name: str
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> NamedId:
-        d = _obj(d, path)
-        return cls(id=_str(d, "id", path, nonempty=True, max_length=MAX_ID), name=_str(d, "name", path))
+    id: Id
+    name: Text
 
 
 Brand = Preset = NamedId
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
-    id: str
-    name: str
-    email: str
-    plan: str
+class Account(_Answer):
+    id: Id
+    name: Text
+    email: Text
+    plan: Text
     brands: tuple[Brand, ...]
     presets: tuple[Preset, ...]
 
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> Account:
-        d = _obj(d, path)
-        return cls(
-            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
-            name=_str(d, "name", path),
-            email=_str(d, "email", path),
-            plan=_str(d, "plan", path),
-            brands=_objs(d, "brands", path, Brand.from_dict),
-            presets=_objs(d, "presets", path, Preset.from_dict),
-        )
-
 
 # --------------------------------------------------------------------------- galleries
-@dataclass(frozen=True, slots=True)
-class GalleryClient:
-    name: str
-    email: str | None
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> GalleryClient:
-        d = _obj(d, path)
-        # The contract makes client.email optional: accept it absent or null.
-        email = d.get("email")
-        if email is not None and (not isinstance(email, str) or len(email) > MAX_EMAIL or "\x00" in email):
-            raise _fail(_at(path, "email"), f"a string of at most {MAX_EMAIL} characters or null", email)
-        return cls(name=_str(d, "name", path, max_length=MAX_NAME), email=email)
+class GalleryClient(_Answer):
+    name: Name
+    email: Annotated[str, _text(MAX_EMAIL)] | None = None  # optional in the contract: absent or null
 
 
-@dataclass(frozen=True, slots=True)
-class Gallery:
-    id: str
-    name: str
-    slug: str
-    status: str
-    published_at: datetime | None
-    image_count: int
-    cover_url: str | None
-    public_url: str | None  # None when refused by url_policy (see refused_urls)
-    edit_url: str | None
-    event_date: date | None
+_LINKS = ("cover_url", "public_url", "edit_url")
+
+
+class Gallery(_Answer):
+    id: Id
+    name: Annotated[str, _text(MAX_NAME, min_length=1)]
+    slug: Annotated[str, _text(MAX_ID)]
+    status: Literal["online", "offline"]
+    published_at: Timestamp | None
+    image_count: Count
+    cover_url: Text | None
+    public_url: Annotated[str, _text(min_length=1)]  # None when refused by the URL policy
+    edit_url: Annotated[str, _text(min_length=1)]  # (see refused_urls)
+    event_date: Date | None
     client: GalleryClient | None
-    brand_id: str | None
-    preset_id: str | None
-    external_ref: str | None
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime | None
-    # Links refused by url_policy, with why: (("public_url", "scheme 'javascript' is not allowed …"),).
-    refused_urls: tuple[tuple[str, str], ...] = ()
+    brand_id: Annotated[str, _text(MAX_ID)] | None
+    preset_id: Annotated[str, _text(MAX_ID)] | None
+    external_ref: Name | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    expires_at: Timestamp | None
+    # Links refused by the URL policy, with why: (("public_url", "scheme 'javascript' is not allowed …"),).
+    _refused: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+
+    @property
+    def refused_urls(self) -> tuple[tuple[str, str], ...]:
+        return self._refused
 
     @property
     def is_online(self) -> bool:
         return self.status == "online"
 
-    @property
-    def is_published(self) -> bool:
-        """True once the gallery was first published (``public_url`` shows something useful)."""
-        return self.published_at is not None
-
-    def is_expired(self, now: datetime | None = None) -> bool:
-        now = now or datetime.now(UTC)
-        return self.expires_at is not None and self.expires_at <= now
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> Gallery:
-        d = _obj(d, path)
-        client = _get(d, "client", path, nullable=True)
-        urls, refused = _urls(d, path, ("cover_url", "public_url", "edit_url"))
-        return cls(
-            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
-            name=_str(d, "name", path, max_length=MAX_NAME),
-            slug=_str(d, "slug", path, max_length=MAX_ID),
-            status=_str(d, "status", path, choices=GALLERY_STATUSES),
-            published_at=_ts(d, "published_at", path, nullable=True),
-            image_count=_int(d, "image_count", path, minimum=0),
-            event_date=_date(d, "event_date", path, nullable=True),
-            client=None if client is None else GalleryClient.from_dict(client, _at(path, "client")),
-            brand_id=_str(d, "brand_id", path, nullable=True, max_length=MAX_ID),
-            preset_id=_str(d, "preset_id", path, nullable=True, max_length=MAX_ID),
-            external_ref=_str(d, "external_ref", path, nullable=True, max_length=MAX_NAME),
-            created_at=_ts(d, "created_at", path),
-            updated_at=_ts(d, "updated_at", path),
-            expires_at=_ts(d, "expires_at", path, nullable=True),
-            refused_urls=refused,
-            **urls,
+    @model_validator(mode="after")
+    def _refuse_unsafe_links(self) -> Gallery:
+        policy = current_url_policy()
+        refused = tuple(
+            (key, problem)
+            for key in _LINKS
+            if (url := getattr(self, key)) is not None and (problem := policy.problem(url))
         )
+        if not refused:
+            return self
+        # The caller keeps the link it had and records why (services.common / webhooks).
+        gallery = self.model_copy(update=dict.fromkeys(key for key, _ in refused))
+        gallery._refused = refused
+        return gallery
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,8 +287,8 @@ class GalleryCreate:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError("GalleryCreate.name must be a non-empty string")
-        if len(self.name) > 200:
-            raise ValueError("GalleryCreate.name must be at most 200 characters")
+        if len(self.name) > MAX_NAME:
+            raise ValueError(f"GalleryCreate.name must be at most {MAX_NAME} characters")
         if self.event_date is not None and (
             isinstance(self.event_date, datetime) or not isinstance(self.event_date, date)
         ):
@@ -449,125 +313,70 @@ class GalleryCreate:
 
 
 # --------------------------------------------------------------------------- orders
-@dataclass(frozen=True, slots=True)
-class OrderItem:
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Decimal
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> OrderItem:
-        d = _obj(d, path)
-        return cls(
-            sku=_str(d, "sku", path, max_length=MAX_ID),
-            name=_str(d, "name", path, max_length=MAX_NAME),
-            quantity=_int(d, "quantity", path, minimum=0),
-            unit_price=_money(d, "unit_price", path),
-        )
+class OrderItem(_Answer):
+    sku: Annotated[str, _text(MAX_ID)]
+    name: Name
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
+    unit_price: Money
 
 
-@dataclass(frozen=True, slots=True)
-class Customer:
-    name: str
-    email: str
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> Customer:
-        d = _obj(d, path)
-        return cls(
-            name=_str(d, "name", path, max_length=MAX_NAME),
-            email=_str(d, "email", path, max_length=MAX_EMAIL),
-        )
+class Customer(_Answer):
+    name: Name
+    email: Annotated[str, _text(MAX_EMAIL)]
 
 
-@dataclass(frozen=True, slots=True)
-class Order:
-    id: str
-    number: str
-    gallery_id: str
-    status: str
-    currency: str
-    subtotal: Decimal
-    total: Decimal
+class Order(_Answer):
+    id: Id
+    number: Annotated[str, _text(50)]
+    gallery_id: Id
+    status: Literal["paid", "refunded", "cancelled"]
+    currency: Annotated[str, StringConstraints(strict=True, pattern=_CURRENCY)]
+    subtotal: Money
+    total: Money
     items: tuple[OrderItem, ...]
     customer: Customer
-    placed_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> Order:
-        d = _obj(d, path)
-        currency = _str(d, "currency", path)
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise _fail(_at(path, "currency"), "an ISO 4217 code such as 'USD'", currency)
-        return cls(
-            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
-            number=_str(d, "number", path, max_length=50),
-            gallery_id=_str(d, "gallery_id", path, nonempty=True, max_length=MAX_ID),
-            status=_str(d, "status", path, choices=ORDER_STATUSES),
-            currency=currency,
-            subtotal=_money(d, "subtotal", path),
-            total=_money(d, "total", path),
-            items=_objs(d, "items", path, OrderItem.from_dict),
-            customer=Customer.from_dict(_get(d, "customer", path, nullable=False), _at(path, "customer")),
-            placed_at=_ts(d, "placed_at", path),
-            updated_at=_ts(d, "updated_at", path),
-        )
+    placed_at: Timestamp
+    updated_at: Timestamp
 
 
 # --------------------------------------------------------------------------- pages
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
+T = TypeVar("T")
+
+
+class Page(_Answer, Generic[T]):
+    """One page of a list: ``Page[Gallery].from_dict(body)``."""
+
     data: list[T]
-    next_cursor: str | None
-
-    @property
-    def has_more(self) -> bool:
-        return self.next_cursor is not None
-
-    @classmethod
-    def from_dict(cls, d: Any, parse_item: Callable[[Any, str], T]) -> Page[T]:
-        d = _obj(d, "")
-        items = _list(d, "data", "")
-        cursor = _str(d, "next_cursor", "", nullable=True)
-        if cursor == "":
-            raise _fail("next_cursor", "a non-empty string or null", cursor)
-        return cls(data=[parse_item(item, f"data[{i}]") for i, item in enumerate(items)], next_cursor=cursor)
+    next_cursor: Annotated[str, _text(min_length=1)] | None
 
 
 # --------------------------------------------------------------------------- webhooks
-@dataclass(frozen=True, slots=True)
-class WebhookSubscription:
-    id: str
-    url: str
-    events: tuple[str, ...]
+class WebhookSubscription(_Answer):
+    id: Id
+    url: Text
+    events: tuple[Text, ...]
     # Shown by Pic-Time only in the answer to the create call; never in repr (it would end in logs).
-    secret: str | None = field(default=None, repr=False)
+    secret: Text | None = Field(default=None, repr=False)
 
     @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> WebhookSubscription:
-        d = _obj(d, path)
-        secret = d.get("secret")
-        if secret is not None and not isinstance(secret, str):
-            raise _fail(_at(path, "secret"), "a string or null", secret)
-        return cls(
-            id=_str(d, "id", path, nonempty=True),
-            url=_str(d, "url", path),
-            events=_str_list(d, "events", path),
-            secret=secret,
-        )
+    def list_from_dict(cls, d: Any) -> list[WebhookSubscription]:
+        """``{"data": [...]}``: the contract does not page this list (a ``next_cursor`` is tolerated)."""
+        return list(_Subscriptions.from_dict(d).data)
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookEvent:
+class _Subscriptions(_Answer):
+    data: tuple[WebhookSubscription, ...]
+
+
+class WebhookEvent(_Answer):
     """A delivery's JSON body. ``data`` is kept raw: use :meth:`gallery` / :meth:`order`."""
 
-    id: str
-    type: str
-    created_at: datetime
-    account_id: str
-    data: Mapping[str, Any]
+    id: Id
+    # Unknown types are accepted (so the sender is not made to retry forever); callers skip them.
+    type: Annotated[str, _text(50, min_length=1)]
+    created_at: Timestamp
+    account_id: Id
+    data: dict[str, Any]
 
     @property
     def resource(self) -> str:
@@ -583,20 +392,6 @@ class WebhookEvent:
         if self.resource != "order":
             raise ValueError(f"event {self.type!r} does not carry an order")
         return Order.from_dict(self.data, "data")
-
-    @classmethod
-    def from_dict(cls, d: Any, path: str = "") -> WebhookEvent:
-        d = _obj(d, path)
-        data = _get(d, "data", path, nullable=False)
-        _obj(data, _at(path, "data"))
-        return cls(
-            id=_str(d, "id", path, nonempty=True, max_length=MAX_ID),
-            # Unknown types are accepted (so the sender is not made to retry forever); callers skip them.
-            type=_str(d, "type", path, nonempty=True, max_length=50),
-            created_at=_ts(d, "created_at", path),
-            account_id=_str(d, "account_id", path, nonempty=True, max_length=MAX_ID),
-            data=dict(data),
-        )
 
     @classmethod
     def from_body(cls, raw_body: bytes | str) -> WebhookEvent:
@@ -618,6 +413,7 @@ class WebhookEvent:
 
 
 def _check_json(value: Any, path: str, depth: int) -> None:
+    # pydantic's JSON parser has no depth bound of its own that we can set, nor a NUL check on keys.
     if depth > MAX_JSON_DEPTH:
         raise BadResponse(f"Webhook body is nested deeper than {MAX_JSON_DEPTH} levels", field=path)
     if isinstance(value, str):
@@ -627,53 +423,47 @@ def _check_json(value: Any, path: str, depth: int) -> None:
         for key, item in value.items():
             if "\x00" in key:
                 raise BadResponse("Webhook body holds a NUL character", field=path)
-            _check_json(item, _at(path, key), depth + 1)
+            _check_json(item, f"{path}.{key}", depth + 1)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _check_json(item, _at(path, i), depth + 1)
+            _check_json(item, f"{path}[{i}]", depth + 1)
 
 
 # --------------------------------------------------------------------------- OAuth
-@dataclass(frozen=True, slots=True)
-class TokenSet:
-    """An answer of the token endpoint. Tokens are left out of ``repr`` so they never reach a log."""
+class TokenSet(_Answer):
+    """An answer of the token endpoint, with ``expires_at`` from ``expires_in`` and the time it was
+    received (the validation context's ``now``). Tokens are left out of ``repr``: never in a log."""
 
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    expires_in: int
-    scope: str
-    token_type: str
+    access_token: Annotated[str, _text(min_length=1)] = Field(repr=False)
+    refresh_token: Annotated[str, _text(min_length=1)] = Field(repr=False)
+    expires_in: Count
+    scope: Text = ""
+    token_type: Literal["Bearer"]
     expires_at: datetime
 
-    @property
-    def scopes(self) -> frozenset[str]:
-        return frozenset(self.scope.split())
+    @field_validator("token_type", mode="before")
+    @classmethod
+    def _bearer(cls, value: Any) -> Any:
+        return "Bearer" if isinstance(value, str) and value.lower() == "bearer" else value
 
-    def expires_within(self, seconds: float, now: datetime | None = None) -> bool:
-        now = now or datetime.now(UTC)
-        return self.expires_at - now <= timedelta(seconds=seconds)
+    @field_validator("scope", mode="before")
+    @classmethod
+    def _no_scope(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expiry(cls, d: Any, info: ValidationInfo) -> Any:
+        if not isinstance(d, Mapping):
+            return d
+        now = (info.context or {}).get("now") or datetime.now(UTC)
+        expires_in = d.get("expires_in")
+        seconds = expires_in if isinstance(expires_in, int) and 0 <= expires_in <= MAX_COUNT else 0
+        # Whatever the answer says of expires_at (Authlib adds one) is replaced by ours.
+        return {**d, "expires_at": now.astimezone(UTC) + timedelta(seconds=seconds)}
 
     @classmethod
-    def from_dict(cls, d: Any, *, now: datetime | None = None, path: str = "") -> TokenSet:
-        d = _obj(d, path)
-        if now is None:
-            now = datetime.now(UTC)
-        elif now.tzinfo is None:
+    def from_dict(cls, d: Any, path: str = "", *, now: datetime | None = None) -> TokenSet:  # type: ignore[override]
+        if now is not None and now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        token_type = _str(d, "token_type", path)
-        if token_type.lower() != "bearer":
-            raise _fail(_at(path, "token_type"), "'Bearer'", token_type)
-        expires_in = _int(d, "expires_in", path, minimum=0)
-        scope = d.get("scope", "")
-        if scope is None:
-            scope = ""
-        if not isinstance(scope, str):
-            raise _fail(_at(path, "scope"), "a space-separated string", scope)
-        return cls(
-            access_token=_str(d, "access_token", path, nonempty=True),
-            refresh_token=_str(d, "refresh_token", path, nonempty=True),
-            expires_in=expires_in,
-            scope=scope,
-            token_type="Bearer",
-            expires_at=now.astimezone(UTC) + timedelta(seconds=expires_in),
-        )
+        return super().from_dict(d, path, context={"now": now})

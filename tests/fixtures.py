@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client as HttpClient
 
-import pictime.client
+import pictime.client.transport
 from crm.clients.models import Client
 from crm.companies.models import Company, Membership
 from crm.companies.services import add_team_member, sign_up
@@ -230,7 +230,7 @@ def waits(monkeypatch):
         made.append(seconds)
         time.sleep(seconds)
 
-    monkeypatch.setattr(pictime.client, "sleep", wait)
+    monkeypatch.setattr(pictime.client.transport, "sleep", wait)
     return made
 
 

@@ -9,7 +9,9 @@ FIELDS = ("cover_url", "public_url", "edit_url")
 
 
 def blank_unsafe_links(apps, schema_editor):
-    from pictime.schemas import url_policy  # as the settings set it when the app loaded
+    from pictime.schemas import current_url_policy
+
+    url_policy = current_url_policy()
 
     GalleryLink = apps.get_model("pictime", "GalleryLink")
     unsafe = []

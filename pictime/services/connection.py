@@ -11,13 +11,12 @@ from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.oauth import oauth_client
+from pictime.schemas import WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS
 from pictime.schemas import TokenSet
 from pictime.services.common import api_for, webhook_url
 from pictime.services.queue import queue_company_sync, resume_waiting_jobs
 
 log = logging.getLogger(__name__)
-
-WEBHOOK_EVENTS = ["gallery.created", "gallery.updated", "gallery.deleted", "order.created", "order.updated"]
 
 
 def begin_authorization() -> tuple[str, str, str]:

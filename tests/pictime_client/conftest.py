@@ -102,6 +102,7 @@ def make_order():
 
 @pytest.fixture
 def mocked():
-    """The network, mocked (the client's unit tests only)."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+    """The network, mocked (the client's unit tests only). A request a test expects but the client
+    never sends fails the test, as does one the test did not expect."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         yield rsps

@@ -53,7 +53,7 @@ def test_it_parses_gallery(gallery_json):
     assert g.client == GalleryClient(name="Ann Smith", email="ann@example.com")
     assert g.created_at == datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)
     assert g.created_at.tzinfo is not None
-    assert not g.is_published and not g.is_online
+    assert not g.is_online
 
 
 def test_it_parses_published_gallery_with_expiry(make_gallery):
@@ -66,11 +66,9 @@ def test_it_parses_published_gallery_with_expiry(make_gallery):
             image_count=12,
         )
     )
-    assert g.is_online and g.is_published
+    assert g.is_online and g.published_at == datetime(2026, 11, 26, 10, 5, tzinfo=UTC)
     assert g.client is None
     assert g.expires_at == datetime(2026, 12, 1, tzinfo=UTC)
-    assert not g.is_expired(now=NOW)
-    assert g.is_expired(now=datetime(2027, 1, 1, tzinfo=UTC))
 
 
 def test_it_converts_offsets_to_utc(make_gallery):
@@ -165,6 +163,7 @@ def test_it_parses_order(order_json):
         ("currency", "usd", "currency"),
         ("items", {}, "items"),
         ("items", [{"sku": "x", "name": "y", "quantity": "2", "unit_price": "1.00"}], "items[0].quantity"),
+        ("items", [{"sku": "x", "name": "y", "quantity": 0, "unit_price": "1.00"}], "items[0].quantity"),
         ("customer", None, "customer"),
         ("number", 1042, "number"),
     ],
@@ -177,20 +176,20 @@ def test_it_rejects_bad_order(make_order, field, value, path):
 
 # --------------------------------------------------------------------------- pages
 def test_it_parses_page(gallery_json):
-    page = Page.from_dict({"data": [gallery_json], "next_cursor": "abc"}, Gallery.from_dict)
+    page = Page[Gallery].from_dict({"data": [gallery_json], "next_cursor": "abc"})
     assert [g.id for g in page.data] == ["gal_1"]
-    assert page.next_cursor == "abc" and page.has_more
+    assert page.next_cursor == "abc"
 
 
 def test_it_parses_last_page():
-    page = Page.from_dict({"data": [], "next_cursor": None}, Gallery.from_dict)
-    assert page.data == [] and not page.has_more
+    page = Page[Gallery].from_dict({"data": [], "next_cursor": None})
+    assert page.data == [] and page.next_cursor is None
 
 
 def test_it_names_the_item_in_a_page(gallery_json):
     bad = dict(gallery_json, updated_at="nope")
     with pytest.raises(errors.BadResponse) as exc:
-        Page.from_dict({"data": [gallery_json, bad], "next_cursor": None}, Gallery.from_dict)
+        Page[Gallery].from_dict({"data": [gallery_json, bad], "next_cursor": None})
     assert exc.value.field == "data[1].updated_at"
 
 
@@ -200,7 +199,7 @@ def test_it_names_the_item_in_a_page(gallery_json):
 )
 def test_it_rejects_bad_page(body):
     with pytest.raises(errors.BadResponse):
-        Page.from_dict(body, Gallery.from_dict)
+        Page[Gallery].from_dict(body)
 
 
 # --------------------------------------------------------------------------- tokens
@@ -208,9 +207,8 @@ def test_it_parses_token_set_with_expiry(token_json):
     tokens = TokenSet.from_dict(token_json, now=NOW)
     assert tokens.expires_at == NOW + timedelta(seconds=3600)
     assert tokens.token_type == "Bearer"
-    assert "galleries:write" in tokens.scopes
-    assert tokens.expires_within(60, now=NOW + timedelta(seconds=3550))
-    assert not tokens.expires_within(60, now=NOW)
+    assert tokens.expires_in == 3600
+    assert tokens.scope == "account:read galleries:read galleries:write orders:read webhooks:write"
 
 
 def test_token_set_defaults_now_to_utc_now(token_json):
@@ -442,3 +440,92 @@ def test_it_rejects_a_missing_header(header):
 def test_it_rejects_non_hex_signature_without_crashing():
     with pytest.raises(InvalidSignature):
         verify_signature(BODY, f"t={T},v1=é{'0' * 63}", SECRET, now=T)
+
+
+# --------------------------------------------------------------------------- strictness and links
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"name": "Smith\x00Wedding"}, "name"),  # PostgreSQL stores no NUL
+        ({"name": "x" * 201}, "name"),  # longer than the CRM's column
+        ({"name": ""}, "name"),  # the contract's minLength
+        ({"id": "g" * 101}, "id"),
+        ({"image_count": 2**31}, "image_count"),
+        ({"client": {"name": "Ann", "email": 5}}, "client.email"),
+        ({"client": {"email": "ann@example.com"}}, "client.name"),
+        ({"published_at": "2026-11-26T10:00:00.123Z", "status": "live"}, "status"),
+    ],
+)
+def test_it_refuses_what_the_crm_could_not_store(make_gallery, overrides, field):
+    with pytest.raises(errors.BadResponse) as exc:
+        Gallery.from_dict(make_gallery(**overrides))
+    assert exc.value.field == field
+    assert str(exc.value).startswith(f"Unexpected Pic-Time response: {field} should be ")
+
+
+def test_the_message_says_what_was_expected_and_what_came(make_gallery):
+    with pytest.raises(errors.BadResponse) as exc:
+        Gallery.from_dict(make_gallery(updated_at="yesterday"))
+    assert str(exc.value) == (
+        "Unexpected Pic-Time response: updated_at should be an ISO 8601 timestamp with a zone, "
+        "got str 'yesterday'"
+    )
+
+
+@pytest.mark.parametrize(("value", "path"), [("1" * 11 + ".00", "total"), ("-", "total"), ("1e3", "total")])
+def test_it_refuses_amounts_past_what_the_crm_stores(make_order, value, path):
+    with pytest.raises(errors.BadResponse) as exc:
+        Order.from_dict(make_order(total=value))
+    assert exc.value.field == path
+
+
+def test_an_answer_cannot_say_which_of_its_links_were_refused(make_gallery):
+    g = Gallery.from_dict(
+        make_gallery(refused_urls=[["public_url", "fine"]], public_url="javascript:alert(1)")
+    )
+    assert g.public_url is None
+    assert [name for name, _ in g.refused_urls] == ["public_url"]
+    assert Gallery.from_dict(make_gallery(refused_urls=[["edit_url", "x"]])).refused_urls == ()
+
+
+def test_the_url_policy_follows_the_settings_as_they_change(make_gallery, settings):
+    body = make_gallery(public_url="http://pictime.example/g/1", edit_url="https://other.example/e/1")
+    settings.PICTIME_BASE_URL, settings.PICTIME_PUBLIC_URL = "https://api.pictime.example", ""
+    settings.PICTIME_URL_HOSTS = ["pictime.example"]
+    g = Gallery.from_dict(body)
+    assert (g.public_url, g.edit_url) == (None, None)
+    assert dict(g.refused_urls) == {
+        "public_url": "scheme 'http' is not allowed (only https)",
+        "edit_url": "host 'other.example' is not Pic-Time's",
+    }
+    settings.PICTIME_BASE_URL, settings.PICTIME_URL_HOSTS = "http://127.0.0.1:8001", []  # the sandbox
+    g = Gallery.from_dict(body)
+    assert (g.public_url, g.edit_url, g.refused_urls) == (body["public_url"], body["edit_url"], ())
+
+
+def test_token_set_computes_its_own_expiry(token_json):
+    # Authlib adds an expires_at of its own to the answer: the expiry is ours, from expires_in.
+    tokens = TokenSet.from_dict(dict(token_json, expires_at=1, scope=None), now=NOW)
+    assert tokens.expires_at == NOW + timedelta(seconds=3600)
+    assert tokens.scope == ""
+
+
+def test_webhook_event_keeps_its_data_raw_and_bounded(gallery_json):
+    event = {
+        "id": "evt_1",
+        "type": "gallery.updated",
+        "created_at": "2026-11-26T10:00:00Z",
+        "account_id": "a",
+    }
+    deep = {"x": 1}
+    for _ in range(25):
+        deep = {"x": deep}
+    with pytest.raises(errors.BadResponse, match="nested deeper"):
+        WebhookEvent.from_body(json.dumps(dict(event, data=dict(gallery_json, extra=deep))))
+    with pytest.raises(errors.BadResponse, match="NUL"):
+        WebhookEvent.from_body(json.dumps(dict(event, data=dict(gallery_json, note="a\x00b"))))
+    with pytest.raises(errors.BadResponse) as exc:
+        WebhookEvent.from_body(json.dumps(dict(event, data=dict(gallery_json, status="gone"))))
+    assert exc.value.field == "data.status"
+    parsed = WebhookEvent.from_body(json.dumps(dict(event, data=dict(gallery_json, extra={"kept": True}))))
+    assert parsed.data["extra"] == {"kept": True}

@@ -136,7 +136,7 @@ def test_the_admin_shows_why_an_event_failed(admin_client, connection, gallery, 
     stored.refresh_from_db()
     assert stored.status == WebhookEvent.Status.FAILED
     page = admin_client.get("/admin/pictime/webhookevent/").content.decode()
-    assert "Failed" in page and "data.currency should be present" in page
+    assert "Failed" in page and "data.number should be present" in page
 
 
 # Item 6: the webhook log is bounded
