@@ -158,28 +158,28 @@ def test_a_malformed_body_is_rejected(client, connection):
 
 
 @pytest.mark.django_db
-def test_an_event_stored_while_the_broker_was_down_is_queued_again(
-    send, client, connection, link, gallery, pictime_account, monkeypatch
+def test_an_event_stored_while_the_broker_was_down_is_queued_again_by_the_sweep(
+    send, client, connection, link, gallery, pictime_account, broker_down, settings
 ):
     from pictime import tasks
 
-    def broker_down(*args, **kwargs):
-        raise ConnectionError("Redis is down")
-
-    monkeypatch.setattr(tasks.process_webhook_events, "delay", broker_down)
     data = later(gallery, 5, image_count=12)
     response = send(event("gallery.updated", data, pictime_account["id"], "evt_q"))
     assert response.status_code == 202  # stored: Pic-Time need not retry
-    monkeypatch.undo()
+    broker_down.back()
     link.refresh_from_db()
     assert link.image_count == 0
 
+    assert tasks.run_pending_work()["webhooks"] == 0  # just stored: its message may be on its way
     WebhookEvent.objects.update(
-        received_at=WebhookEvent.objects.get().received_at - datetime.timedelta(minutes=6)
+        received_at=WebhookEvent.objects.get().received_at
+        - datetime.timedelta(seconds=settings.PICTIME_PENDING_WORK_LEASE_SECONDS + 1)
     )
-    tasks.sync_all_connections()
+    assert tasks.run_pending_work()["webhooks"] == 1  # the beat's sweep, every minute
     link.refresh_from_db()
     assert link.image_count == 12
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    assert tasks.run_pending_work()["webhooks"] == 0  # processed once: nothing left to send
 
 
 @pytest.mark.django_db(transaction=True)
