@@ -244,13 +244,13 @@ class BrokerDown:
         from crm.celery import app
 
         self.app = app
-        self.saved = (app.conf.task_always_eager, app.conf.broker_url)
+        self.saved = (app.conf.task_always_eager, app.conf.broker_write_url)
         self.down = True
         self._use(eager=False, url=self.UNREACHABLE)
 
     def _use(self, *, eager, url):
         self.app.conf.task_always_eager = eager
-        self.app.conf.broker_url = url
+        self.app.conf.broker_write_url = url  # where tasks are published (None: the broker's URL)
         self.app._after_fork()  # Celery's connection pools are dropped, so the next publish uses `url`
 
     def back(self):
