@@ -75,6 +75,7 @@ class Stack:
         self.args = args
         self.dir = Path(args.dir or tempfile.mkdtemp(prefix="crm-chaos-"))
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.chmod(0o755)  # run as root, PostgreSQL runs as the postgres user (scripts/services.sh)
         self.services_env = {
             **os.environ,
             "SERVICES_DIR": str(self.dir / "services"),

@@ -31,7 +31,7 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
-def test_a_short_chaos_run_loses_no_gallery_and_doubles_none(tmp_path):
+def test_a_short_chaos_run_loses_no_gallery_and_doubles_none():
     pg, redis, web, sandbox = free_ports(4)
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
     command = [
@@ -40,7 +40,6 @@ def test_a_short_chaos_run_loses_no_gallery_and_doubles_none(tmp_path):
         "--payments", "100", "--companies", "5", "--rate", "5", "--timeout", "240",
         "--pg-port", str(pg), "--redis-port", str(redis),
         "--web-port", str(web), "--sandbox-port", str(sandbox),
-        "--dir", str(tmp_path / "chaos"), "--keep",
     ]  # fmt: skip
     run = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
     out = run.stdout

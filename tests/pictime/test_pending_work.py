@@ -141,3 +141,27 @@ def test_a_payment_without_auto_create_records_no_job_and_the_sweep_sends_nothin
     broker_down.back()
     assert run_pending_work() == {"autocreate": 0, "webhooks": 0, "ready_email": 0, "orders": 0}
     assert galleries(sandbox, pictime_account) == 0
+
+
+@pytest.mark.django_db
+def test_a_linked_gallerys_orders_handed_to_a_worker_with_the_broker_down_are_fetched_by_the_sweep(
+    link, gallery, sandbox, broker_down, django_capture_on_commit_callbacks
+):
+    """Linking couldn't fetch the gallery's earlier orders and handed them to a worker; the broker
+    was down: the link records the fetch as due, and the sweep sends it once the broker is back."""
+    from pictime.models import Order
+    from pictime.services.queue import queue_link_sync
+
+    order = sandbox.place_order(gallery["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_link_sync(link)
+    link.refresh_from_db()
+    assert link.orders_due_at is not None and link.orders_due_at <= timezone.now()  # its send failed
+    assert not Order.objects.exists()
+
+    broker_down.back()
+    assert run_pending_work()["orders"] == 1
+    assert list(Order.objects.values_list("order_id", flat=True)) == [order["id"]]
+    link.refresh_from_db()
+    assert link.orders_due_at is None
+    assert run_pending_work()["orders"] == 0
