@@ -339,10 +339,11 @@ class Payments:
 
 
 class Faults:
-    """The faults, spread over the payments' duration; the times they happened."""
+    """The faults: the one-off ones spread over the payments' planned duration, a worker child killed
+    every 8 s until the last payment is recorded; the times they happened."""
 
-    def __init__(self, stack: Stack, duration: float):
-        self.stack, self.duration = stack, duration
+    def __init__(self, stack: Stack, duration: float, payments_done: threading.Event):
+        self.stack, self.duration, self.payments_done = stack, duration, payments_done
         self.events: list[tuple[float, str]] = []
         self.pg_down: tuple[float, float] | None = None
         self.stopped = threading.Event()
@@ -357,24 +358,28 @@ class Faults:
 
     def run(self) -> None:
         d = self.duration
-        plan = sorted(
-            [
-                (0.15 * d, self.restart_redis),
-                (0.35 * d, self.kill_worker_main),
-                (0.55 * d, self.restart_postgres),
-            ]
-            + [(0.75 * d, self.kill_web)]
-            + [(t, self.kill_worker_child) for t in frange(4.0, d, 8.0)]
-        )
+        once = [(0.15 * d, self.restart_redis), (0.35 * d, self.kill_worker_main)]
+        once += [(0.55 * d, self.restart_postgres), (0.75 * d, self.kill_web)]
         started = time.monotonic()
-        for at, fault in plan:
-            pause = started + at - time.monotonic()
-            if pause > 0 and self.stopped.wait(pause):
+        children = threading.Thread(target=self.kill_worker_children, args=(started,), daemon=True)
+        children.start()
+        for at, fault in once:
+            if self.stopped.wait(max(0.0, started + at - time.monotonic())):
                 return
-            try:
-                fault()
-            except Exception as error:  # noqa: BLE001 (reported, the run goes on)
-                self.note(f"{fault.__name__} failed: {error!r}")
+            self.attempt(fault)
+        children.join()
+
+    def kill_worker_children(self, started: float) -> None:
+        for at in itertools.count(4.0, 8.0):
+            if self.payments_done.wait(max(0.0, started + at - time.monotonic())):
+                return
+            self.attempt(self.kill_worker_child)
+
+    def attempt(self, fault) -> None:
+        try:
+            fault()
+        except Exception as error:  # noqa: BLE001 (reported, the run goes on)
+            self.note(f"{fault.__name__} failed: {error!r}")
 
     def kill_worker_child(self) -> None:
         children = self.stack.children("worker")
@@ -417,12 +422,6 @@ class Faults:
         time.sleep(1)
         self.stack.start_web()
         self.note("web started again")
-
-
-def frange(start: float, stop: float, step: float):
-    while start < stop:
-        yield start
-        start += step
 
 
 class Studio:
@@ -553,7 +552,7 @@ def main(argv=None) -> int:
 def run(stack: Stack, args, todo) -> int:
     stack.sandbox.set_faults(**FAULTS)
     payments = Payments(stack, todo, args.rate)
-    faults = Faults(stack, duration=len(todo) / args.rate)
+    faults = Faults(stack, duration=len(todo) / args.rate, payments_done=payments.finished)
     studio = Studio(stack)
     threads = [threading.Thread(target=t.run, daemon=True) for t in (payments, faults, studio)]
     log(f"paying {len(todo)} first payments at {args.rate:g}/s, sandbox faults {FAULTS} ...")
@@ -566,6 +565,7 @@ def run(stack: Stack, args, todo) -> int:
     studio.stopped.set()
     threads[2].join()
     log(f"payments made in {paid_in:.1f} s ({payments.done} ok, {len(payments.failed)} given up)")
+    paid_at = time.time()
 
     last_fault = faults.last
     deadline = last_fault + args.timeout
@@ -600,6 +600,9 @@ def run(stack: Stack, args, todo) -> int:
     print(f"sandbox:                           {stack.sandbox.stats()}")
     shown = f"{recovery:.1f} s" if recovery is not None else f"not done within {args.timeout:g} s"
     print(f"last fault to all done:            {shown} (goal <= {GOAL_SECONDS} s)")
+    if done_at:
+        print(f"last payment to all done:          {done_at - paid_at:.1f} s")
+    print(f"payments recorded in:              {paid_in:.1f} s ({len(todo) / paid_in:.1f}/s)")
     print(f"CRM 500s:                          {outside} outside PostgreSQL's downtime, {during} during it")
     print(f"load average at the end:           {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("RESULT:", "OK" if ok else "FAIL")
