@@ -49,7 +49,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import BENCH_ENCRYPTION_KEY, BENCH_SECRET_KEY  # noqa: E402
+from bench.stack import production_env  # noqa: E402
 
 GOAL_SECONDS = 180
 FAULTS = {"error_rate": 0.10, "rate_limit_rate": 0.03, "retry_after": 1, "lose_rate": 0.03, "drop_rate": 0.02}
@@ -89,29 +89,16 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.orphans: list[int] = []  # children of a killed main process, stopped at the end
         self.sandbox = None
+        cache = f"redis://127.0.0.1:{args.redis_port}/1"
         self.env = {
-            **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": BENCH_SECRET_KEY,
-            "FIELD_ENCRYPTION_KEY": BENCH_ENCRYPTION_KEY,
-            "DATABASE_URL": self.db_url,
-            "CONN_MAX_AGE": "60",
-            "CELERY_BROKER_URL": self.broker,
-            "CACHE_URL": f"redis://127.0.0.1:{args.redis_port}/1",
-            "CELERY_TASK_ALWAYS_EAGER": "false",
+            **production_env(db_url=self.db_url, broker=self.broker, cache=cache, site_url=self.web_url),
             "CELERY_WORKER_CONCURRENCY": "2",
-            "PICTIME_CLIENT_ID": "bench-crm",
-            "PICTIME_CLIENT_SECRET": "bench-crm-secret",
             "PICTIME_SYNC_INTERVAL_SECONDS": "60",
-            "SITE_URL": self.web_url,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
             "CSRF_COOKIE_SECURE": "false",
             "STATIC_ROOT": str(self.dir / "static"),
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.dir / "mail"),
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "crm.settings",
         }
 
     # ------------------------------------------------------------------ servers
@@ -262,24 +249,11 @@ def set_up(stack: Stack, payments: int, companies: int) -> list[tuple[str, int]]
     import django
 
     django.setup()
-    from bench.seed import connected_studio, sent_invoice
-    from pictime.services.connection import set_auto_create
+    from bench.seed import auto_create_studios, sent_invoice
 
     log(f"setting up {companies} studios and {payments} projects ...")
-    by_company = []
-    for c in range(companies):
-        account = stack.sandbox.create_account(name=f"Chaos Account {c}", email=f"acc{c}@chaos.test")
-        _, connection, projects = connected_studio(
-            stack.sandbox,
-            account["id"],
-            name=f"Chaos Studio {c}",
-            email=f"owner{c}@chaos.test",
-            projects=len(range(c, payments, companies)),
-            webhooks=True,
-        )
-        set_auto_create(connection, True)
-        by_company.append([(p.portal_token, sent_invoice(p).installments.get().pk) for p in projects])
-    return [pay for turn in itertools.zip_longest(*by_company) for pay in turn if pay is not None]
+    _, projects = auto_create_studios(stack.sandbox, projects=payments, companies=companies, name="Chaos")
+    return [(p.portal_token, sent_invoice(p).installments.get().pk) for p in projects]
 
 
 # ---------------------------------------------------------------------- load and faults
