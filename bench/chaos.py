@@ -491,8 +491,9 @@ def all_done(s: dict, payments: int) -> bool:
 
 
 def server_errors(stack: Stack, pg_down: tuple[float, float] | None) -> tuple[int, list[str]]:
-    """The CRM's 500s in the web's access log: how many came from requests begun while PostgreSQL
-    was down, and the lines of the others."""
+    """The CRM's 500s in the web's access log: how many came from requests in flight while
+    PostgreSQL was down (begun before it stopped and answered after, or in between), and the lines of
+    the others."""
     during, outside = 0, []
     for match in ACCESS_LINE.finditer(stack.tail("web.log", size=10**9)):
         if match.group(3) != "500":
@@ -500,7 +501,7 @@ def server_errors(stack: Stack, pg_down: tuple[float, float] | None) -> tuple[in
         answered = datetime.strptime(match.group(1), "%d/%b/%Y:%H:%M:%S %z").timestamp()
         began = answered - float(match.group(4))
         # The log's time has whole seconds: a second of slack on each side.
-        if pg_down and pg_down[0] - 1 <= began <= pg_down[1] + 1:
+        if pg_down and began <= pg_down[1] + 1 and answered + 1 >= pg_down[0]:
             during += 1
         else:
             outside.append(match.group(0))

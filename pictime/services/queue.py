@@ -3,6 +3,7 @@ commit. Tasks import the services that do the work, never this module, so import
 views, admin, connect → here → pictime.tasks → the working services.
 """
 
+import contextlib
 import logging
 
 from django.core.cache import cache
@@ -99,4 +100,8 @@ def queue_webhook_processing(connection_id: int) -> None:
     if not first:
         return
     if not publish(process_webhook_events, connection_id):
-        cache.delete(key)  # the broker is down: the event is stored, the beat's sweep queues it again
+        # The broker is down: the event is stored, the beat's sweep queues it again. The next
+        # delivery may try sooner, unless the cache (Redis too, often) is down as well: then the key
+        # expires by itself.
+        with contextlib.suppress(Exception):
+            cache.delete(key)

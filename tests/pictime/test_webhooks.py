@@ -202,3 +202,34 @@ def test_real_deliveries_from_pictime_update_the_link(
 
     sandbox.delete_gallery(gallery["id"])
     assert wait_until(lambda: GalleryLink.objects.get(pk=link.pk).is_deleted)
+
+
+@pytest.mark.django_db
+def test_a_delivery_with_redis_down_is_stored_and_answered_202(
+    send, connection, link, gallery, pictime_account, broker_down, settings
+):
+    """Redis down: the broker and the cache (the "processing queued" key) at once. The event is
+    stored and Pic-Time gets its 2xx; the sweep processes it later."""
+    from pictime import tasks
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": broker_down.UNREACHABLE,
+        }
+    }
+    response = send(
+        event("gallery.updated", later(gallery, 5, image_count=12), pictime_account["id"], "evt_r")
+    )
+    assert response.status_code == 202
+    assert WebhookEvent.objects.get(event_id="evt_r").status == WebhookEvent.Status.QUEUED
+
+    broker_down.back()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    WebhookEvent.objects.update(
+        received_at=WebhookEvent.objects.get().received_at
+        - datetime.timedelta(seconds=settings.PICTIME_PENDING_WORK_LEASE_SECONDS + 1)
+    )
+    assert tasks.run_pending_work()["webhooks"] == 1
+    link.refresh_from_db()
+    assert link.image_count == 12
