@@ -165,7 +165,10 @@ def run_for_first_payment(project_id: int, payment_id: int, run_id: str = "") ->
     it back at once. The job recorded with the payment is claimed at once (no read before)."""
     if _claim(Q(project_id=project_id), run_id):
         return _attempt_claimed(Q(project_id=project_id))
-    job = start_for_first_payment(project_id, payment_id)  # done, held, or not recorded (not eligible)
+    status = AutoCreateJob.objects.filter(project_id=project_id).values_list("status", flat=True).first()
+    if status is not None:  # done, not due yet, or held by another run (a second message: a no-op)
+        return RunResult(status)
+    job = start_for_first_payment(project_id, payment_id)  # not recorded with the payment
     if job is None:
         return None
     return run_job(job.pk, run_id)
