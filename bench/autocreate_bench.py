@@ -18,7 +18,6 @@ database (dropped and created again) and Redis db.
 """
 
 import argparse
-import itertools
 import os
 import statistics
 import sys
@@ -61,28 +60,12 @@ def main():
 
 
 def _set_up(sandbox, payments, companies):
-    from bench.seed import connected_studio, sent_invoice
+    from bench.seed import auto_create_studios, sent_invoice
     from crm.payments.models import Installment
-    from pictime.services.connection import set_auto_create
 
     print(f"setting up {companies} companies and {payments} projects ...", flush=True)
-    connections, by_company = [], []
-    for c in range(companies):
-        account = sandbox.create_account(name=f"Bench Account {c}", email=f"acc{c}@bench.test")
-        _, connection, projects = connected_studio(
-            sandbox,
-            account["id"],
-            name=f"Bench Studio {c}",
-            email=f"owner{c}@bench.test",
-            projects=len(range(c, payments, companies)),
-            webhooks=True,
-        )
-        set_auto_create(connection, True)
-        connections.append(connection)
-        by_company.append([Installment.objects.get(invoice=sent_invoice(project)) for project in projects])
-    # Payments arrive from the companies in turn (one company's all at once would be its own bench).
-    interleaved = [i for turn in itertools.zip_longest(*by_company) for i in turn if i is not None]
-    return connections, interleaved
+    connections, projects = auto_create_studios(sandbox, projects=payments, companies=companies, name="Bench")
+    return connections, [Installment.objects.get(invoice=sent_invoice(project)) for project in projects]
 
 
 def _wait(condition, timeout):

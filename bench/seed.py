@@ -72,6 +72,32 @@ def connected_studio(sandbox, account_id, *, name, email, projects=100, webhooks
     return company, connection, made
 
 
+def auto_create_studios(sandbox, *, projects: int, companies: int, name: str):
+    """`companies` studios connected to sandbox accounts of their own (webhooks subscribed), Auto-create
+    on, `projects` projects between them. Returns (connections, projects), the projects of the
+    studios in turn (a bench's payments arrive from the studios in turn)."""
+    import itertools
+
+    from pictime.services.connection import set_auto_create
+
+    connections, by_company = [], []
+    for c in range(companies):
+        slug = name.lower()
+        account = sandbox.create_account(name=f"{name} Account {c}", email=f"acc{c}@{slug}.test")
+        _, connection, made = connected_studio(
+            sandbox,
+            account["id"],
+            name=f"{name} Studio {c}",
+            email=f"owner{c}@{slug}.test",
+            projects=len(range(c, projects, companies)),
+            webhooks=True,
+        )
+        set_auto_create(connection, True)
+        connections.append(connection)
+        by_company.append(made)
+    return connections, [p for turn in itertools.zip_longest(*by_company) for p in turn if p is not None]
+
+
 def link_galleries(connection, account_id, projects, galleries):
     """Links every sandbox gallery to one of the projects in turn, in bulk (no request per link)."""
     from pictime.models import GalleryLink

@@ -23,6 +23,28 @@ BENCH_SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 BENCH_ENCRYPTION_KEY = "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleS0="
 
 
+def production_env(*, db_url: str, broker: str, cache: str, site_url: str) -> dict[str, str]:
+    """The CRM's environment as production runs it, for a bench's processes: DEBUG off, kept database
+    connections, Redis, the sandbox's OAuth client (bench/seed.py's), quiet logs."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": BENCH_ENCRYPTION_KEY,
+        "DATABASE_URL": db_url,
+        "CONN_MAX_AGE": "60",
+        "CELERY_BROKER_URL": broker,
+        "CACHE_URL": cache,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "PICTIME_CLIENT_ID": "bench-crm",
+        "PICTIME_CLIENT_SECRET": "bench-crm-secret",
+        "SITE_URL": site_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "crm.settings",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -43,24 +65,11 @@ class Stack:
         self.web_url = f"http://127.0.0.1:{self.web_port}"
         self.workdir = tempfile.mkdtemp(prefix="crm-bench-")
         self.env = {
-            **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": BENCH_SECRET_KEY,
-            "FIELD_ENCRYPTION_KEY": BENCH_ENCRYPTION_KEY,
-            "DATABASE_URL": self.db_url,
-            "CONN_MAX_AGE": "60",
-            "CELERY_BROKER_URL": broker,
-            "CACHE_URL": broker,  # as in production: throttles and the webhook task's queued key in Redis
-            "CELERY_TASK_ALWAYS_EAGER": "false",
+            # As in production: throttles and the webhook task's queued key in Redis.
+            **production_env(db_url=self.db_url, broker=broker, cache=broker, site_url=self.web_url),
             "CELERY_WORKER_CONCURRENCY": str(concurrency),
             "PICTIME_BASE_URL": self.sandbox.url,
-            "PICTIME_CLIENT_ID": "bench-crm",
-            "PICTIME_CLIENT_SECRET": "bench-crm-secret",
-            "SITE_URL": self.web_url,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "LOG_LEVEL": "WARNING",
             "BENCH_PROBE_REDIS": broker,
-            "DJANGO_SETTINGS_MODULE": "crm.settings",
         }
         os.environ.update(self.env)
         subprocess.run(

@@ -1,5 +1,6 @@
 """The Celery application shared by the web process, the worker and beat."""
 
+import logging
 import os
 
 from celery import Celery, signals
@@ -9,6 +10,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+log = logging.getLogger(__name__)
+
+
+def publish(task, *args) -> bool:
+    """Sends a task's message; False when the broker can't take it (down, restarting), logged and never
+    raised: the caller has recorded the work in a row that the beat's sweep sends again, and the
+    request that made the change (a payment, a webhook) must still succeed."""
+    if task.app.conf.task_always_eager:  # run here (tests): the task's own errors are not the broker's
+        task.delay(*args)
+        return True
+    try:
+        task.delay(*args)
+    except Exception:  # kombu's OperationalError, a refused or reset connection, a timeout
+        log.warning("celery.publish_failed", extra={"task": task.name, "task_args": args}, exc_info=True)
+        return False
+    return True
 
 
 @signals.task_prerun.connect

@@ -323,8 +323,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pictime.sync_all_connections",
         "schedule": float(PICTIME_SYNC_INTERVAL_SECONDS),
     },
-    # Auto-create retries that are due, and runs whose worker died (a lost countdown message).
-    "pictime-run-due-autocreate-jobs": {"task": "pictime.run_due_autocreate_jobs", "schedule": 60.0},
+    # Pending work whose message may be lost (the broker restarted, a worker died): auto-creates,
+    # webhook events, gallery-ready emails, linked galleries' orders. Each row is sent at most once a
+    # lease, and its claim lets it run once.
+    "pictime-run-pending-work": {"task": "pictime.run_pending_work", "schedule": 60.0},
     # The webhook log keeps PICTIME_WEBHOOK_LOG_DAYS of deliveries, at most PICTIME_WEBHOOK_LOG_MAX rows.
     "pictime-prune-webhook-deliveries": {"task": "pictime.prune_webhook_deliveries", "schedule": 3600.0},
     # Gallery expiry reminders that are due (each sent once per gallery and expiry date).
@@ -336,8 +338,14 @@ PICTIME_WEBHOOK_LOG_MAX = env.int("PICTIME_WEBHOOK_LOG_MAX", default=100_000)
 PICTIME_WEBHOOK_REJECTED_LOG_PER_MINUTE = env.int("PICTIME_WEBHOOK_REJECTED_LOG_PER_MINUTE", default=30)
 # First retry after about this many seconds, doubling each time (with jitter, up to the maximum).
 PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = env.float("PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS", default=5)
-# A run still "running" after this long is taken to be a dead worker's, and run again.
-PICTIME_AUTOCREATE_LEASE_SECONDS = env.int("PICTIME_AUTOCREATE_LEASE_SECONDS", default=120)
+# A run still "running" after this long is taken to be a dead worker's, and run again (an attempt
+# takes at most the token's refresh and two calls to Pic-Time, each under PICTIME_TIMEOUT).
+PICTIME_AUTOCREATE_LEASE_SECONDS = env.int("PICTIME_AUTOCREATE_LEASE_SECONDS", default=60)
+# Pending work (an auto-create, a gallery-ready email, a linked gallery's orders) is a row written with
+# the change that made it due; its message is sent after commit. A row still pending this long after
+# its message was sent is sent again by the beat's sweep: the message was lost with the broker, or
+# taken by a worker that died (Redis would hand it out again only after its visibility timeout).
+PICTIME_PENDING_WORK_LEASE_SECONDS = env.int("PICTIME_PENDING_WORK_LEASE_SECONDS", default=60)
 # One rate limit per Pic-Time account for every process (pictime/ratelimit.py): Pic-Time's figures,
 # less a headroom for requests delayed on their way. Kept in Redis when there is one (the broker in
 # production), else in the database (the embedded defaults).

@@ -209,6 +209,15 @@ class GalleryLink(models.Model):
     reminder_to = models.EmailField(blank=True)
     reminder_at = models.DateTimeField(null=True, blank=True, help_text="When its status last changed")
     reminder_error = models.CharField(max_length=300, blank=True)
+    # Pending work of the link, recorded in the transaction that makes it due (the broker's message is
+    # only the fast path): set when it is handed to a worker, cleared when it is done; one still set
+    # after its time is sent again by the beat's sweep (services.pending).
+    ready_email_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The gallery-ready email and Delivered wait for a worker"
+    )
+    orders_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The gallery's earlier orders wait for a worker"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -230,6 +239,15 @@ class GalleryLink(models.Model):
             models.Index(fields=["account_id", "gallery_id"]),
             # The Galleries page's list and the reminder job read a company's links by expiry.
             models.Index(fields=["company", "expires_at"], name="pictime_link_company_expiry"),
+            # The sweep's reads: only the few links with work pending are in these.
+            models.Index(
+                fields=["ready_email_due_at"],
+                condition=Q(ready_email_due_at__isnull=False),
+                name="link_ready_email_due",
+            ),
+            models.Index(
+                fields=["orders_due_at"], condition=Q(orders_due_at__isnull=False), name="link_orders_due"
+            ),
         ]
 
     def __str__(self):
@@ -273,7 +291,12 @@ class AutoCreateJob(models.Model):
         max_length=255, help_text="Stable for the project, so retries can't duplicate"
     )
     attempts = models.PositiveIntegerField(default=0)
+    # Retrying: when the next attempt is due. Pending: when the beat sends it again if no worker has
+    # taken it by then (its message may be lost).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The Celery task id of the run that holds the claim: the same message delivered again (its
+    # worker died) or retried takes its own claim back at once, without waiting for the lease.
+    claimed_by = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
     link = models.OneToOneField(
         GalleryLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="autocreate_job"

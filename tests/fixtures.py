@@ -266,3 +266,36 @@ def smtp_server_factory():
     yield start
     for controller in controllers:
         controller.stop()
+
+
+class BrokerDown:
+    """Celery's broker unreachable, as with Redis down: tasks are published (not run here, as in the
+    other tests) to a closed port, and publishing fails for real. ``back()`` ends it: tasks run here
+    again, as a worker would take them once Redis is back."""
+
+    UNREACHABLE = "redis://127.0.0.1:1/0"
+
+    def __init__(self):
+        from crm.celery import app
+
+        self.app = app
+        self.saved = (app.conf.task_always_eager, app.conf.broker_write_url)
+        self.down = True
+        self._use(eager=False, url=self.UNREACHABLE)
+
+    def _use(self, *, eager, url):
+        self.app.conf.task_always_eager = eager
+        self.app.conf.broker_write_url = url  # where tasks are published (None: the broker's URL)
+        self.app._after_fork()  # Celery's connection pools are dropped, so the next publish uses `url`
+
+    def back(self):
+        if self.down:
+            self.down = False
+            self._use(eager=self.saved[0], url=self.saved[1])
+
+
+@pytest.fixture
+def broker_down():
+    down = BrokerDown()
+    yield down
+    down.back()

@@ -107,14 +107,15 @@ def record_payment(
 ) -> Payment:
     """Records a successful payment against an installment.
 
-    Refuses amounts that are not positive or exceed what is still due. After commit, the first
+    Refuses amounts that are not positive or exceed what is still due. In its transaction, the first
     successful payment of a project sends `project_first_paid` exactly once: the claim is a
     conditional UPDATE on the project row, which two concurrent payments can't both win.
 
-    Four queries, five for a project's first payment, however many installments and payments the
-    invoice has: the rows and both balances in one read, then a conditional UPDATE of the invoice
-    (its payments_version unchanged since that read, else the read is stale and is done again), the
-    payment, the activity line and the first-paid claim.
+    Four queries, five for a project's first payment (and its receivers' own: pictime's auto-create
+    job, two), however many installments and payments the invoice has: the rows and both balances in
+    one read, then a conditional UPDATE of the invoice (its payments_version unchanged since that
+    read, else the read is stale and is done again), the payment, the activity line and the
+    first-paid claim.
     """
     if amount is None or amount <= 0:
         raise ValidationError({"amount": "Enter an amount greater than zero."})
@@ -194,14 +195,9 @@ def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Paymen
     first = project.first_paid_at is None and Project.objects.filter(
         pk=project.pk, first_paid_at__isnull=True
     ).update(first_paid_at=payment.paid_at)
-    if first:
-        transaction.on_commit(
-            lambda: project_first_paid.send(
-                sender=Payment,
-                project_id=project.pk,
-                payment_id=payment.pk,
-                company_id=project.company_id,
-            )
+    if first:  # in this transaction: what it causes is recorded with the payment (see the signal)
+        project_first_paid.send(
+            sender=Payment, project_id=project.pk, payment_id=payment.pk, company_id=project.company_id
         )
     return payment
 

@@ -2,6 +2,8 @@
 
 from django.dispatch import Signal
 
-# Sent after commit, exactly once per project, for its first successful payment.
+# Sent exactly once per project, for its first successful payment, INSIDE the payment's transaction:
+# what the payment must cause is recorded by the receivers with it (or rolled back with it); a
+# receiver does anything outside the database (a task's message) with transaction.on_commit.
 # Arguments: project_id, payment_id, company_id.
 project_first_paid = Signal()

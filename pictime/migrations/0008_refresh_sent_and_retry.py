@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pictime', '0006_blank_unchecked_links'),
+        ('pictime', '0007_pending_work'),
     ]
 
     operations = [

@@ -2,19 +2,22 @@
 
 Exactly one gallery per project, whatever happens:
 
-- the decision is recorded in one AutoCreateJob row per project (a one-to-one column), so a signal
-  delivered five times, or two payments at once, make one job;
-- the first attempt INSERTs the job already claimed (running); a later run claims it by a
-  conditional UPDATE (pending/retrying and due, or running with an expired lease after a worker
-  died), so two workers never call Pic-Time for it at once;
+- the decision is recorded in one AutoCreateJob row per project (a one-to-one column), INSERTed
+  pending in the payment's own transaction (the row, not the broker's message, is the record of the
+  work: a message lost with Redis, or taken by a worker that died, is sent again by the beat's sweep);
+- a run claims the job by a conditional UPDATE (pending, or retrying and due, or running with an
+  expired lease after a worker died, or running under the claim of the same Celery task id: its
+  message delivered again after its worker was killed, or its retry), so two workers never call
+  Pic-Time for it at once;
 - the create at Pic-Time carries an Idempotency-Key stable for the project, so a retry after a crash
   between Pic-Time's answer and our commit gets the same gallery back (Pic-Time replays its 201);
 - the link is one row under the "one auto-created gallery per project" constraint, written in one
   transaction with the job's completion (a conditional UPDATE) and the activity line.
 
-A first attempt costs six queries and one call to Pic-Time (the project, its client, connection and
-job in one read; the job's INSERT; the token, without a row lock while it is fresh; the link, the job
-and the activity line); a retry, seven.
+The payment's transaction pays two queries for it (the project with its connection, and the job's
+INSERT). An attempt costs six queries and one call to Pic-Time (the claim, a conditional UPDATE; the
+job with its project, client and connection; the token, without a row lock while it is fresh; the
+link, the job and the activity line).
 
 This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
 with Celery); ``pictime.services.queue`` holds what sends a job to the worker (Retry, reconnection).
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -47,7 +50,6 @@ from pictime.services.sync import sync_new_link
 log = logging.getLogger(__name__)
 
 Status = AutoCreateJob.Status
-RUNNABLE = (Status.PENDING, Status.RETRYING)
 
 
 def idempotency_key_for(project_id: int) -> str:
@@ -61,6 +63,12 @@ def max_attempts() -> int:
 def lease_seconds() -> float:
     """How long a claimed run may take before another worker may take it over (a dead worker)."""
     return settings.PICTIME_AUTOCREATE_LEASE_SECONDS
+
+
+def resend_after() -> timedelta:
+    """A pending job whose message no worker has taken this long after it was sent is sent again by
+    the sweep (the message was lost with the broker, or taken by a worker that died)."""
+    return timedelta(seconds=settings.PICTIME_PENDING_WORK_LEASE_SECONDS)
 
 
 def backoff_seconds(attempt: int, retry_after: int | None = None) -> float:
@@ -111,55 +119,59 @@ def _eligible(project: Project, connection: Connection | None) -> bool:
     return connection.auto_create_enabled_at <= (project.first_paid_at or project.payment_paid_at)
 
 
-def _insert_job(project: Project, payment_id: int, **fields) -> AutoCreateJob | None:
-    """INSERTs the project's one job; None when it has one already (a concurrent delivery)."""
+def _insert_pending_job(project: Project, payment_id: int) -> None:
+    """INSERTs the project's one job, pending, unless it has one (the one-to-one column lets one
+    INSERT win: ON CONFLICT DO NOTHING, no savepoint)."""
     job = AutoCreateJob(
         project=project,
         company_id=project.company_id,
         payment_id=payment_id,
         idempotency_key=idempotency_key_for(project.pk),
-        **fields,
+        status=Status.PENDING,
+        next_attempt_at=timezone.now() + resend_after(),
     )
-    try:
-        with transaction.atomic():
-            job.save(force_insert=True)
-    except IntegrityError:
-        return None
-    return job
+    AutoCreateJob.objects.bulk_create([job], ignore_conflicts=True)
+
+
+def record_for_first_payment(project_id: int, payment_id: int) -> bool:
+    """In the transaction of the project's first payment: its job, pending, when auto-create is on
+    and was turned on before that payment (not retroactive). Whether a job was recorded (its task
+    is to be sent after commit)."""
+    project = _load(project_id, payment_id)
+    if project is None or _job_of(project) is not None:
+        return False
+    if not _eligible(project, _connection_of(project)):
+        return False
+    _insert_pending_job(project, payment_id)
+    return True
 
 
 def start_for_first_payment(project_id: int, payment_id: int) -> AutoCreateJob | None:
-    """The project's one job: the one recorded already (a redelivery, a retry, the panel's Retry),
-    or a new (pending) one when auto-create is on and was turned on before that payment; None
-    otherwise (not retroactive)."""
+    """The project's one job: the one recorded already, or a new (pending) one when auto-create
+    applies (a message sent before jobs were recorded with the payment); None otherwise."""
     project = _load(project_id, payment_id)
     if project is None:
         return None
     job = _job_of(project)
     if job is None and _eligible(project, _connection_of(project)):
-        job = _insert_job(project, payment_id) or AutoCreateJob.objects.get(project_id=project_id)
+        _insert_pending_job(project, payment_id)
+        job = AutoCreateJob.objects.get(project_id=project_id)
     return job
 
 
-def run_for_first_payment(project_id: int, payment_id: int) -> RunResult | None:
+def run_for_first_payment(project_id: int, payment_id: int, run_id: str = "") -> RunResult | None:
     """The task's work: one attempt at the project's gallery; None when auto-create doesn't apply.
-
-    A first attempt INSERTs the job already claimed (running, attempt 1; the one-to-one column lets
-    one INSERT win) and runs with what the one read loaded: six queries and one call to Pic-Time.
-    A job recorded already (a retry, a redelivery) goes through run_job's conditional claim."""
-    project = _load(project_id, payment_id)
-    if project is None:
+    ``run_id`` (the Celery task id) marks the claim, so that the same message delivered again takes
+    it back at once. The job recorded with the payment is claimed at once (no read before)."""
+    if _claim(Q(project_id=project_id), run_id):
+        return _attempt_claimed(Q(project_id=project_id))
+    status = AutoCreateJob.objects.filter(project_id=project_id).values_list("status", flat=True).first()
+    if status is not None:  # done, not due yet, or held by another run (a second message: a no-op)
+        return RunResult(status)
+    job = start_for_first_payment(project_id, payment_id)  # not recorded with the payment
+    if job is None:
         return None
-    job = _job_of(project)
-    if job is not None:
-        return run_job(job.pk)
-    connection = _connection_of(project)
-    if not _eligible(project, connection):
-        return None
-    job = _insert_job(project, payment_id, status=Status.RUNNING, attempts=1)
-    if job is None:  # a concurrent delivery of the same signal made it first, and runs it
-        return run_job(AutoCreateJob.objects.values_list("pk", flat=True).get(project_id=project_id))
-    return _attempt(job, connection)
+    return run_job(job.pk, run_id)
 
 
 # --------------------------------------------------------------------------- one run
@@ -169,26 +181,40 @@ class RunResult:
     retry_in: float | None = None  # seconds until the next attempt, when one is due
 
 
-def _claim(job_id: int) -> bool:
-    now = timezone.now()
-    due = Q(status__in=RUNNABLE) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+def _claimable(now, run_id: str = "") -> Q:
+    """Jobs a run may take: pending (sent, whenever a worker gets to it), retrying and due, and
+    running ones whose worker died (their lease ran out) or whose claim is this run's own."""
+    due = Q(status=Status.PENDING) | (
+        Q(status=Status.RETRYING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
     dead_worker = Q(status=Status.RUNNING, updated_at__lt=now - timedelta(seconds=lease_seconds()))
+    claimable = due | dead_worker
+    if run_id:
+        claimable |= Q(status=Status.RUNNING, claimed_by=run_id)
+    return claimable
+
+
+def _claim(which: Q, run_id: str) -> bool:
+    now = timezone.now()
     return bool(
-        AutoCreateJob.objects.filter(due | dead_worker, pk=job_id).update(
-            status=Status.RUNNING, attempts=F("attempts") + 1, updated_at=now
+        AutoCreateJob.objects.filter(_claimable(now, run_id), which).update(
+            status=Status.RUNNING, attempts=F("attempts") + 1, claimed_by=run_id, updated_at=now
         )
     )
 
 
-def run_job(job_id: int) -> RunResult:
+def run_job(job_id: int, run_id: str = "") -> RunResult:
     """Claims the job and tries once to create and link the gallery; records the outcome."""
-    if not _claim(job_id):  # done, not due yet, or another worker holds it: nothing to do here
+    if not _claim(Q(pk=job_id), run_id):  # done, not due yet, or another worker holds it: nothing to do
         status = AutoCreateJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
         return RunResult(status or "missing")
+    return _attempt_claimed(Q(pk=job_id))
 
+
+def _attempt_claimed(which: Q) -> RunResult:
     job = AutoCreateJob.objects.select_related(
         "project__client", "company__pictime_connection__integration"
-    ).get(pk=job_id)
+    ).get(which)
     return _attempt(job, _connection_of(job))
 
 
@@ -224,6 +250,10 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
             return _fail(job, error.user_message, detail=str(error))
         retry_after = error.retry_after if isinstance(error, RateLimited) else None
         return _retry_or_fail(job, error.user_message, detail=str(error), retry_after=retry_after)
+    except (OperationalError, InterfaceError):
+        # The database is restarting: nothing can be recorded now. The task retries with the claim
+        # (its task id); if it gives up, the lease and the sweep run the job again.
+        raise
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
@@ -393,19 +423,37 @@ def _human(seconds: float) -> str:
 
 
 # --------------------------------------------------------------------------- the beat's sweep
-def due_jobs(limit: int = 500) -> list[tuple[int, int]]:
-    """(project_id, payment_id) of the jobs whose retry is due and of those whose worker died (lease
-    expired): the beat's safety net for a lost retry message."""
+def take_due_jobs(limit: int = 500) -> list[tuple[int, int]]:
+    """The beat's sweep: (project_id, payment_id) of the jobs whose message may be lost, to send
+    again: pending ones no worker took within the lease after they were sent (or whose send failed),
+    retries that are due (their countdown message lost with the broker), runs whose worker died.
+
+    Each is marked pending, to be looked at again only a lease from now, in the same transaction
+    (rows locked, SKIP LOCKED), so the sweep sends a job at most once a lease; the claim lets one run
+    do it however many of its messages arrive."""
     now = timezone.now()
-    due = Q(status__in=RUNNABLE) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    dead_worker = Q(status=Status.RUNNING, updated_at__lt=now - timedelta(seconds=lease_seconds()))
-    # A pending job younger than a few seconds is still on its way through the broker.
-    fresh_pending = Q(status=Status.PENDING, created_at__gt=now - timedelta(seconds=30))
-    return list(
-        AutoCreateJob.objects.filter(due | dead_worker)
-        .exclude(fresh_pending)
-        .order_by("next_attempt_at", "id")
-        .values_list("project_id", "payment_id")[:limit]
+    sent = Q(status=Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    due = sent | (_claimable(now) & ~Q(status=Status.PENDING))
+    with transaction.atomic():
+        ids = list(
+            AutoCreateJob.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        AutoCreateJob.objects.filter(pk__in=ids).update(
+            status=Status.PENDING, next_attempt_at=now + resend_after(), claimed_by="", updated_at=now
+        )
+        return list(AutoCreateJob.objects.filter(pk__in=ids).values_list("project_id", "payment_id"))
+
+
+def mark_unsent(project_ids: list[int]) -> None:
+    """Their message could not be sent (the broker is down): the sweep sends them at its next run,
+    not a lease later."""
+    AutoCreateJob.objects.filter(project_id__in=project_ids, status=Status.PENDING).update(
+        next_attempt_at=timezone.now()
     )
 
 

@@ -3,36 +3,57 @@ commit. Tasks import the services that do the work, never this module, so import
 views, admin, connect → here → pictime.tasks → the working services.
 """
 
+import contextlib
 import logging
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from crm.celery import publish
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
 from pictime.models import AutoCreateJob, Connection, GalleryLink
-from pictime.services import webhooks
+from pictime.services import autocreate, pending, webhooks
 from pictime.tasks import autocreate_gallery, process_webhook_events, sync_connection_task, sync_link_task
 
 log = logging.getLogger(__name__)
 Status = AutoCreateJob.Status
 
 
-def _enqueue_autocreate(jobs: list[AutoCreateJob]) -> None:
-    for job in jobs:
-        transaction.on_commit(lambda job=job: autocreate_gallery.delay(job.project_id, job.payment_id))
+def _enqueue_autocreate(jobs: list[tuple[int, int]]) -> None:
+    """After commit, the jobs' messages ((project_id, payment_id) each). The rows are the record: a
+    message the broker can't take is logged and left to the beat's sweep, never raised into the
+    request (a payment succeeds with Redis down)."""
+
+    def send():
+        unsent = [project for project, payment in jobs if not publish(autocreate_gallery, project, payment)]
+        if unsent:
+            autocreate.mark_unsent(unsent)
+
+    transaction.on_commit(send, robust=True)
+
+
+def autocreate_for_first_payment(project_id: int, payment_id: int) -> None:
+    """In the transaction of a project's first payment: its auto-create job is recorded (pending)
+    when auto-create applies, and its task sent after commit."""
+    if autocreate.record_for_first_payment(project_id, payment_id):
+        _enqueue_autocreate([(project_id, payment_id)])
 
 
 def retry_autocreate(job: AutoCreateJob) -> bool:
     """The panel's (and support's) Retry after the last attempt failed: a fresh set of attempts.
     False when the job is not failed (already running, waiting or done)."""
     updated = AutoCreateJob.objects.filter(pk=job.pk, status=Status.FAILED).update(
-        status=Status.PENDING, attempts=0, next_attempt_at=None, finished_at=None, updated_at=timezone.now()
+        status=Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now() + autocreate.resend_after(),
+        finished_at=None,
+        updated_at=timezone.now(),
     )
     if updated:
         log_activity(job.project, Activity.Kind.INTEGRATION, "Retrying to create the Pic-Time gallery.")
-        _enqueue_autocreate([job])
+        _enqueue_autocreate([(job.project_id, job.payment_id)])
     return bool(updated)
 
 
@@ -44,10 +65,11 @@ def resume_waiting_jobs(connection: Connection) -> list[int]:
         .only("pk", "project_id", "payment_id")
     )
     if jobs:
+        now = timezone.now()
         AutoCreateJob.objects.filter(pk__in=[job.pk for job in jobs], status=Status.WAITING_RECONNECT).update(
-            status=Status.PENDING, next_attempt_at=None, updated_at=timezone.now()
+            status=Status.PENDING, next_attempt_at=now + autocreate.resend_after(), updated_at=now
         )
-        _enqueue_autocreate(jobs)
+        _enqueue_autocreate([(job.project_id, job.payment_id) for job in jobs])
     return [job.pk for job in jobs]
 
 
@@ -59,8 +81,10 @@ def queue_company_sync(connection: Connection, trigger: str) -> None:
 
 
 def queue_link_sync(link: GalleryLink) -> None:
-    """A link whose earlier orders couldn't be fetched at once: a worker fetches them, retrying."""
-    transaction.on_commit(lambda: sync_link_task.delay(link.pk))
+    """A link whose earlier orders couldn't be fetched at once: a worker fetches them, retrying. The
+    work is recorded on the link (orders_due_at), so a lost message is sent again by the sweep."""
+    pending.record(link, pending.ORDERS)
+    pending.publish_on_commit(link.pk, pending.ORDERS, sync_link_task)
 
 
 def queue_webhook_processing(connection_id: int) -> None:
@@ -75,8 +99,9 @@ def queue_webhook_processing(connection_id: int) -> None:
         first = True
     if not first:
         return
-    try:
-        process_webhook_events.delay(connection_id)
-    except Exception:  # the broker is down: the event is stored, the beat queues it again
-        cache.delete(key)
-        log.exception("pictime.webhook.queue_failed", extra={"connection": connection_id})
+    if not publish(process_webhook_events, connection_id):
+        # The broker is down: the event is stored, the beat's sweep queues it again. The next
+        # delivery may try sooner, unless the cache (Redis too, often) is down as well: then the key
+        # expires by itself.
+        with contextlib.suppress(Exception):
+            cache.delete(key)

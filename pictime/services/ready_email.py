@@ -6,7 +6,8 @@ Exactly once per link: the send is claimed by a conditional UPDATE of the link's
 ``ready_email_status`` (empty or failed → sending) that also requires the gallery to be online,
 not expired, not deleted and the link active, so a gallery taken offline before the email goes
 out gets none, and publish → offline → publish sends nothing more. A send interrupted by a dead
-worker stays "sending": we prefer no second email to a duplicate.
+worker stays "sending": we prefer no second email to a duplicate. The work is recorded on the link
+(``ready_email_due_at``, services.pending) with the publication, so a lost message is sent again.
 """
 
 import logging
@@ -16,7 +17,6 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -26,6 +26,7 @@ from crm.projects.activity import log_activity
 from crm.projects.models import Activity
 from crm.projects.services import mark_delivered
 from pictime.models import Connection, GalleryLink, ReadyEmail
+from pictime.services import pending
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,13 @@ class SendFailed(Exception):
 
 
 def gallery_published(link: GalleryLink) -> None:
-    """Called where a link's gallery turns online: the email and the stage move run in a task,
-    after the change is committed (so the task reads what was saved)."""
+    """Called where a link's gallery turns online, in the transaction that saves it: the email and
+    the stage move are recorded as due on the link, and run in a task sent after commit (so the task
+    reads what was saved); if that message is lost, the beat's sweep sends it again."""
     from pictime.tasks import gallery_published as task
 
-    link_id = link.pk
-    transaction.on_commit(lambda: task.delay(link_id), robust=True)
+    pending.record(link, pending.READY_EMAIL)
+    pending.publish_on_commit(link.pk, pending.READY_EMAIL, task)
 
 
 def handle_published(link_id: int) -> str:

@@ -23,6 +23,7 @@ from .models import (
     Order,
     WebhookSubscription,
 )
+from .oauth import drop_connection
 from .services import DomainError
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -105,10 +106,21 @@ def _handle(request, grant, methods, kwargs, rl_headers):
         )
     try:
         if is_create:
-            return handler(request, grant, delay=sleep, **kwargs)
-        return handler(request, grant, **kwargs)
+            resp = handler(request, grant, delay=sleep, **kwargs)
+        else:
+            resp = handler(request, grant, **kwargs)
     except DomainError as exc:
         return error(exc.status, exc.code, exc.message, exc.details)
+    if resp.status_code < 300:
+        # Carried out (a gallery made, an order read), then the answer is lost on its way back.
+        lost = state.api_answer_fault()
+        if lost is not None:
+            state.count(grant.account_id, "answers_lost")
+        if lost == "lose":
+            return error(500, "internal_error", "Injected fault: the answer was lost.")
+        if lost == "drop":
+            drop_connection(request)
+    return resp
 
 
 def read_json(request):

@@ -188,7 +188,7 @@ def token(request):
         if lost == "lose":
             return _oauth_error("server_error", "Injected fault: the answer was lost.", status=500)
         if lost == "drop":
-            _drop_connection(request)
+            drop_connection(request)
     return resp
 
 
@@ -223,12 +223,12 @@ def _token(request):
     return _oauth_error("unsupported_grant_type", "Use authorization_code or refresh_token.")
 
 
-def _drop_connection(request):
+def drop_connection(request):
     """Close the client's connection with no answer (the work is done): gunicorn hands the socket over;
     writing the response afterwards fails with EPIPE, which gunicorn ignores."""
     sock = request.META.get("gunicorn.socket")
     if sock is None:
-        raise RuntimeError("token_drop_next needs the sandbox served by gunicorn (python -m sandbox serve)")
+        raise RuntimeError("token_drop_next and drop_rate need gunicorn (python -m sandbox serve)")
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:

@@ -18,6 +18,11 @@ FAULT_DEFAULTS = {
     "fail_next": 0,  # the next N /api/v2 requests answered 500
     "rate_limit_next": 0,  # the next N /api/v2 requests answered 429
     "retry_after": 1,  # Retry-After (seconds) of those forced 429s
+    "rate_limit_rate": 0.0,  # share of /api/v2 requests answered 429 with that Retry-After
+    # Lost answers on /api/v2: a share of requests is carried out (a gallery is made), then the
+    # client gets a 500 (lose) or the connection closed with no answer at all (drop).
+    "lose_rate": 0.0,
+    "drop_rate": 0.0,
     "hang_seconds": 0.0,  # EVERY /api/v2 request hangs this long before its answer
     "hang_next": 0,  # only the next N /api/v2 requests hang ...
     "hang_next_seconds": 30.0,  # ... this long
@@ -84,7 +89,7 @@ def set_faults(values, account_id=None):
             value = _TYPES[key](value)
         except (TypeError, ValueError):
             raise ValueError(f"bad value for {key!r}") from None
-        if value < 0 or (key.endswith("error_rate") and value > 1):
+        if value < 0 or (key.endswith("_rate") and value > 1):
             raise ValueError(f"bad value for {key!r}")
         clean[key] = value
     with _lock:
@@ -128,9 +133,26 @@ def api_fault():
         return ("429", max(1, f["retry_after"])), sleep
     if _take("fail_next"):
         return ("500", None), sleep
-    if f["error_rate"] > 0 and random.random() < f["error_rate"]:
+    if _chance(f["rate_limit_rate"]):
+        return ("429", max(1, f["retry_after"])), sleep
+    if _chance(f["error_rate"]):
         return ("500", None), sleep
     return None, sleep
+
+
+def _chance(rate: float) -> bool:
+    return rate > 0 and random.random() < rate
+
+
+def api_answer_fault():
+    """After a /api/v2 request was carried out: "lose" (answered 500), "drop" (no answer) or None."""
+    f = get_faults()
+    draw = random.random()
+    if draw < f["lose_rate"]:
+        return "lose"
+    if draw < f["lose_rate"] + f["drop_rate"]:
+        return "drop"
+    return None
 
 
 def _token_outage(faults, scope):
@@ -161,7 +183,7 @@ def token_fault(account_id=None):
         return outage, sleep
     if _take("token_fail_next", faults):
         return "500", sleep
-    if faults["token_error_rate"] > 0 and random.random() < faults["token_error_rate"]:
+    if _chance(faults["token_error_rate"]):
         return "500", sleep
     return None, sleep
 
@@ -266,6 +288,7 @@ STAT_KEYS = (
     "refused_during_block",  # of those, requests sent while the account was blocked by an earlier 429
     "grace_replays",  # refreshes answered from the grace (a spent refresh token presented again in time)
     "refresh_reuse",  # spent refresh tokens presented after the grace: the grant was revoked
+    "answers_lost",  # /api/v2 requests carried out whose answer was replaced by a 500 or dropped
 )
 _stats_lock = threading.Lock()
 _stats = defaultdict(lambda: dict.fromkeys(STAT_KEYS, 0))

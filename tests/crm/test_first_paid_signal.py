@@ -1,10 +1,12 @@
-"""The "project first paid" signal: once per project, after commit, never for a declined card."""
+"""The "project first paid" signal: once per project, inside the payment's transaction, never for a
+declined card."""
 
 import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from crm.payments.models import Payment
 from crm.payments.processors import Card, CardDeclined
@@ -55,14 +57,46 @@ def test_it_fires_once_for_two_sequential_payments(invoice, first_paid, django_c
     assert Payment.objects.count() == 3
 
 
-@pytest.mark.django_db
-def test_it_waits_for_the_commit(installment, first_paid, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+@pytest.mark.django_db(transaction=True)
+def test_it_is_sent_inside_the_payment_transaction(installment, first_paid):
+    """What the payment causes is recorded with it: the receivers run in its transaction, where the
+    payment is already written."""
+    seen = []
+
+    def receiver(sender, payment_id, **kwargs):
+        seen.append(
+            (transaction.get_connection().in_atomic_block, Payment.objects.filter(pk=payment_id).exists())
+        )
+
+    project_first_paid.connect(receiver, weak=False, dispatch_uid="test-in-transaction")
+    try:
         record_payment(installment=installment, amount=Decimal("100.00"), method="cash")
-    assert first_paid == []
-    assert len(callbacks) == 1
-    callbacks[0]()
+    finally:
+        project_first_paid.disconnect(dispatch_uid="test-in-transaction")
+    assert seen == [(True, True)]
     assert len(first_paid) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_receiver_that_fails_rolls_the_payment_back_and_the_next_payment_is_the_first(
+    installment, first_paid
+):
+    def broken(sender, **kwargs):
+        raise RuntimeError("the database refused the receiver's row")
+
+    project_first_paid.connect(broken, weak=False, dispatch_uid="test-broken")
+    try:
+        with pytest.raises(RuntimeError):
+            record_payment(installment=installment, amount=Decimal("100.00"), method="cash")
+    finally:
+        project_first_paid.disconnect(dispatch_uid="test-broken")
+    assert Payment.objects.count() == 0
+    assert Project.objects.get(pk=installment.invoice.project_id).first_paid_at is None
+
+    payment = record_payment(installment=installment, amount=Decimal("100.00"), method="cash")
+    # Sent again for the payment that was recorded: the first payment of the project after all.
+    assert first_paid[-1]["payment_id"] == payment.pk
+    assert Project.objects.get(pk=installment.invoice.project_id).first_paid_at == payment.paid_at
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from pictime.models import AutoCreateJob, GalleryLink
 from pictime.schemas import TokenSet
 from pictime.services import autocreate
 from pictime.services.connection import connect_account, set_auto_create
-from pictime.tasks import run_due_autocreate_jobs
+from pictime.tasks import run_pending_work
 from tests.factories import galleries_at_pictime
 
 
@@ -40,6 +40,11 @@ def feed(project):
     return list(project.activities.filter(kind=Activity.Kind.INTEGRATION).values_list("message", flat=True))
 
 
+def sweep():
+    """The beat's sweep of pending work; how many auto-create jobs it sent again."""
+    return run_pending_work()["autocreate"]
+
+
 def drive_retries(job, timeout=15):
     """What the beat does: run the job again whenever its retry is due, until it stops retrying."""
     deadline = time.monotonic() + timeout
@@ -47,7 +52,7 @@ def drive_retries(job, timeout=15):
     while job.status == AutoCreateJob.Status.RETRYING and time.monotonic() < deadline:
         wait = (job.next_attempt_at - timezone.now()).total_seconds()
         time.sleep(max(0.0, wait) + 0.01)
-        run_due_autocreate_jobs()
+        sweep()
         job.refresh_from_db()
     return job
 
@@ -177,11 +182,11 @@ def test_a_worker_dying_after_pictime_answered_leaves_one_gallery_after_the_retr
     assert galleries_at_pictime(sandbox, pictime_account) == 1
     assert not GalleryLink.objects.exists()
 
-    assert run_due_autocreate_jobs() == 0  # its lease has not run out: it may still be working
+    assert sweep() == 0  # its lease has not run out: it may still be working
     AutoCreateJob.objects.filter(pk=job.pk).update(
         updated_at=timezone.now() - timezone.timedelta(seconds=autocreate.lease_seconds() + 1)
     )
-    assert run_due_autocreate_jobs() == 1  # the beat takes over a dead worker's job
+    assert sweep() == 1  # the beat takes over a dead worker's job
 
     job.refresh_from_db()
     assert job.status == AutoCreateJob.Status.SUCCEEDED and job.attempts == 2
@@ -251,7 +256,7 @@ def test_it_waits_as_long_as_retry_after_says(
     job = AutoCreateJob.objects.get(project=project)
     assert job.status == AutoCreateJob.Status.RETRYING
     assert job.next_attempt_at >= before + timezone.timedelta(seconds=1)  # not the 0.05 s backoff
-    assert run_due_autocreate_jobs() == 0  # not due yet: nothing is sent during Retry-After
+    assert sweep() == 0  # not due yet: nothing is sent during Retry-After
     job = drive_retries(job)
     assert job.status == AutoCreateJob.Status.SUCCEEDED
     assert galleries_at_pictime(sandbox, pictime_account) == 1

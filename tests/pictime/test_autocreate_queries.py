@@ -17,10 +17,11 @@ from pictime.services.connection import set_auto_create
 from pictime.tasks import autocreate_gallery
 from tests.factories import deliver, event, link_gallery
 
-# Load, claim (the job's INSERT), the token's read, then the link, the job and the activity line;
-# then the gallery's orders, asked as for any new link: the link, the connection, the token's read.
+# The claim of the job the payment recorded (an UPDATE), its read with the project, client and
+# connection, the token's read, then the link, the job and the activity line; then the gallery's
+# orders, asked as for any new link: the link, the connection, the token's read.
 JOB_QUERIES = 9
-RETRY_QUERIES = 10  # the same, with the job's claim (an UPDATE) and its read in place of its INSERT
+RETRY_QUERIES = 9  # the same
 JOB_CALLS = 2  # POST /galleries, GET /orders?gallery_id=
 WEBHOOK_RECEIPT_QUERIES = 3  # the connection, the event, the delivery log line
 WEBHOOK_PROCESSING_QUERIES = 4  # the event (locked), its links (locked), the link, the event's status

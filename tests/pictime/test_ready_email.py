@@ -5,10 +5,12 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from crm.projects.models import Activity, Project
 from pictime import tasks
 from pictime.models import GalleryLink
+from pictime.services import webhooks
 from tests.factories import deliver, event, link_gallery
 
 
@@ -216,3 +218,59 @@ def test_another_company_s_gallery_never_emails_this_company_s_client(
     )
     pictime.publish()
     assert [m.to for m in mail.outbox] == [["bella@example.com"]]
+
+
+# ------------------------------------------------------------------ a lost message: the beat's sweep
+
+
+def sweep_emails():
+    return tasks.run_pending_work()["ready_email"]
+
+
+@pytest.mark.django_db
+def test_an_email_whose_message_was_lost_is_sent_once_by_the_sweep_a_lease_later(pictime, link, project):
+    """The email's message was lost (Redis restarted empty, or its worker died): the link says the
+    email is due, and the sweep sends it once its lease has run out."""
+    pictime.publish(run_tasks=False)
+    pictime.pending.clear()  # the message never reaches a worker
+    link.refresh_from_db()
+    assert link.ready_email_due_at is not None and link.ready_email_status == ""
+    assert sweep_emails() == 0 and not mail.outbox  # within its lease: it may be on its way
+
+    GalleryLink.objects.filter(pk=link.pk).update(ready_email_due_at=timezone.now())  # a lease later
+    assert sweep_emails() == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["bella@example.com"]
+    assert Project.objects.get(pk=project.pk).stage == Project.Stage.DELIVERED
+    link.refresh_from_db()
+    assert link.ready_email_status == GalleryLink.ReadyEmail.SENT and link.ready_email_due_at is None
+    assert sweep_emails() == 0 and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_an_email_the_broker_refused_is_sent_at_the_next_sweep(
+    pictime, link, project, connection, broker_down, django_capture_on_commit_callbacks
+):
+    """The broker is down while a worker applies the publication: the email's message can't be sent;
+    the next sweep after the broker is back sends it, without waiting a lease."""
+    pictime.publish(run_tasks=False)  # the webhook's own message failed too: the event is stored
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.process_queued(connection.pk)  # the event applied (by a worker, say, or the sweep)
+    link.refresh_from_db()
+    assert link.status == GalleryLink.Status.ONLINE and not mail.outbox
+    assert link.ready_email_due_at <= timezone.now()
+
+    broker_down.back()
+    assert sweep_emails() == 1
+    assert len(mail.outbox) == 1
+    assert sweep_emails() == 0 and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_an_email_sent_by_its_task_is_not_sent_again_by_the_sweep(pictime, link):
+    pictime.publish()
+    assert len(mail.outbox) == 1
+    link.refresh_from_db()
+    assert link.ready_email_due_at is None
+    GalleryLink.objects.filter(pk=link.pk).update(ready_email_due_at=timezone.now())  # a late duplicate
+    assert sweep_emails() == 1
+    assert len(mail.outbox) == 1  # claimed once: the sweep's run finds it sent

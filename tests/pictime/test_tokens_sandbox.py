@@ -18,7 +18,7 @@ from pictime.errors import NeedsReconnection, RefreshRetrying
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.oauth import oauth_client
 from pictime.schemas import TokenSet
-from pictime.services import autocreate, galleries
+from pictime.services import galleries
 from pictime.services.common import api_for
 from pictime.services.connection import connect_account, set_auto_create
 from pictime.tokens import get_access_token
@@ -328,14 +328,10 @@ def test_a_parked_job_goes_through_after_any_successful_refresh(
     project = installment.invoice.project
     with django_capture_on_commit_callbacks(execute=False):  # the worker never got to it
         payment = record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
-    # Parked for a reconnection (as the old client did on any 401) though the grant still works.
-    AutoCreateJob.objects.create(
-        project=project,
-        company_id=project.company_id,
-        payment_id=payment.pk,
-        idempotency_key=autocreate.idempotency_key_for(project.pk),
-        status=AutoCreateJob.Status.WAITING_RECONNECT,
-    )
+    # The payment recorded the job; parked for a reconnection (as the old client did on any 401)
+    # though the grant still works.
+    recorded = AutoCreateJob.objects.filter(project=project, payment_id=payment.pk)
+    assert recorded.update(status=AutoCreateJob.Status.WAITING_RECONNECT) == 1
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
 
     with django_capture_on_commit_callbacks(execute=True):

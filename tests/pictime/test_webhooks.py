@@ -158,28 +158,28 @@ def test_a_malformed_body_is_rejected(client, connection):
 
 
 @pytest.mark.django_db
-def test_an_event_stored_while_the_broker_was_down_is_queued_again(
-    send, client, connection, link, gallery, pictime_account, monkeypatch
+def test_an_event_stored_while_the_broker_was_down_is_queued_again_by_the_sweep(
+    send, client, connection, link, gallery, pictime_account, broker_down, settings
 ):
     from pictime import tasks
 
-    def broker_down(*args, **kwargs):
-        raise ConnectionError("Redis is down")
-
-    monkeypatch.setattr(tasks.process_webhook_events, "delay", broker_down)
     data = later(gallery, 5, image_count=12)
     response = send(event("gallery.updated", data, pictime_account["id"], "evt_q"))
     assert response.status_code == 202  # stored: Pic-Time need not retry
-    monkeypatch.undo()
+    broker_down.back()
     link.refresh_from_db()
     assert link.image_count == 0
 
+    assert tasks.run_pending_work()["webhooks"] == 0  # just stored: its message may be on its way
     WebhookEvent.objects.update(
-        received_at=WebhookEvent.objects.get().received_at - datetime.timedelta(minutes=6)
+        received_at=WebhookEvent.objects.get().received_at
+        - datetime.timedelta(seconds=settings.PICTIME_PENDING_WORK_LEASE_SECONDS + 1)
     )
-    tasks.sync_all_connections()
+    assert tasks.run_pending_work()["webhooks"] == 1  # the beat's sweep, every minute
     link.refresh_from_db()
     assert link.image_count == 12
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    assert tasks.run_pending_work()["webhooks"] == 0  # processed once: nothing left to send
 
 
 @pytest.mark.django_db(transaction=True)
@@ -202,3 +202,34 @@ def test_real_deliveries_from_pictime_update_the_link(
 
     sandbox.delete_gallery(gallery["id"])
     assert wait_until(lambda: GalleryLink.objects.get(pk=link.pk).is_deleted)
+
+
+@pytest.mark.django_db
+def test_a_delivery_with_redis_down_is_stored_and_answered_202(
+    send, connection, link, gallery, pictime_account, broker_down, settings
+):
+    """Redis down: the broker and the cache (the "processing queued" key) at once. The event is
+    stored and Pic-Time gets its 2xx; the sweep processes it later."""
+    from pictime import tasks
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": broker_down.UNREACHABLE,
+        }
+    }
+    response = send(
+        event("gallery.updated", later(gallery, 5, image_count=12), pictime_account["id"], "evt_r")
+    )
+    assert response.status_code == 202
+    assert WebhookEvent.objects.get(event_id="evt_r").status == WebhookEvent.Status.QUEUED
+
+    broker_down.back()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    WebhookEvent.objects.update(
+        received_at=WebhookEvent.objects.get().received_at
+        - datetime.timedelta(seconds=settings.PICTIME_PENDING_WORK_LEASE_SECONDS + 1)
+    )
+    assert tasks.run_pending_work()["webhooks"] == 1
+    link.refresh_from_db()
+    assert link.image_count == 12

@@ -35,6 +35,7 @@ def test_a_fresh_account_reports_every_counter_at_zero(sandbox, account):
         "refused_during_block": 0,
         "grace_replays": 0,
         "refresh_reuse": 0,
+        "answers_lost": 0,
     }
 
 

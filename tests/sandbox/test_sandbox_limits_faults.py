@@ -282,6 +282,7 @@ def test_admin_gallery_operations_and_stats(api, sandbox, contract):
         "refused_during_block",
         "grace_replays",
         "refresh_reuse",
+        "answers_lost",
     }
 
 
@@ -363,3 +364,77 @@ def test_threaded_server_answers_while_a_request_hangs(api, sandbox):
     assert api.get("/account").status_code == 200
     assert time.monotonic() - started < 1.5
     hung.join()
+
+
+# ------------------------------------------------------------------ fault rates (the chaos bench's)
+
+
+def test_lose_rate_makes_the_gallery_then_answers_500_and_the_retry_replays_it(api, sandbox, contract):
+    sandbox.set_faults(lose_rate=1.0)
+    lost = contract.check(api.post("/galleries", {"name": "Lost"}, key="lose-1"), "POST", "/galleries")
+    assert lost.status_code == 500 and lost.json()["error"]["code"] == "internal_error"
+    assert sandbox.stats(api.account["id"])["galleries"] == 1  # carried out before the answer was lost
+    sandbox.set_faults(lose_rate=0.0)
+    retry = api.post("/galleries", {"name": "Lost"}, key="lose-1")
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    stats = sandbox.stats(api.account["id"])
+    assert stats["galleries"] == 1 and stats["answers_lost"] == 1
+
+
+def test_drop_rate_makes_the_gallery_then_closes_the_connection(api, sandbox):
+    sandbox.set_faults(drop_rate=1.0)
+    with pytest.raises(requests.ConnectionError):
+        api.post("/galleries", {"name": "Dropped"}, key="drop-1")
+    sandbox.set_faults(drop_rate=0.0)
+    assert sandbox.stats(api.account["id"])["galleries"] == 1
+    replay = api.post("/galleries", {"name": "Dropped"}, key="drop-1")
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert sandbox.stats(api.account["id"])["galleries"] == 1
+
+
+def test_lost_answers_spare_error_answers(api, sandbox):
+    sandbox.set_faults(lose_rate=1.0)
+    missing = api.get("/galleries/gal_missing")
+    assert missing.status_code == 404  # an error is answered as it is: nothing was carried out
+    assert sandbox.stats(api.account["id"])["answers_lost"] == 0
+
+
+def test_rate_limit_rate_answers_429_with_retry_after(api, sandbox, contract):
+    sandbox.set_faults(rate_limit_rate=1.0, retry_after=2)
+    limited = contract.check(api.get("/account"), "GET", "/account")
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "2"
+    sandbox.set_faults(rate_limit_rate=0.0)
+    time.sleep(2.1)  # the injected 429 blocks the account like any other
+    assert api.get("/account").status_code == 200
+
+
+def test_fault_rates_are_shares_of_requests(api, sandbox):
+    """Roughly the shares asked for (bounds ~5 standard deviations wide); answers are lost only from
+    requests that were carried out, and each lost one is counted."""
+    sandbox.set_rate_limit(per_sec=1000, burst=1000)
+    sandbox.set_faults(error_rate=0.2, lose_rate=0.2, drop_rate=0.1)
+    outcomes = []
+    for _ in range(300):
+        try:
+            resp = api.get("/account")
+        except requests.ConnectionError:
+            outcomes.append("dropped")
+            continue
+        lost = resp.status_code == 500 and "answer was lost" in resp.json()["error"]["message"]
+        outcomes.append("lost" if lost else resp.status_code)
+    assert 30 <= outcomes.count(500) <= 90, outcomes  # 20 % before the work
+    assert 25 <= outcomes.count("lost") <= 75, outcomes  # 80 % x 20 %
+    assert 8 <= outcomes.count("dropped") <= 40, outcomes  # 80 % x 10 %
+    assert set(outcomes) <= {200, 500, "lost", "dropped"}
+    lost = outcomes.count("lost") + outcomes.count("dropped")
+    assert sandbox.stats(api.account["id"])["answers_lost"] == lost
+
+
+def test_fault_rates_are_checked(sandbox):
+    from sandbox.testing import SandboxError
+
+    for bad in ({"lose_rate": 1.5}, {"drop_rate": -0.1}, {"rate_limit_rate": "x"}):
+        with pytest.raises(SandboxError) as refused:
+            sandbox.set_faults(**bad)
+        assert refused.value.status == 422, bad
+    assert sandbox.admin("GET", "/_sandbox/faults")["lose_rate"] == 0.0

@@ -1,0 +1,167 @@
+"""Pending work is a row written with the change that causes it; the broker is only the fast path.
+With the broker down, a first payment succeeds (portal card payment, staff "Record payment"), and its
+gallery comes once the broker is back and the beat's sweep runs, exactly once."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.payments.models import Payment
+from pictime.models import AutoCreateJob, GalleryLink
+from pictime.services.connection import set_auto_create
+from pictime.tasks import run_pending_work
+
+CARD = {"name": "Bella Bride", "number": "4242424242424242", "expiry": "12/39", "cvc": "123"}
+
+
+@pytest.fixture
+def auto_create_on(connection):
+    return set_auto_create(connection, True)
+
+
+def galleries(sandbox, account):
+    return sandbox.stats(account["id"])["galleries"]
+
+
+def swept():
+    """The beat's sweep; how many auto-create jobs it sent (again)."""
+    return run_pending_work()["autocreate"]
+
+
+def pay_in_portal(client, installment, capture):
+    project = installment.invoice.project
+    with capture(execute=True):
+        response = client.post(reverse("portal_pay", args=[project.portal_token, installment.pk]), CARD)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.url == reverse("portal", args=[project.portal_token])
+    assert "Thank you! Your payment was received." in client.get(response.url).content.decode()
+
+
+def record_in_crm(owner_client, installment, capture):
+    with capture(execute=True):
+        response = owner_client.post(
+            reverse("record_payment", args=[installment.pk]),
+            {"amount": "1000.00", "method": "check", "reference": "1042", "paid_on": timezone.localdate()},
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.url == installment.invoice.project.get_absolute_url()
+    page = owner_client.get(response.url).content.decode()
+    assert "Payment recorded." in page
+
+
+def the_gallery_comes_once_the_broker_is_back(broker_down, project, sandbox, pictime_account):
+    job = AutoCreateJob.objects.get(project=project)
+    assert job.status == AutoCreateJob.Status.PENDING  # recorded with the payment
+    assert galleries(sandbox, pictime_account) == 0
+
+    assert swept() == 1  # the broker still down: the sweep can't send it either, and loses nothing
+    assert AutoCreateJob.objects.get(project=project).status == AutoCreateJob.Status.PENDING
+    assert galleries(sandbox, pictime_account) == 0
+
+    broker_down.back()
+    assert swept() == 1  # the next minute's sweep: its send failed, so it need not wait a lease
+    assert galleries(sandbox, pictime_account) == 1
+    link = GalleryLink.objects.get(project=project)
+    assert link.origin == GalleryLink.Origin.AUTO_CREATED
+    assert AutoCreateJob.objects.get(project=project).status == AutoCreateJob.Status.SUCCEEDED
+
+    assert swept() == 0  # done: nothing is sent again
+    assert galleries(sandbox, pictime_account) == 1
+    assert GalleryLink.objects.filter(project=project).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_card_payment_in_the_portal_with_the_broker_down_succeeds_and_its_gallery_comes_once(
+    auto_create_on,
+    client,
+    installment,
+    sandbox,
+    pictime_account,
+    broker_down,
+    django_capture_on_commit_callbacks,
+):
+    pay_in_portal(client, installment, django_capture_on_commit_callbacks)
+    project = installment.invoice.project
+    assert Payment.objects.get(project=project).method == Payment.Method.CARD
+    the_gallery_comes_once_the_broker_is_back(broker_down, project, sandbox, pictime_account)
+
+
+@pytest.mark.django_db
+def test_record_payment_with_the_broker_down_succeeds_and_its_gallery_comes_once(
+    auto_create_on,
+    owner_client,
+    installment,
+    sandbox,
+    pictime_account,
+    broker_down,
+    django_capture_on_commit_callbacks,
+):
+    record_in_crm(owner_client, installment, django_capture_on_commit_callbacks)
+    project = installment.invoice.project
+    assert Payment.objects.get(project=project).reference == "1042"
+    the_gallery_comes_once_the_broker_is_back(broker_down, project, sandbox, pictime_account)
+
+
+@pytest.mark.django_db
+def test_a_job_whose_message_was_lost_is_sent_again_a_lease_after_and_runs_once(
+    auto_create_on,
+    client,
+    installment,
+    sandbox,
+    pictime_account,
+    django_capture_on_commit_callbacks,
+    settings,
+):
+    """The message was taken (Redis restarted empty, or a worker took it and died): nothing in the
+    broker says so. The sweep sends the job again once its lease has run out, not before."""
+    project = installment.invoice.project
+    with django_capture_on_commit_callbacks(execute=False):  # its message never reaches a worker
+        client.post(reverse("portal_pay", args=[project.portal_token, installment.pk]), CARD)
+    job = AutoCreateJob.objects.get(project=project)
+    lease = datetime.timedelta(seconds=settings.PICTIME_PENDING_WORK_LEASE_SECONDS)
+    assert job.status == AutoCreateJob.Status.PENDING
+    assert job.next_attempt_at - job.created_at > lease - datetime.timedelta(seconds=1)
+    assert swept() == 0  # it may still be on its way
+
+    AutoCreateJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())  # a lease later
+    assert swept() == 1
+    assert galleries(sandbox, pictime_account) == 1
+    assert AutoCreateJob.objects.get(pk=job.pk).status == AutoCreateJob.Status.SUCCEEDED
+    assert swept() == 0
+
+
+@pytest.mark.django_db
+def test_a_payment_without_auto_create_records_no_job_and_the_sweep_sends_nothing(
+    connection, client, installment, sandbox, pictime_account, broker_down, django_capture_on_commit_callbacks
+):
+    pay_in_portal(client, installment, django_capture_on_commit_callbacks)
+    assert not AutoCreateJob.objects.exists()
+    broker_down.back()
+    assert run_pending_work() == {"autocreate": 0, "webhooks": 0, "ready_email": 0, "orders": 0}
+    assert galleries(sandbox, pictime_account) == 0
+
+
+@pytest.mark.django_db
+def test_a_linked_gallerys_orders_handed_to_a_worker_with_the_broker_down_are_fetched_by_the_sweep(
+    link, gallery, sandbox, broker_down, django_capture_on_commit_callbacks
+):
+    """Linking couldn't fetch the gallery's earlier orders and handed them to a worker; the broker
+    was down: the link records the fetch as due, and the sweep sends it once the broker is back."""
+    from pictime.models import Order
+    from pictime.services.queue import queue_link_sync
+
+    order = sandbox.place_order(gallery["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_link_sync(link)
+    link.refresh_from_db()
+    assert link.orders_due_at is not None and link.orders_due_at <= timezone.now()  # its send failed
+    assert not Order.objects.exists()
+
+    broker_down.back()
+    assert run_pending_work()["orders"] == 1
+    assert list(Order.objects.values_list("order_id", flat=True)) == [order["id"]]
+    link.refresh_from_db()
+    assert link.orders_due_at is None
+    assert run_pending_work()["orders"] == 0
