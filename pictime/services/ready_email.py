@@ -68,15 +68,21 @@ def _sendable(now):
     )
 
 
-def send(link_id: int) -> str:
-    """Sends the email for the link if it is due; raises SendFailed (status "failed", shown in the
-    panel and the feed) when the mail server fails, for the task to retry."""
-    now = timezone.now()
-    link = (
+def email_link(link_id: int) -> GalleryLink | None:
+    """The link with what an email to its client reads (project, client, studio, settings); shared
+    with the expiry reminder."""
+    return (
         GalleryLink.objects.select_related("project__client", "company", "connection")
         .filter(pk=link_id)
         .first()
     )
+
+
+def send(link_id: int) -> str:
+    """Sends the email for the link if it is due; raises SendFailed (status "failed", shown in the
+    panel and the feed) when the mail server fails, for the task to retry."""
+    now = timezone.now()
+    link = email_link(link_id)
     if link is None:
         return "missing"
     unclaimed = Q(ready_email_status="") | Q(ready_email_status=ReadyEmail.FAILED)

@@ -105,11 +105,7 @@ def send(link_id: int, now=None) -> str:
     """Sends the link's reminder if it is due; raises SendFailed (status "failed", shown in the
     panel and the feed) when the mail server fails, for the task to retry."""
     now = now or timezone.now()
-    link = (
-        GalleryLink.objects.select_related("project__client", "company", "connection")
-        .filter(pk=link_id)
-        .first()
-    )
+    link = ready_email.email_link(link_id)
     if link is None:
         return "missing"
     claim = GalleryLink.objects.filter(_claimable(now), pk=link.pk)
