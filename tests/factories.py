@@ -3,7 +3,7 @@
 - rows made straight in the database, no Pic-Time involved (admin, API, panel tests): make_*;
 - a gallery as the sandbox gave it, linked to a project: link_gallery;
 - what the sandbox counts for an account: galleries_at_pictime, requests_at_pictime;
-- webhook events delivered the way Pic-Time does: event, deliver;
+- webhook events delivered the way Pic-Time does: event, deliver, Pictime (a gallery's changes);
 - a gallery request as the CRM sends it: SMITH_WEDDING.
 """
 
@@ -194,6 +194,45 @@ SMITH_WEDDING = GalleryCreate(
     client_email="ann@example.com",
     external_ref="project-42",
 )
+
+
+class Pictime:
+    """Sends the gallery's changes as Pic-Time's webhooks would, one second apart (the `pictime`
+    fixture of tests/pictime/)."""
+
+    def __init__(self, client, connection, gallery, account_id, capture):
+        self.client, self.connection, self.gallery, self.account_id = client, connection, gallery, account_id
+        self.capture = capture
+        self.seconds = 0
+        self.pending = []  # after-commit callbacks held back (the email task not run yet)
+
+    def change(self, kind="gallery.updated", *, run_tasks=True, **changes):
+        self.seconds += 1
+        self.gallery = later(self.gallery, 1, **changes)
+        body = event(kind, self.gallery, self.account_id, f"evt_{self.seconds}")
+        with self.capture(execute=False) as callbacks:
+            response = deliver(self.client, self.connection, body)
+        assert response.status_code == 202
+        # The webhook's task runs now; what it queues after commit (the email) runs when asked.
+        for callback in callbacks:
+            with self.capture(execute=False) as queued:
+                callback()
+            self.pending.extend(queued)
+        if run_tasks:
+            self.run_queued()
+        return response
+
+    def run_queued(self):
+        pending, self.pending = self.pending, []
+        for callback in pending:
+            with self.capture(execute=True):
+                callback()
+
+    def publish(self, **kwargs):
+        return self.change(status="online", published_at=self.gallery["updated_at"], image_count=12, **kwargs)
+
+    def take_offline(self, **kwargs):
+        return self.change(status="offline", **kwargs)
 
 
 def later(gallery: dict, seconds: int, **changes) -> dict:

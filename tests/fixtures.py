@@ -1,7 +1,6 @@
 """The actors of every test: a studio's owner, a teammate, and an outsider from another studio."""
 
 import datetime
-import socket
 import time
 import uuid
 from decimal import Decimal
@@ -16,6 +15,7 @@ from crm.companies.services import add_team_member, sign_up
 from crm.payments.services import create_invoice, send_invoice
 from crm.projects.services import create_project
 from tests.factories import deliver, link_gallery
+from tests.helpers import free_port
 
 PASSWORD = "correct-horse-battery"
 
@@ -254,9 +254,7 @@ def smtp_server_factory():
     controllers = []
 
     def start(refuse=0):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         handler = Keep(refuse)
         controller = Controller(handler, hostname="127.0.0.1", port=port)
         controller.start()

@@ -1,5 +1,5 @@
 """Driving Pic-Time's sign-in and consent pages with requests, like a browser, for tests that
-need an authorization code without Chromium."""
+need an authorization code without Chromium; and the CRM's Connect that leads there (approve)."""
 
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -84,3 +84,23 @@ def authorize_in_browser(auth_url, *, email, redirect_uri, password="pass1234", 
             return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
         url = location
     raise AssertionError("the authorize flow did not come back to the redirect URI")
+
+
+# The CRM's side: Settings > Integrations > Connect, then Pic-Time's pages as above.
+CALLBACK = "/integrations/pictime/callback/"
+
+
+def start_connect(http):
+    """Connect on the Integrations tab; where the CRM sends the browser (Pic-Time's authorize URL)."""
+    response = http.post("/integrations/pictime/connect/")
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def approve(http, sandbox, account, settings, decision="approve"):
+    """Connect → Pic-Time's sign-in and consent → the callback's query."""
+    url = start_connect(http)
+    assert url.startswith(sandbox.url + "/oauth/authorize?")
+    return authorize_in_browser(
+        url, email=account["email"], redirect_uri=settings.SITE_URL + CALLBACK, decision=decision
+    )

@@ -1,10 +1,14 @@
 """Waiting in tests for what another process or thread does (a worker, a webhook, a server), and
-running jobs in threads at once."""
+running jobs in threads at once; driving the beat's retries of an auto-create job."""
 
 import threading
 import time
 
 from django.db import connections
+from django.utils import timezone
+
+from pictime.models import AutoCreateJob, SyncRun
+from pictime.tasks import run_pending_work
 
 
 def wait_until(predicate, timeout=15.0, interval=0.2):
@@ -41,3 +45,24 @@ def at_once(*jobs, timeout=60.0):
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     return results, errors
+
+
+def drive_retries(job, timeout=15):
+    """What the beat does: run the auto-create job again whenever its retry is due, until it stops
+    retrying (or `timeout` seconds pass)."""
+    deadline = time.monotonic() + timeout
+    job.refresh_from_db()
+    while job.status == AutoCreateJob.Status.RETRYING and time.monotonic() < deadline:
+        wait = (job.next_attempt_at - timezone.now()).total_seconds()
+        time.sleep(max(0.0, wait) + 0.01)
+        run_pending_work()
+        job.refresh_from_db()
+    return job
+
+
+def first_sync_done(connection):
+    """Connecting queued a first sync on the worker: let it finish before faults are set, so the
+    faults meet what the test sends next, not the sync's requests."""
+    return wait_until(
+        lambda: SyncRun.objects.filter(connection=connection, finished_at__isnull=False).exists(), timeout=60
+    )

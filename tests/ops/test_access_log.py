@@ -2,7 +2,6 @@
 start it) keeps paths, never query strings (OAuth code/state) or portal and webhook tokens."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,17 +11,12 @@ import pytest
 import requests
 
 from crm.ops.access_log import safe_url
+from tests.helpers import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PORTAL_TOKEN = "PortalSecret0123456789abcdef"
 WEBHOOK_TOKEN = "WebhookSecret0123456789abcdef"
 CODE, STATE = "OAuthCodeSecret42", "OAuthStateSecret43"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _database_url(settings, tmp_path):
@@ -35,7 +29,7 @@ def _database_url(settings, tmp_path):
 
 @pytest.fixture
 def crm_gunicorn(settings, tmp_path, db):
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "gunicorn.log"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(

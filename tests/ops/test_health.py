@@ -1,13 +1,7 @@
-import socket
 import time
 
 from crm.ops import health
-
-
-def _closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens once the socket is closed
+from tests.helpers import free_port
 
 
 def test_healthz_says_ok_when_database_and_broker_answer(client, db):
@@ -18,7 +12,7 @@ def test_healthz_says_ok_when_database_and_broker_answer(client, db):
 
 
 def test_healthz_is_503_naming_the_broker_when_it_is_down(client, db, settings):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     started = time.monotonic()
     response = client.get("/healthz")
     elapsed = time.monotonic() - started

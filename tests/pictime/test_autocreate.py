@@ -1,6 +1,5 @@
 """Auto-create: a project's first payment makes exactly one offline Pic-Time gallery, linked to it."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,8 @@ from pictime.services import autocreate
 from pictime.services.connection import connect_account, set_auto_create
 from pictime.tasks import run_pending_work
 from tests.factories import galleries_at_pictime
+from tests.helpers import feed, pay
+from tests.waiting import drive_retries
 
 
 @pytest.fixture
@@ -26,35 +27,9 @@ def fast_retries(settings):
     return settings
 
 
-@pytest.fixture
-def auto_create_on(connection):
-    return set_auto_create(connection, True)
-
-
-def pay(installment, capture, amount="1000.00"):
-    with capture(execute=True):
-        return record_payment(installment=installment, amount=Decimal(amount), method="card")
-
-
-def feed(project):
-    return list(project.activities.filter(kind=Activity.Kind.INTEGRATION).values_list("message", flat=True))
-
-
 def sweep():
     """The beat's sweep of pending work; how many auto-create jobs it sent again."""
     return run_pending_work()["autocreate"]
-
-
-def drive_retries(job, timeout=15):
-    """What the beat does: run the job again whenever its retry is due, until it stops retrying."""
-    deadline = time.monotonic() + timeout
-    job.refresh_from_db()
-    while job.status == AutoCreateJob.Status.RETRYING and time.monotonic() < deadline:
-        wait = (job.next_attempt_at - timezone.now()).total_seconds()
-        time.sleep(max(0.0, wait) + 0.01)
-        sweep()
-        job.refresh_from_db()
-    return job
 
 
 @pytest.mark.django_db
@@ -81,7 +56,9 @@ def test_first_payment_creates_one_offline_gallery_from_the_project(
     assert remote.external_ref == f"crm-project-{project.pk}"
     job = AutoCreateJob.objects.get(project=project)
     assert job.status == AutoCreateJob.Status.SUCCEEDED and job.link == link and job.attempts == 1
-    assert feed(project) == ["Pic-Time gallery created: Bella & Ben Wedding (offline)"]
+    assert feed(project, Activity.Kind.INTEGRATION) == [
+        "Pic-Time gallery created: Bella & Ben Wedding (offline)"
+    ]
 
 
 @pytest.mark.django_db
@@ -99,7 +76,9 @@ def test_the_signal_delivered_five_times_makes_one_gallery(
     assert galleries_at_pictime(sandbox, pictime_account) == 1
     assert GalleryLink.objects.filter(project=project).count() == 1
     assert AutoCreateJob.objects.filter(project=project).count() == 1
-    assert feed(project) == ["Pic-Time gallery created: Bella & Ben Wedding (offline)"]
+    assert feed(project, Activity.Kind.INTEGRATION) == [
+        "Pic-Time gallery created: Bella & Ben Wedding (offline)"
+    ]
 
 
 @pytest.mark.django_db
@@ -125,7 +104,7 @@ def test_it_is_not_retroactive(
     assert galleries_at_pictime(sandbox, pictime_account) == 0
     assert not GalleryLink.objects.filter(project=invoice.project).exists()
     assert not AutoCreateJob.objects.exists()
-    assert feed(invoice.project) == []
+    assert feed(invoice.project, Activity.Kind.INTEGRATION) == []
 
 
 @pytest.mark.django_db
@@ -233,13 +212,13 @@ def test_it_retries_three_server_errors_then_creates_one_gallery(
     pay(installment, django_capture_on_commit_callbacks)
     job = AutoCreateJob.objects.get(project=project)
     assert job.status == AutoCreateJob.Status.RETRYING
-    assert "will retry" in feed(project)[0].lower()
+    assert "will retry" in feed(project, Activity.Kind.INTEGRATION)[0].lower()
 
     job = drive_retries(job)
     assert job.status == AutoCreateJob.Status.SUCCEEDED
     assert job.attempts == 4
     assert galleries_at_pictime(sandbox, pictime_account) == 1
-    messages = feed(project)
+    messages = feed(project, Activity.Kind.INTEGRATION)
     assert messages[0] == "Pic-Time gallery created: Bella & Ben Wedding (offline)"
     assert len([m for m in messages if "Will retry" in m]) == 3
 
@@ -281,7 +260,7 @@ def test_after_the_last_attempt_it_fails_and_retry_works(
 
     assert job.status == AutoCreateJob.Status.FAILED and job.attempts == 2
     assert job.last_error
-    assert "Use Retry in the Pic-Time Galleries panel" in feed(project)[0]
+    assert "Use Retry in the Pic-Time Galleries panel" in feed(project, Activity.Kind.INTEGRATION)[0]
     assert galleries_at_pictime(sandbox, pictime_account) == 0
     assert autocreate.autocreate_job_for(project) == job
 
@@ -296,7 +275,10 @@ def test_after_the_last_attempt_it_fails_and_retry_works(
     job = drive_retries(job)  # its turn under the account's rate limit may be a moment later
     assert job.status == AutoCreateJob.Status.SUCCEEDED
     assert galleries_at_pictime(sandbox, pictime_account) == 1
-    assert feed(project)[0] == "Pic-Time gallery created: Bella & Ben Wedding (offline)"
+    assert (
+        feed(project, Activity.Kind.INTEGRATION)[0]
+        == "Pic-Time gallery created: Bella & Ben Wedding (offline)"
+    )
 
 
 @pytest.mark.django_db
@@ -331,7 +313,7 @@ def test_it_waits_for_a_reconnection_then_creates_the_gallery(
     pay(installment, django_capture_on_commit_callbacks)
     job = AutoCreateJob.objects.get(project=project)
     assert job.status == AutoCreateJob.Status.WAITING_RECONNECT
-    assert "needs to be reconnected" in feed(project)[0]
+    assert "needs to be reconnected" in feed(project, Activity.Kind.INTEGRATION)[0]
     assert galleries_at_pictime(sandbox, pictime_account) == 0
 
     grant = sandbox.issue_grant(pictime_account["id"], pictime_settings.PICTIME_CLIENT_ID)

@@ -16,6 +16,7 @@ from pictime.services import webhooks
 from pictime.services.connection import set_auto_create
 from pictime.tasks import autocreate_gallery
 from tests.factories import deliver, event, link_gallery
+from tests.helpers import statements
 
 # The claim of the job the payment recorded (an UPDATE), its read with the project, client and
 # connection, the token's read, then the link, the job and the activity line; then the gallery's
@@ -33,10 +34,6 @@ def _synced(connection):
     Connection.objects.filter(pk=connection.pk).update(orders_synced_until=timezone.now())
 
 
-def _statements(ctx):
-    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-
-
 def _paid_project(company, client_person, installments=1):
     """A project with a sent invoice and its first payment recorded (auto-create not run yet)."""
     project = create_project(company=company, client=client_person, name="Ada & Bo Wedding", type="wedding")
@@ -52,7 +49,7 @@ def _run_job(sandbox, account, project, payment):
     with CaptureQueriesContext(db) as ctx:
         status = autocreate_gallery.apply(args=(project.pk, payment.pk)).get()
     assert status == AutoCreateJob.Status.SUCCEEDED
-    return _statements(ctx), sandbox.stats(account["id"])["api_requests"] - before
+    return statements(ctx), sandbox.stats(account["id"])["api_requests"] - before
 
 
 @pytest.mark.django_db
@@ -124,7 +121,7 @@ def _webhook_costs(client, connection, link, gallery, account_id, event_id, seco
         assert webhooks.process(stored.pk).status == WebhookEvent.Status.PROCESSED
     link.refresh_from_db()
     assert link.image_count == seconds
-    return len(_statements(receipt)), len(_statements(processing))
+    return len(statements(receipt)), len(statements(processing))
 
 
 def _later(timestamp, seconds):

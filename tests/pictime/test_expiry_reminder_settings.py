@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from pictime.models import Connection
 from pictime.services import reminders
-from tests.factories import make_connection, make_link
-from tests.pictime.test_connect_views import messages_of
+from tests.factories import make_link
+from tests.helpers import messages_of
 
 TAB = "/settings/integrations/"
 SAVE = "/integrations/pictime/expiry-reminder/"
@@ -35,11 +35,6 @@ def form(
     if enabled:
         data["reminder_email_enabled"] = "on"
     return data
-
-
-@pytest.fixture
-def studio_connection(company):
-    return make_connection(company)
 
 
 @pytest.mark.django_db

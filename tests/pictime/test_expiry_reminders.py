@@ -9,11 +9,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from crm.projects.models import Activity
 from pictime import tasks
 from pictime.models import GalleryLink
 from pictime.services import reminders
-from tests.factories import make_connection, make_link
+from tests.factories import make_link
+from tests.helpers import feed
 
 DAY = datetime.timedelta(days=1)
 
@@ -21,15 +21,6 @@ DAY = datetime.timedelta(days=1)
 def sweep():
     """What beat runs every few minutes."""
     return tasks.send_due_reminders.apply().result
-
-
-def feed(project):
-    return list(Activity.objects.filter(project=project).values_list("message", flat=True))
-
-
-@pytest.fixture
-def studio_connection(company):
-    return make_connection(company)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from pictime.models import Order
+from tests.helpers import messages_of
 from tests.pictime.galleries_studio import build_studio, month_moment, other_studio
-from tests.pictime.test_connect_views import messages_of
 
 EXPORT = "/galleries/export.csv"
 

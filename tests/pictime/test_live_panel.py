@@ -6,7 +6,6 @@ import re
 import pytest
 
 from pictime.services.live import project_version, read_ticket, ticket
-from tests.pictime.test_ready_email import Pictime
 
 
 def live_url(project):
@@ -49,17 +48,10 @@ def test_without_a_valid_ticket_the_poll_checks_the_session(
 
 @pytest.mark.django_db
 def test_a_webhook_changes_the_version_and_the_poll_answers_the_new_panel(
-    owner_client,
-    client,
-    project,
-    link,
-    connection,
-    gallery,
-    pictime_account,
-    django_capture_on_commit_callbacks,
+    owner_client, project, link, pictime
 ):
     before = project_version(project.company, project.pk)
-    Pictime(client, connection, gallery, pictime_account["id"], django_capture_on_commit_callbacks).publish()
+    pictime.publish()
 
     response = owner_client.get(live_url(project), {"v": before}, headers={"HX-Request": "true"})
     assert response.status_code == 200

@@ -14,15 +14,10 @@ from pictime.services import galleries, sync
 from pictime.services.connection import connect_account, disconnect
 from tests.factories import link_gallery
 from tests.fixtures import other_company_project
+from tests.helpers import workspace
 
 PRINTS = [{"sku": "PRINT-8x10", "name": "8x10 print", "quantity": 2, "unit_price": "25.00"}]
 ALBUM = [{"sku": "ALBUM", "name": "Wedding album", "quantity": 1, "unit_price": "300.00"}]
-
-
-def workspace(http, project):
-    response = http.get(project.get_absolute_url())
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def link_in_panel(http, project, gallery):

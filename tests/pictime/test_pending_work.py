@@ -10,19 +10,10 @@ from django.utils import timezone
 
 from crm.payments.models import Payment
 from pictime.models import AutoCreateJob, GalleryLink
-from pictime.services.connection import set_auto_create
 from pictime.tasks import run_pending_work
+from tests.factories import galleries_at_pictime
 
 CARD = {"name": "Bella Bride", "number": "4242424242424242", "expiry": "12/39", "cvc": "123"}
-
-
-@pytest.fixture
-def auto_create_on(connection):
-    return set_auto_create(connection, True)
-
-
-def galleries(sandbox, account):
-    return sandbox.stats(account["id"])["galleries"]
 
 
 def swept():
@@ -54,21 +45,21 @@ def record_in_crm(owner_client, installment, capture):
 def the_gallery_comes_once_the_broker_is_back(broker_down, project, sandbox, pictime_account):
     job = AutoCreateJob.objects.get(project=project)
     assert job.status == AutoCreateJob.Status.PENDING  # recorded with the payment
-    assert galleries(sandbox, pictime_account) == 0
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
 
     assert swept() == 1  # the broker still down: the sweep can't send it either, and loses nothing
     assert AutoCreateJob.objects.get(project=project).status == AutoCreateJob.Status.PENDING
-    assert galleries(sandbox, pictime_account) == 0
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
 
     broker_down.back()
     assert swept() == 1  # the next minute's sweep: its send failed, so it need not wait a lease
-    assert galleries(sandbox, pictime_account) == 1
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
     link = GalleryLink.objects.get(project=project)
     assert link.origin == GalleryLink.Origin.AUTO_CREATED
     assert AutoCreateJob.objects.get(project=project).status == AutoCreateJob.Status.SUCCEEDED
 
     assert swept() == 0  # done: nothing is sent again
-    assert galleries(sandbox, pictime_account) == 1
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
     assert GalleryLink.objects.filter(project=project).count() == 1
 
 
@@ -127,7 +118,7 @@ def test_a_job_whose_message_was_lost_is_sent_again_a_lease_after_and_runs_once(
 
     AutoCreateJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())  # a lease later
     assert swept() == 1
-    assert galleries(sandbox, pictime_account) == 1
+    assert galleries_at_pictime(sandbox, pictime_account) == 1
     assert AutoCreateJob.objects.get(pk=job.pk).status == AutoCreateJob.Status.SUCCEEDED
     assert swept() == 0
 
@@ -140,7 +131,7 @@ def test_a_payment_without_auto_create_records_no_job_and_the_sweep_sends_nothin
     assert not AutoCreateJob.objects.exists()
     broker_down.back()
     assert run_pending_work() == {"autocreate": 0, "webhooks": 0, "ready_email": 0, "orders": 0}
-    assert galleries(sandbox, pictime_account) == 0
+    assert galleries_at_pictime(sandbox, pictime_account) == 0
 
 
 @pytest.mark.django_db

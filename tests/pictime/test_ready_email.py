@@ -1,66 +1,16 @@
 """The "gallery ready" email: a linked gallery's first publication emails the project's client once,
 from the studio, with the gallery and portal links; the project moves to Delivered."""
 
-import datetime
-
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from crm.projects.models import Activity, Project
+from crm.projects.models import Project
 from pictime import tasks
 from pictime.models import GalleryLink
 from pictime.services import webhooks
 from tests.factories import deliver, event, link_gallery
-
-
-class Pictime:
-    """Sends the gallery's changes as Pic-Time's webhooks would, one second apart."""
-
-    def __init__(self, client, connection, gallery, account_id, capture):
-        self.client, self.connection, self.gallery, self.account_id = client, connection, gallery, account_id
-        self.capture = capture
-        self.seconds = 0
-        self.pending = []  # after-commit callbacks held back (the email task not run yet)
-
-    def change(self, kind="gallery.updated", *, run_tasks=True, **changes):
-        self.seconds += 1
-        when = datetime.datetime.fromisoformat(self.gallery["updated_at"].replace("Z", "+00:00"))
-        when += datetime.timedelta(seconds=self.seconds)
-        self.gallery = {**self.gallery, **changes, "updated_at": when.isoformat().replace("+00:00", "Z")}
-        body = event(kind, self.gallery, self.account_id, f"evt_{self.seconds}")
-        with self.capture(execute=False) as callbacks:
-            response = deliver(self.client, self.connection, body)
-        assert response.status_code == 202
-        # The webhook's task runs now; what it queues after commit (the email) runs when asked.
-        for callback in callbacks:
-            with self.capture(execute=False) as queued:
-                callback()
-            self.pending.extend(queued)
-        if run_tasks:
-            self.run_queued()
-        return response
-
-    def run_queued(self):
-        pending, self.pending = self.pending, []
-        for callback in pending:
-            with self.capture(execute=True):
-                callback()
-
-    def publish(self, **kwargs):
-        return self.change(status="online", published_at=self.gallery["updated_at"], image_count=12, **kwargs)
-
-    def take_offline(self, **kwargs):
-        return self.change(status="offline", **kwargs)
-
-
-@pytest.fixture
-def pictime(client, connection, gallery, pictime_account, django_capture_on_commit_callbacks):
-    return Pictime(client, connection, gallery, pictime_account["id"], django_capture_on_commit_callbacks)
-
-
-def feed(project):
-    return list(Activity.objects.filter(project=project).values_list("message", flat=True))
+from tests.helpers import feed
 
 
 @pytest.mark.django_db

@@ -9,8 +9,7 @@ import pytest
 from django.core import mail
 
 from pictime.models import Connection
-from tests.pictime.test_connect_views import messages_of
-from tests.pictime.test_ready_email import Pictime
+from tests.helpers import messages_of
 
 TAB = "/settings/integrations/"
 SAVE = "/integrations/pictime/ready-email/"
@@ -108,23 +107,14 @@ def smtp_server(smtp_server_factory):
 
 
 @pytest.mark.django_db
-def test_the_email_reaches_a_real_smtp_server(
-    smtp_server,
-    settings,
-    client,
-    connection,
-    gallery,
-    link,
-    pictime_account,
-    django_capture_on_commit_callbacks,
-):
+def test_the_email_reaches_a_real_smtp_server(smtp_server, settings, gallery, link, pictime):
     port, received = smtp_server
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.DEFAULT_FROM_EMAIL = "studio@crm.test"
 
-    Pictime(client, connection, gallery, pictime_account["id"], django_capture_on_commit_callbacks).publish()
+    pictime.publish()
 
     assert mail.outbox == []  # it went through SMTP, not locmem
     assert len(received) == 1

@@ -6,7 +6,6 @@ Disconnect then Connect, and connecting another Pic-Time account. Each is follow
 change (a webhook from the new subscription) so that what the reconnect left behind is exercised.
 """
 
-import html
 import uuid
 
 import pytest
@@ -19,7 +18,8 @@ from pictime.models import Connection, SyncRun
 from pictime.services.sync import sync_links
 from pictime.tokens import get_access_token
 from tests.factories import publication_sent_to
-from tests.pictime.test_connect_views import CALLBACK, TAB, approve, messages_of
+from tests.helpers import integrations_tab, messages_of
+from tests.oauth_forms import CALLBACK, approve
 
 
 def lose_the_grant(how, http, connection, sandbox, account):
@@ -40,12 +40,6 @@ def lose_the_grant(how, http, connection, sandbox, account):
         suffix = uuid.uuid4().hex[:8]
         return sandbox.create_account(name=f"Second {suffix}", email=f"second-{suffix}@pictime.test")
     return account
-
-
-def integrations_tab(http):
-    response = http.get(TAB)
-    assert response.status_code == 200
-    return html.unescape(response.content.decode())
 
 
 @pytest.mark.django_db

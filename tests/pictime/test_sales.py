@@ -12,6 +12,7 @@ from pictime.services import sync
 from pictime.services.sales import sales_context
 from tests.factories import link_gallery
 from tests.fixtures import other_company_project
+from tests.helpers import workspace
 
 PRINTS = [{"sku": "PRINT-8x10", "name": "8x10 print", "quantity": 2, "unit_price": "25.00"}]
 ALBUM = [
@@ -25,12 +26,6 @@ def gallery(sandbox, pictime_account, connection, project):
     made = sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
     link_gallery(connection, project, made)
     return made
-
-
-def workspace(owner_client, project):
-    response = owner_client.get(project.get_absolute_url())
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 @pytest.mark.django_db

@@ -1,60 +1,101 @@
 """The periodic sync and the one-project sync: Pic-Time's state, fetched politely, on our rows."""
 
+import json
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
+import responses
 
 from crm.celery import app as celery_app
 from integrations.models import CompanyIntegration
 from pictime.client import BACKGROUND
 from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import sync
-from tests.factories import link_gallery
+from tests.factories import later, link_gallery
 from tests.fixtures import other_company_project
+from tests.pictime.conftest import PICTIME_API
+from tests.pictime_client.conftest import gallery_dict
+
+NO_ORDERS = {"data": [], "next_cursor": None}
 
 
 @pytest.fixture
 def galleries(sandbox, pictime_account, connection, project):
-    """101 galleries linked to the project (two batches of ids)."""
+    """101 galleries at the sandbox linked to the project (two batches of ids)."""
     made = [sandbox.create_gallery(pictime_account["id"], name=f"Session {n}") for n in range(101)]
     for gallery in made:
         link_gallery(connection, project, gallery)
     return made
 
 
-@pytest.mark.django_db
-def test_it_refreshes_every_linked_gallery_in_batches_of_100(connection, galleries, sandbox):
-    sandbox.add_photos(galleries[0]["id"], 12)
-    sandbox.publish(galleries[0]["id"])
-    sandbox.add_photos(galleries[100]["id"], 3)
+@pytest.fixture
+def remote(mocked_connection, project):
+    """101 galleries at the mocked Pic-Time linked to the project (two batches of ids)."""
+    made = [gallery_dict(id=f"gal_{n}", name=f"Session {n}", slug=f"session-{n}") for n in range(101)]
+    for gallery in made:
+        link_gallery(mocked_connection, project, gallery)
+    return made
 
-    run = sync.sync_links(connection, None, SyncRun.Trigger.COMMAND)
+
+def answer_galleries(pictime_api, galleries):
+    """GET /galleries?ids=… answered with the galleries asked for; returns the batches of ids asked."""
+    by_id = {g["id"]: g for g in galleries}
+    asked = []
+
+    def answer(request):
+        ids = parse_qs(urlsplit(request.url).query)["ids"][0].split(",")
+        asked.append(ids)
+        return 200, {}, json.dumps({"data": [by_id[i] for i in ids if i in by_id], "next_cursor": None})
+
+    pictime_api.add_callback(
+        responses.GET, PICTIME_API + "/galleries", callback=answer, content_type="application/json"
+    )
+    return asked
+
+
+@pytest.mark.django_db
+def test_it_refreshes_every_linked_gallery_in_batches_of_100(mocked_connection, remote, pictime_api):
+    published = later(remote[0], 60)["updated_at"]
+    remote[0] = later(remote[0], 60, status="online", published_at=published, image_count=12)
+    remote[0]["cover_url"] = "https://pictime.example/covers/gal_0.jpg"
+    remote[100] = later(remote[100], 60, image_count=3)
+    asked = answer_galleries(pictime_api, remote)
+    pictime_api.get(PICTIME_API + "/orders", json=NO_ORDERS)
+
+    run = sync.sync_links(mocked_connection, None, SyncRun.Trigger.COMMAND)
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert [len(batch) for batch in asked] == [100, 1]
+    assert sorted(sum(asked, [])) == sorted(g["id"] for g in remote)  # each gallery asked once
     assert run.galleries_checked == 101
     assert run.galleries_updated == 2
-    assert run.requests_made == 3  # two gallery batches and one page of orders
+    assert run.requests_made == 3 == len(pictime_api.calls)  # two gallery batches and one page of orders
     assert run.duration is not None
-    first = GalleryLink.objects.get(gallery_id=galleries[0]["id"])
+    first = GalleryLink.objects.get(gallery_id="gal_0")
     assert (first.status, first.image_count, first.is_online) == ("online", 12, True)
-    assert first.cover_url
-    assert GalleryLink.objects.get(gallery_id=galleries[100]["id"]).image_count == 3
-    connection.refresh_from_db()
-    assert connection.last_synced_at is not None
+    assert first.cover_url == "https://pictime.example/covers/gal_0.jpg"
+    assert GalleryLink.objects.get(gallery_id="gal_100").image_count == 3
+    mocked_connection.refresh_from_db()
+    assert mocked_connection.last_synced_at is not None
 
 
 @pytest.mark.django_db
-def test_it_waits_out_a_rate_limit_and_repeats_the_batch(
-    connection, galleries, sandbox, pictime_account, waits
-):
-    sandbox.add_photos(galleries[100]["id"], 4)
-    sandbox.set_faults(rate_limit_next=1, retry_after=1)
+def test_it_waits_out_a_rate_limit_and_repeats_the_batch(mocked_connection, remote, pictime_api, waits):
+    remote[100] = later(remote[100], 60, image_count=4)
+    refused = {"error": {"code": "rate_limited", "message": "Too many requests"}}
+    pictime_api.get(PICTIME_API + "/galleries", status=429, json=refused, headers={"Retry-After": "1"})
+    answer_galleries(pictime_api, remote)
+    pictime_api.get(PICTIME_API + "/orders", json=NO_ORDERS)
 
-    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    run = sync.sync_links(mocked_connection, None, SyncRun.Trigger.SCHEDULE)
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert any(w >= 1 for w in waits)  # Retry-After honoured
-    assert sandbox.stats(pictime_account["id"])["rate_limited"] == 1
-    assert run.requests_made == 4  # the refused call, then the same call again
-    assert GalleryLink.objects.get(gallery_id=galleries[100]["id"]).image_count == 4
+    calls = pictime_api.calls
+    assert [c.response.status_code for c in calls] == [429, 200, 200, 200]
+    assert calls[1].request.url == calls[0].request.url  # the refused call, then the same call again
+    assert run.requests_made == 4
+    assert GalleryLink.objects.get(gallery_id="gal_100").image_count == 4
 
 
 @pytest.mark.django_db
@@ -66,12 +107,14 @@ def test_it_stays_under_the_rate_limit(connection, galleries, sandbox, pictime_a
 
 
 @pytest.mark.django_db
-def test_a_lasting_outage_fails_the_run_and_says_so(connection, galleries, sandbox, waits):
-    sandbox.set_faults(error_rate=1.0)
-    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+def test_a_lasting_outage_fails_the_run_and_says_so(mocked_connection, remote, pictime_api, backoffs):
+    failing = {"error": {"code": "internal_error", "message": "Something broke"}}
+    pictime_api.get(PICTIME_API + "/galleries", status=500, json=failing)
+    run = sync.sync_links(mocked_connection, None, SyncRun.Trigger.SCHEDULE)
     assert run.status == SyncRun.Status.FAILED
     assert "Pic-Time" in run.error
-    assert run.requests_made == 1 + BACKGROUND.transient  # bounded
+    assert run.requests_made == 1 + BACKGROUND.transient == len(pictime_api.calls)  # bounded
+    assert len(backoffs) == BACKGROUND.transient  # a backoff before each retry
 
 
 @pytest.mark.django_db
@@ -129,14 +172,13 @@ def test_syncing_a_projects_links_refreshes_only_their_galleries_and_orders(
 
 
 @pytest.mark.django_db
-def test_a_connection_needing_reconnection_is_not_synced(connection, galleries, sandbox, pictime_account):
-    CompanyIntegration.objects.filter(pk=connection.integration_id).update(
+def test_a_connection_needing_reconnection_is_not_synced(mocked_connection, remote, pictime_api):
+    CompanyIntegration.objects.filter(pk=mocked_connection.integration_id).update(
         status=CompanyIntegration.Status.NEEDS_RECONNECTION
     )
-    before = sandbox.stats(pictime_account["id"])["api_requests"]
-    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    run = sync.sync_links(mocked_connection, None, SyncRun.Trigger.SCHEDULE)
     assert run.status == SyncRun.Status.FAILED and "needs reconnection" in run.error
-    assert sandbox.stats(pictime_account["id"])["api_requests"] == before
+    assert len(pictime_api.calls) == 0  # nothing was sent to Pic-Time
     assert sync.connections_to_sync() == []
 
 

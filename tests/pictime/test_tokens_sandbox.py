@@ -23,8 +23,8 @@ from pictime.services.common import api_for
 from pictime.services.connection import connect_account, set_auto_create
 from pictime.tokens import get_access_token
 from tests.factories import link_gallery
-from tests.pictime.test_autocreate import drive_retries
-from tests.waiting import at_once
+from tests.helpers import feed, integrations_tab, pay
+from tests.waiting import at_once, drive_retries
 
 
 def stats(sandbox, account):
@@ -37,10 +37,6 @@ def sync_in_panel(http, link):
     )
     assert response.status_code == 200
     return response.content.decode()
-
-
-def feed(project):
-    return list(project.activities.filter(kind=Activity.Kind.INTEGRATION).values_list("message", flat=True))
 
 
 @pytest.fixture
@@ -146,10 +142,6 @@ def test_a_lost_refresh_answer_is_asked_again_within_the_grace(connection, sandb
 
 
 RETRYING = "Pic-Time is not answering, retrying."
-
-
-def integrations_tab(http):
-    return html.unescape(http.get("/settings/integrations/").content.decode())
 
 
 @pytest.mark.django_db
@@ -262,11 +254,6 @@ def test_a_lost_answer_to_a_forced_refresh_still_lets_sync_through(
 
 
 # --------------------------------------------------------------------------- auto-create
-def pay(installment, capture):
-    with capture(execute=True):
-        return record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
-
-
 @pytest.mark.django_db
 def test_a_first_payment_after_an_early_expiry_creates_the_gallery(
     connection, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
@@ -283,7 +270,9 @@ def test_a_first_payment_after_an_early_expiry_creates_the_gallery(
     assert job.status == AutoCreateJob.Status.SUCCEEDED
     assert GalleryLink.objects.filter(project=project, origin=GalleryLink.Origin.AUTO_CREATED).count() == 1
     assert stats(sandbox, pictime_account)["galleries"] == 1
-    assert any(message.startswith("Pic-Time gallery created") for message in feed(project))
+    assert any(
+        message.startswith("Pic-Time gallery created") for message in feed(project, Activity.Kind.INTEGRATION)
+    )
 
 
 @pytest.mark.django_db
@@ -310,7 +299,9 @@ def test_a_first_payment_while_revoked_waits_then_reconnecting_creates_it_once(
     assert job.status == AutoCreateJob.Status.SUCCEEDED
     assert GalleryLink.objects.filter(project=project).count() == 1
     assert stats(sandbox, pictime_account)["galleries"] == 1
-    assert any(message.startswith("Pic-Time gallery created") for message in feed(project))
+    assert any(
+        message.startswith("Pic-Time gallery created") for message in feed(project, Activity.Kind.INTEGRATION)
+    )
 
 
 @pytest.mark.django_db

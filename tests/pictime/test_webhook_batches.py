@@ -13,12 +13,9 @@ from pictime import tasks
 from pictime.models import GalleryLink, WebhookEvent
 from pictime.services import webhooks
 from tests.factories import deliver, event, later, link_gallery
+from tests.helpers import statements
 
 Status = WebhookEvent.Status
-
-
-def _statements(captured):
-    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
 
 
 @pytest.fixture
@@ -53,7 +50,7 @@ def test_a_burst_is_applied_in_order_with_the_same_statements_however_many_event
         with CaptureQueriesContext(db) as processing:
             taken = tasks.process_webhook_events(connection.pk)
         assert taken == 2 * len(counts)
-        return len(_statements(processing))
+        return len(statements(processing))
 
     # 5 updates a gallery, the 4th older than the 3rd (delivered late): it is ignored.
     few = burst([1, 2, 4, 3, 5], "few")

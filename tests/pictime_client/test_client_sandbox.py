@@ -9,7 +9,6 @@ detection. Needs the sandbox's pytest plugin::
 The ``sandbox`` fixture (function scope, after a reset) is a ``sandbox.testing.Sandbox``.
 """
 
-import socket
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from pictime.client import PicTimeClient, PicTimeOAuth
 from pictime.schemas import GalleryCreate, WebhookEvent
 from pictime.signatures import verify_signature
 from tests.factories import SMITH_WEDDING
+from tests.helpers import free_port
 from tests.oauth_forms import authorize_in_browser
 from tests.waiting import wait_until
 
@@ -73,12 +73,6 @@ def connect(sandbox, oauth_app, account, **kwargs):
     callback = authorize_in_browser(url, email=account["email"], redirect_uri=REDIRECT_URI)
     code = PicTimeOAuth.parse_callback(callback, state)
     return code, verifier
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --------------------------------------------------------------------------- OAuth
@@ -532,7 +526,7 @@ def test_webhook_deliveries_verify_with_the_subscription_secret(sandbox, client,
         def log_message(self, *args):
             pass
 
-    port = _free_port()
+    port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -599,7 +593,7 @@ def test_read_timeout_is_transient(sandbox, tokens):
 
 
 def test_connection_refused_is_transient(tokens):
-    down = PicTimeClient(f"http://127.0.0.1:{_free_port()}", tokens["access_token"], timeout=(0.5, 0.5))
+    down = PicTimeClient(f"http://127.0.0.1:{free_port()}", tokens["access_token"], timeout=(0.5, 0.5))
     with pytest.raises(errors.Unavailable) as exc:
         down.get_account()
     assert exc.value.code == "connection_error"

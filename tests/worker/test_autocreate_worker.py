@@ -9,20 +9,12 @@ from crm.payments.models import Payment
 from crm.payments.services import record_payment
 from crm.payments.signals import project_first_paid
 from crm.projects.models import Activity
-from pictime.models import AutoCreateJob, GalleryLink, SyncRun
+from pictime.models import AutoCreateJob, GalleryLink
 from pictime.services.connection import set_auto_create
-from tests.waiting import wait_until
+from tests.waiting import first_sync_done, wait_until
 
 # A real Celery worker, on PostgreSQL: the test's rows must be committed for the worker to see them.
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def first_sync_done(connection):
-    """Connecting queued a first sync on the worker: let it finish before faults are set, so the
-    faults meet the auto-create's requests, not the sync's."""
-    return wait_until(
-        lambda: SyncRun.objects.filter(connection=connection, finished_at__isnull=False).exists(), timeout=60
-    )
 
 
 def test_a_first_payment_makes_one_gallery_on_a_real_worker(

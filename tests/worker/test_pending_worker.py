@@ -12,8 +12,7 @@ from django.db import connection as db
 from crm.payments.services import record_payment
 from pictime.models import AutoCreateJob, GalleryLink
 from pictime.services.connection import set_auto_create
-from tests.waiting import wait_until
-from tests.worker.test_autocreate_worker import first_sync_done
+from tests.waiting import first_sync_done, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
