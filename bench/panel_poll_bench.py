@@ -12,43 +12,26 @@ a second on this machine and as the worker's CPU time per poll. 50 open workspac
 once per change, not once per poll. Loopback only; bounded loops.
 """
 
-import argparse
 import os
-import statistics
 import sys
-import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workspace_bench import bench_env, free_port, seed  # noqa: E402
+from bench.stack import free_port  # noqa: E402
+from bench.workspace_bench import (  # noqa: E402
+    bench_parser,
+    measure,
+    parse_args,
+    seeded_studio,
+    start_gunicorn,
+    summary,
+)
 
 
 def start_web(env, port, log_path):
     """One web process as the Dockerfile runs each: gunicorn, 4 threads, access log on."""
-    import subprocess
-
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    command = [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "1", "--threads", "4", "--access-logfile", "-", "--log-level", "warning"]
-    process = subprocess.Popen(
-        command, cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=log
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(Path(log_path).read_text(errors="replace"))
-        try:
-            requests.get(f"http://127.0.0.1:{port}/login/", timeout=1)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer within 30 s")
+    return start_gunicorn(env, port, log_path, "--workers", "1", "--threads", "4", "--access-logfile", "-")
 
 
 def cpu_seconds(pid):
@@ -65,57 +48,30 @@ def worker_pid(master_pid):
 
 
 def hammer(url, cookies, total, threads, status):
-    """`total` GETs from `threads` threads; returns (requests/s, p50 ms, p99 ms)."""
-    per_thread = max(1, total // threads)
-
-    def run(_):
-        session = requests.Session()
-        session.cookies.update(cookies)
-        times = []
-        for _ in range(per_thread):
-            start = time.perf_counter()
-            response = session.get(url, timeout=30, allow_redirects=False)
-            times.append(time.perf_counter() - start)
-            if response.status_code != status:
-                raise RuntimeError(f"{url} answered {response.status_code}, not {status}")
-        session.close()
-        return times
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        times = sorted(t for chunk in pool.map(run, range(threads)) for t in chunk)
-    elapsed = time.perf_counter() - started
-    return len(times) / elapsed, statistics.median(times) * 1000, times[int(len(times) * 0.99) - 1] * 1000
+    """`total` GETs from `threads` threads, each answered `status`; returns (requests/s, p50 ms, p99 ms)."""
+    return summary(*measure(url, cookies, total, threads, status=status))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_parser(__doc__, 3000, "polls to time")
     parser.add_argument("--workspaces", type=int, default=50, help="open workspaces (default 50)")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default 1)")
-    parser.add_argument("--requests", type=int, default=3000, help="polls to time (default 3000)")
-    parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument(
         "--conn-max-age", default="60", help="CONN_MAX_AGE of the web process (default 60, as docker-compose)"
     )
-    args = parser.parse_args()
-    total = max(args.threads, min(args.requests, 50_000))
+    args, total = parse_args(parser, 50_000)
 
-    with tempfile.TemporaryDirectory(prefix="poll-bench-") as var_dir:
-        env = {**bench_env(var_dir), "CONN_MAX_AGE": args.conn_max_age}
-        os.environ.update(env)
-        session_key, cookie_name, path = seed()
+    with seeded_studio("poll-bench-", CONN_MAX_AGE=args.conn_max_age) as (env, var_dir, cookies, path, db):
         from crm.projects.models import Project
         from pictime.services.live import project_version, ticket
 
         project = Project.objects.get(pk=int(path.strip("/").split("/")[-1]))
         version = project_version(project.company, project.pk)
         poll = f"?v={version}&t={ticket(project)}"
-        db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
         port = free_port()
         server = start_web(env, port, Path(var_dir, "gunicorn.log"))
         try:
             live = f"http://127.0.0.1:{port}/integrations/pictime/projects/{project.pk}/galleries/live/"
-            cookies = {cookie_name: session_key}
             hammer(live + poll, cookies, args.threads * 20, args.threads, 204)  # warm-up
             worker = worker_pid(server.pid)
             cpu = cpu_seconds(worker)

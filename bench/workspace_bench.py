@@ -13,7 +13,6 @@ and p99 of each, and the ratio workspace / minimal (goal ≥ 0.5). Loopback only
 import argparse
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,11 +27,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.stack import free_port  # noqa: E402
 
 
 def bench_env(var_dir):
@@ -176,21 +171,12 @@ def add_invoice_and_sales(project, tag):
         )
 
 
-def start_gunicorn(env, port, workers, log_path):
+def start_gunicorn(env, port, log_path, *options):
+    """The CRM on gunicorn at 127.0.0.1:`port` with `options` (workers, threads…), once it answers."""
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    command = [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "crm.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
+        [*command, "--log-level", "warning", *options],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -213,7 +199,7 @@ def start_gunicorn(env, port, workers, log_path):
 def served(env, var_dir, workers):
     """gunicorn with `workers` on a free loopback port while the block runs: (base URL, process)."""
     port = free_port()
-    server = start_gunicorn(env, port, workers, Path(var_dir, "gunicorn.log"))
+    server = start_gunicorn(env, port, Path(var_dir, "gunicorn.log"), "--workers", str(workers))
     try:
         yield f"http://127.0.0.1:{port}", server
     finally:
@@ -228,9 +214,10 @@ def warmed_and_measured(pages, cookies, total, args):
     return measure_interleaved(pages, cookies, total, args.threads, args.rounds)
 
 
-def measure(url, cookies, total, threads, expect):
-    """`total` GETs of `url` from `threads` threads; returns (latencies in s, elapsed s)."""
-    per_thread = total // threads
+def measure(url, cookies, total, threads, expect="", status=200):
+    """`total` GETs of `url` from `threads` threads, each answered `status` with `expect` in its body;
+    returns (latencies in s, elapsed s)."""
+    per_thread = max(1, total // threads)
 
     def run(_):
         session = requests.Session()
@@ -240,7 +227,7 @@ def measure(url, cookies, total, threads, expect):
             start = time.perf_counter()
             response = session.get(url, timeout=30, allow_redirects=False)
             times.append(time.perf_counter() - start)
-            if response.status_code != 200 or expect not in response.text:
+            if response.status_code != status or expect not in response.text:
                 raise RuntimeError(f"{url} answered {response.status_code}")
         session.close()
         return times
@@ -261,32 +248,53 @@ def measure_interleaved(pages, cookies, total, threads, rounds):
             times, seconds = measure(url, cookies, max(threads, total // rounds), threads, expect)
             latencies[name] += times
             elapsed[name] += seconds
-    results = {}
-    for name, times in latencies.items():
-        times.sort()
-        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-        results[name] = (len(times) / elapsed[name], statistics.median(times) * 1000, p99 * 1000)
-    return results
+    return {name: summary(times, elapsed[name]) for name, times in latencies.items()}
+
+
+def summary(times, elapsed):
+    """(requests/s, p50 ms, p99 ms) of the latencies `times` measured over `elapsed` seconds."""
+    times = sorted(times)
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    return len(times) / elapsed, statistics.median(times) * 1000, p99 * 1000
+
+
+def bench_parser(doc, requests, what):
+    """The command line every page bench shares: the description, --threads and --requests (`what`
+    they count, `requests` by default)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--requests", type=int, default=requests, help=f"{what} (default {requests})")
+    return parser
+
+
+def parse_args(parser, most):
+    """The arguments, and how many requests to send: --requests, at least one a thread, at most `most`."""
+    args = parser.parse_args()
+    return args, max(args.threads, min(args.requests, most))
+
+
+@contextmanager
+def seeded_studio(prefix, sales=False, **env):
+    """A var dir, the bench's environment (with `env`) set here too, and the seeded studio while the
+    block runs: (env, var_dir, cookies of the owner's session, workspace path, database name)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as var_dir:
+        env = {**bench_env(var_dir), **env}
+        os.environ.update(env)
+        session_key, cookie_name, path = seed(sales=sales)
+        db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
+        yield env, var_dir, {cookie_name: session_key}, path, db
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=1000, help="per page (default 1000)")
-    parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
+    parser = bench_parser(__doc__, 1000, "per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds per page (default 10)")
     parser.add_argument(
         "--with-sales", action="store_true", help="the project also has a paid invoice and photo sales"
     )
-    args = parser.parse_args()
-    total = max(args.threads, min(args.requests, 20_000))
+    args, total = parse_args(parser, 20_000)
 
-    with tempfile.TemporaryDirectory(prefix="workspace-bench-") as var_dir:
-        env = bench_env(var_dir)
-        os.environ.update(env)
-        session_key, cookie_name, path = seed(sales=args.with_sales)
-        db = "PostgreSQL" if "postgres" in os.environ.get("DATABASE_URL", "") else "SQLite"
-        cookies = {cookie_name: session_key}
+    with seeded_studio("workspace-bench-", sales=args.with_sales) as (env, var_dir, cookies, path, db):
         with served(env, var_dir, args.workers) as (base, _server):
             pages = {
                 "minimal": (f"{base}/bench/minimal/", "ok "),

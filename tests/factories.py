@@ -242,21 +242,22 @@ def later(gallery: dict, seconds: int, **changes) -> dict:
     return {**gallery, **changes, "updated_at": when.isoformat().replace("+00:00", "Z")}
 
 
-def order_for(link, total, placed_at, status=Order.Status.PAID, currency="USD", customer="Guest"):
-    """A stored Pic-Time order of the link's gallery (subtotal 90 % of the total)."""
+def order_for(link, total, placed_at, status=Order.Status.PAID, currency="USD", customer="Guest", **fields):
+    """A stored Pic-Time order of the link's gallery (subtotal 90 % of the total); `fields` override."""
     n = next(_seq)
     total = Decimal(total)
-    return Order.objects.create(
-        company_id=link.company_id,
-        order_id=f"ord_{n}",
-        gallery_id=link.gallery_id,
-        number=f"PT-{1000 + n}",
-        status=status,
-        currency=currency,
-        subtotal=(total * Decimal("0.9")).quantize(Decimal("0.01")),
-        total=total,
-        items=[],
-        customer_name=customer,
-        placed_at=placed_at,
-        remote_updated_at=placed_at,
-    )
+    values = {
+        "company_id": link.company_id,
+        "order_id": f"ord_{n}",
+        "gallery_id": link.gallery_id,
+        "number": f"PT-{1000 + n}",
+        "status": status,
+        "currency": currency,
+        "subtotal": (total * Decimal("0.9")).quantize(Decimal("0.01")),
+        "total": total,
+        "items": [],
+        "customer_name": customer,
+        "placed_at": placed_at,
+        "remote_updated_at": placed_at,
+    }
+    return Order.objects.create(**{**values, **fields})

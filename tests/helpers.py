@@ -3,7 +3,8 @@
 - a page's text, its messages, a project's workspace, Settings > Integrations and a project's
   activity feed: text, messages_of, workspace, integrations_tab (at TAB), feed;
 - the SQL a block sent, without the savepoints of nested atomic blocks: statements;
-- a client's card payment, with what it starts after the commit run here: pay;
+- a sent invoice, and a client's card payment with what it starts after the commit run here:
+  sent_invoice, pay;
 - a loopback port nothing listens on: free_port.
 """
 
@@ -12,7 +13,7 @@ import re
 import socket
 from decimal import Decimal
 
-from crm.payments.services import record_payment
+from crm.payments.services import create_invoice, record_payment, send_invoice
 from crm.projects.models import Activity
 
 
@@ -57,6 +58,12 @@ def feed(project, kind=None) -> list[str]:
 def statements(captured) -> list[str]:
     """The SQL captured by `django_assert_num_queries`/`CaptureQueriesContext`, savepoints left out."""
     return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def sent_invoice(project, title, *schedule):
+    """`project`'s invoice `title`, sent: `schedule` is its payments' (amount, due date) pairs."""
+    rows = [(Decimal(amount), due) for amount, due in schedule]
+    return send_invoice(create_invoice(project=project, title=title, schedule=rows))
 
 
 def pay(installment, capture, amount="1000.00"):

@@ -230,11 +230,14 @@ def test_teammate_can_use_project_pages(teammate_client, project, installment):
 # Company settings: members may look, only the owner changes them.
 
 
+def post_company_settings(http, name, email, currency):
+    """Company Settings > General saved with these details (no phone, no website)."""
+    fields = {"name": name, "email": email, "phone": "", "website": "", "currency": currency}
+    return http.post(reverse("settings_general"), fields)
+
+
 def test_owner_can_change_company_settings(owner_client, company):
-    r = owner_client.post(
-        reverse("settings_general"),
-        {"name": "Lumen Photo", "email": "hi@lumen.test", "phone": "", "website": "", "currency": "eur"},
-    )
+    r = post_company_settings(owner_client, "Lumen Photo", "hi@lumen.test", "eur")
     assert r.status_code == 302
     company.refresh_from_db()
     assert (company.name, company.currency) == ("Lumen Photo", "EUR")
@@ -245,10 +248,7 @@ def test_member_can_see_but_not_change_company_settings(teammate_client, company
     assert r.status_code == 200
     assert "Only the company's owner can change these details." in r.content.decode()
 
-    r = teammate_client.post(
-        reverse("settings_general"),
-        {"name": "Tom's Studio", "email": "tom@lumen.test", "phone": "", "website": "", "currency": "GBP"},
-    )
+    r = post_company_settings(teammate_client, "Tom's Studio", "tom@lumen.test", "GBP")
     assert r.status_code == 403
     company.refresh_from_db()
     assert (company.name, company.currency) == ("Lumen Studio", "USD")

@@ -9,23 +9,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.payments.services import create_invoice, record_payment, send_invoice
+from crm.payments.services import record_payment
+from tests.helpers import sent_invoice
 
 pytestmark = pytest.mark.django_db
 
 
 def _add_paid_invoices(project, n):
     for i in range(n):
-        invoice = send_invoice(
-            create_invoice(
-                project=project,
-                title=f"Collection {i}",
-                schedule=[
-                    (Decimal("100.00"), datetime.date(2027, 1, 1)),
-                    (Decimal("200.00"), datetime.date(2027, 2, 1)),
-                ],
-            )
-        )
+        schedule = [("100.00", datetime.date(2027, 1, 1)), ("200.00", datetime.date(2027, 2, 1))]
+        invoice = sent_invoice(project, f"Collection {i}", *schedule)
         for inst in invoice.installments.all():
             record_payment(installment=inst, amount=Decimal("50.00"), method="cash")
 
@@ -61,20 +54,9 @@ def test_workspace_stays_under_a_query_budget(owner_client, project, django_asse
 
 
 def test_payments_table_lists_every_invoices_payments_newest_first(owner_client, project):
-    first = send_invoice(
-        create_invoice(
-            project=project, title="Session", schedule=[(Decimal("100.00"), datetime.date(2027, 1, 1))]
-        )
-    )
-    second = send_invoice(
-        create_invoice(
-            project=project,
-            title="Album",
-            schedule=[
-                (Decimal("300.00"), datetime.date(2027, 1, 1)),
-                (Decimal("400.00"), datetime.date(2027, 2, 1)),
-            ],
-        )
+    first = sent_invoice(project, "Session", ("100.00", datetime.date(2027, 1, 1)))
+    second = sent_invoice(
+        project, "Album", ("300.00", datetime.date(2027, 1, 1)), ("400.00", datetime.date(2027, 2, 1))
     )
     day = datetime.datetime(2026, 11, 2, 12, tzinfo=datetime.UTC)
     record_payment(installment=first.installments.get(), amount=Decimal("100.00"), method="cash", paid_at=day)
@@ -102,11 +84,7 @@ def test_a_project_without_invoices_needs_no_payment_queries(owner_client, proje
     r, count = _workspace_queries(owner_client, project)
     assert "No invoices yet." in r.content.decode()
     assert "No payments yet." in r.content.decode()
-    send_invoice(
-        create_invoice(
-            project=project, title="Prints", schedule=[(Decimal("80.00"), datetime.date(2027, 1, 1))]
-        )
-    )
+    sent_invoice(project, "Prints", ("80.00", datetime.date(2027, 1, 1)))
     r, with_invoices = _workspace_queries(owner_client, project)
     assert 'class="invoice"' in r.content.decode()
     # Their installments and payments: two more queries (the invoices are always asked for),

@@ -10,20 +10,29 @@ from crm.payments.models import Payment
 pytestmark = pytest.mark.e2e
 
 
+def fill(page, fields):
+    """Types each value into the field of that label, as a person would."""
+    for label, value in fields.items():
+        page.get_by_label(label).fill(value)
+
+
 def _fill_card(page, number):
-    page.get_by_label("Name on card").fill("Bella Bride")
-    page.get_by_label("Card number").fill(number)
-    page.get_by_label("Expiry (MM/YY)").fill("12/39")
-    page.get_by_label("CVC").fill("123")
+    card = {"Name on card": "Bella Bride", "Card number": number, "Expiry (MM/YY)": "12/39", "CVC": "123"}
+    fill(page, card)
 
 
 def test_client_pays_the_first_installment_in_the_portal(page, browser, live_server):
     # Sign up.
     page.goto(f"{live_server.url}/signup/")
-    page.get_by_label("Company name").fill("Lumen Studio")
-    page.get_by_label("Your name").fill("Ada Owner")
-    page.get_by_label("Email").fill("ada@lumen.test")
-    page.get_by_label("Password").fill("correct-horse-battery")
+    fill(
+        page,
+        {
+            "Company name": "Lumen Studio",
+            "Your name": "Ada Owner",
+            "Email": "ada@lumen.test",
+            "Password": "correct-horse-battery",
+        },
+    )
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("status")).to_have_text("Welcome! Lumen Studio is ready.")
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
@@ -42,10 +51,8 @@ def test_client_pays_the_first_installment_in_the_portal(page, browser, live_ser
     # An invoice in two payments, saved and sent.
     page.get_by_role("link", name="New invoice").click()
     page.get_by_label("Invoice title").fill("Wedding collection")
-    page.get_by_label("Payment 1 amount").fill("1000.00")
-    page.get_by_label("Payment 1 due date").fill("2027-01-15")
-    page.get_by_label("Payment 2 amount").fill("2500.00")
-    page.get_by_label("Payment 2 due date").fill("2027-05-01")
+    for n, (amount, due) in enumerate([("1000.00", "2027-01-15"), ("2500.00", "2027-05-01")], start=1):
+        fill(page, {f"Payment {n} amount": amount, f"Payment {n} due date": due})
     page.get_by_role("button", name="Save and send").click()
     expect(page.get_by_role("status")).to_have_text("Invoice #0001 created.")
     invoices = page.get_by_role("region", name="Invoices")

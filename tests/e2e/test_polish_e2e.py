@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from pictime.models import Connection, GalleryLink, Order
 from tests.e2e.pages import connect_in_pictime, open_integrations_tab
-from tests.factories import make_link
+from tests.factories import make_link, order_for
 from tests.fixtures import PASSWORD
 from tests.waiting import wait_until
 
@@ -92,19 +92,14 @@ def test_photo_sales_with_a_refund_fit_the_side_column(
     for n, (status, total) in enumerate(
         [(Order.Status.PAID, "1250.00"), (Order.Status.REFUNDED, "86.40"), (Order.Status.PAID, "9.00")]
     ):
-        Order.objects.create(
-            company=project.company,
-            order_id=f"ord_polish_{n}",
-            gallery_id=link.gallery_id,
-            number=f"PT-2026-1000{n}",
-            status=status,
-            currency="USD",
-            subtotal=Decimal(total),
-            total=Decimal(total),
+        order_for(
+            link,
+            total,
+            placed + datetime.timedelta(hours=n),
+            status,
+            customer="Aunt May Longname-Robinson",
+            number=f"PT-2026-1000{n}",  # long numbers and names: the column must still fit them
             items=[{"sku": "P", "name": "Print", "quantity": 2, "unit_price": "1.00"}],
-            customer_name="Aunt May Longname-Robinson",
-            placed_at=placed + datetime.timedelta(hours=n),
-            remote_updated_at=placed,
         )
     open_workspace(page, live_server, login_in_browser, project)
 

@@ -36,6 +36,19 @@ def oauth():
     return PicTimeOAuth(BASE, "crm-client", "s3cret value", "https://crm.test/pictime/callback")
 
 
+# A redirect is never followed: Pic-Time's API and token endpoint do not redirect.
+REDIRECTED = ({"status": 302, "body": "", "headers": {"Location": "/login"}}, errors.BadResponse, False)
+
+
+def raised(call, cls, permanent):
+    """The Pic-Time error `call()` raises, checked to be exactly `cls` and (not) permanent."""
+    with pytest.raises(errors.PicTimeError) as exc:
+        call()
+    assert type(exc.value) is cls
+    assert exc.value.permanent is permanent
+    return exc.value
+
+
 def qs(call):
     return {k: v[0] for k, v in parse_qs(urlsplit(call.request.url).query).items()}
 
@@ -335,17 +348,14 @@ def test_it_records_rate_limit_headers(mocked, client, account_json):
         ({"status": 503, "body": ""}, errors.Unavailable, False),
         ({"status": 504, "json": ["x"]}, errors.Unavailable, False),
         ({"status": 418, "json": {}}, errors.PicTimeError, True),
-        ({"status": 302, "body": "", "headers": {"Location": "/login"}}, errors.BadResponse, False),
+        REDIRECTED,
     ],
 )
 def test_it_maps_http_errors(mocked, client, resp, cls, permanent):
     mocked.get(API + "/galleries/gal_1", **resp)
-    with pytest.raises(errors.PicTimeError) as exc:
-        client.get_gallery("gal_1")
-    assert type(exc.value) is cls
-    assert exc.value.permanent is permanent
-    assert exc.value.status == resp["status"]
-    assert exc.value.user_message and TOKEN not in exc.value.user_message
+    error = raised(lambda: client.get_gallery("gal_1"), cls, permanent)
+    assert error.status == resp["status"]
+    assert error.user_message and TOKEN not in error.user_message
 
 
 def test_error_carries_code_message_and_user_message(mocked, client):
@@ -620,15 +630,12 @@ def test_it_revokes(mocked, oauth):
             errors.BadResponse,
             False,
         ),
-        ({"status": 302, "body": "", "headers": {"Location": "/login"}}, errors.BadResponse, False),
+        REDIRECTED,
     ],
 )
 def test_it_maps_token_endpoint_errors(mocked, oauth, resp, cls, permanent):
     mocked.post(BASE + "/oauth/token", **resp)
-    with pytest.raises(errors.PicTimeError) as exc:
-        oauth.refresh("RT-1")
-    assert type(exc.value) is cls
-    assert exc.value.permanent is permanent
+    raised(lambda: oauth.refresh("RT-1"), cls, permanent)
 
 
 def test_the_client_credentials_are_form_encoded_before_basic(mocked, token_json):
