@@ -108,7 +108,10 @@ def test_the_ready_email_preview_is_unchanged_by_the_reminder(teammate_client, s
 @pytest.mark.django_db
 def test_another_studio_neither_changes_nor_previews_ours(outsider_client, studio_connection, project):
     make_link(studio_connection, project, name="Bella & Ben Wedding", status="online")
-    assert outsider_client.post(SAVE, form(enabled=False)).status_code in (302, 403)
+    # Another studio's owner saves the form for their own studio, which has no Pic-Time: refused.
+    response = outsider_client.post(SAVE, form(enabled=False), follow=True)
+    assert [status for _url, status in response.redirect_chain] == [302]
+    assert messages_of(response) == ["Connect Pic-Time first."]
     studio_connection.refresh_from_db()
     assert studio_connection.reminder_email_enabled and studio_connection.reminder_days_before == 7
     assert "Bella" not in outsider_client.post(PREVIEW, form()).content.decode()

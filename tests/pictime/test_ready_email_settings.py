@@ -88,7 +88,10 @@ def test_another_studio_neither_changes_nor_previews_ours(
     link,
     other_company,
 ):
-    assert outsider_client.post(SAVE, form(enabled=False)).status_code in (302, 403)
+    # Another studio's owner saves the form for their own studio, which has no Pic-Time: refused.
+    response = outsider_client.post(SAVE, form(enabled=False), follow=True)
+    assert [status for _url, status in response.redirect_chain] == [302]
+    assert messages_of(response) == ["Connect Pic-Time first."]
     connection.refresh_from_db()
     assert connection.ready_email_enabled and "{gallery_name}" in connection.ready_email_subject
     # Not connected: nothing to preview, and certainly not our gallery.
