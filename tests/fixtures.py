@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+import responses
 from django.test import Client as HttpClient
 
 import pictime.client.transport
@@ -14,7 +15,7 @@ from crm.companies.models import Company, Membership
 from crm.companies.services import add_team_member, sign_up
 from crm.payments.services import create_invoice, send_invoice
 from crm.projects.services import create_project
-from tests.factories import deliver, link_gallery
+from tests.factories import deliver, link_gallery, make_connection
 from tests.helpers import free_port
 
 PASSWORD = "correct-horse-battery"
@@ -297,3 +298,41 @@ def broker_down():
     down = BrokerDown()
     yield down
     down.back()
+
+
+# Pic-Time's API mocked on the network, for the tests of our own logic (the sandbox above stays for
+# the contract and end-to-end tests).
+PICTIME_URL = "https://pictime.test"
+PICTIME_API = PICTIME_URL + "/api/v2"
+
+
+@pytest.fixture
+def pictime_api(settings):
+    """Pic-Time's API mocked on the network (`responses`) at PICTIME_API: a test registers the answers
+    it expects; one it registered but the CRM never asked for fails the test, as does a request it
+    did not register."""
+    settings.PICTIME_BASE_URL = PICTIME_URL
+    settings.SITE_URL = "http://testserver"  # the CRM's links, as Django's test client reaches it
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+        # A request nothing was registered for is refused with ConnectionError, which the CRM may
+        # handle as Pic-Time being down: it still fails the test.
+        unexpected = [
+            f"{c.request.method} {c.request.url}" for c in mock.calls if isinstance(c.response, Exception)
+        ]
+        assert not unexpected, f"requests to Pic-Time no test expected: {unexpected}"
+
+
+@pytest.fixture
+def mocked_connection(company, pictime_api):
+    """A connected Pic-Time account (a valid token, made in the database) whose API is `pictime_api`."""
+    return make_connection(company)
+
+
+@pytest.fixture
+def backoffs(monkeypatch):
+    """The Pic-Time client's waits, recorded and not waited (only for waits no limit keeps in real
+    time: a transient error's backoff)."""
+    made = []
+    monkeypatch.setattr(pictime.client.transport, "sleep", made.append)
+    return made

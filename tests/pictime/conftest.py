@@ -1,16 +1,10 @@
 """Fixtures of the Pic-Time integration's tests: a gallery's changes sent as Pic-Time's webhooks,
-Auto-create turned on, a connection made straight in the database, and Pic-Time's API mocked on the
-network for the tests of our own logic (the sandbox stays for the contract and end-to-end tests)."""
+Auto-create turned on, a connection made straight in the database."""
 
 import pytest
-import responses
 
-from pictime.client import transport
 from pictime.services.connection import set_auto_create
 from tests.factories import Pictime, make_connection
-
-PICTIME_URL = "https://pictime.test"
-PICTIME_API = PICTIME_URL + "/api/v2"
 
 
 @pytest.fixture
@@ -28,28 +22,3 @@ def auto_create_on(connection):
 def studio_connection(company):
     """A connected Pic-Time account made in the database (no sandbox: nothing here calls Pic-Time)."""
     return make_connection(company)
-
-
-@pytest.fixture
-def pictime_api(settings):
-    """Pic-Time's API mocked on the network (`responses`) at PICTIME_API: a test registers the answers
-    it expects; one it registered but the CRM never asked for fails the test, as does a request it
-    did not register."""
-    settings.PICTIME_BASE_URL = PICTIME_URL
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-
-
-@pytest.fixture
-def mocked_connection(company, pictime_api):
-    """A connected Pic-Time account (a valid token, made in the database) whose API is `pictime_api`."""
-    return make_connection(company)
-
-
-@pytest.fixture
-def backoffs(monkeypatch):
-    """The Pic-Time client's waits, recorded and not waited (only for waits no limit keeps in real
-    time: a transient error's backoff)."""
-    made = []
-    monkeypatch.setattr(transport, "sleep", made.append)
-    return made

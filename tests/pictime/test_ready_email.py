@@ -1,5 +1,6 @@
 """The "gallery ready" email: a linked gallery's first publication emails the project's client once,
-from the studio, with the gallery and portal links; the project moves to Delivered."""
+from the studio, with the gallery and portal links; the project moves to Delivered. The changes come
+as Pic-Time's webhooks; Pic-Time's API is mocked with nothing to answer (no request is expected)."""
 
 import pytest
 from django.core import mail
@@ -11,11 +12,13 @@ from pictime.models import GalleryLink
 from pictime.services import webhooks
 from tests.factories import deliver, event, link_gallery
 from tests.helpers import feed
+from tests.pictime.offline import offline_account, offline_connection, offline_gallery  # noqa: F401
+from tests.pictime_client.conftest import gallery_dict
 
 
 @pytest.mark.django_db
 def test_publishing_a_linked_gallery_emails_the_client_once_with_its_links(pictime, link, project, gallery):
-    pictime.publish(cover_url="http://pictime.test/cover.jpg")
+    pictime.publish(cover_url="https://pictime.example/covers/bella.jpg")
 
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
@@ -34,9 +37,9 @@ def test_publishing_a_linked_gallery_emails_the_client_once_with_its_links(picti
             < body.index("With love,")
             < body.index("Lumen Studio", body.index("With love,"))
         )
-    assert 'src="http://pictime.test/cover.jpg"' in html
+    assert 'src="https://pictime.example/covers/bella.jpg"' in html
     assert (
-        html.index('src="http://pictime.test/cover.jpg"')
+        html.index('src="https://pictime.example/covers/bella.jpg"')
         < html.index("View your gallery")
         < html.index("With love,")
     )
@@ -111,9 +114,9 @@ def test_no_email_when_the_company_turned_it_off(pictime, link, connection, proj
 
 
 @pytest.mark.django_db
-def test_a_linked_gallery_already_online_is_not_a_publication(connection, project, sandbox, pictime_account):
-    gallery = sandbox.create_gallery(pictime_account["id"], name="Delivered long ago")
-    gallery = sandbox.publish(gallery["id"])
+def test_a_linked_gallery_already_online_is_not_a_publication(connection, project):
+    published = "2026-01-10T10:00:00Z"
+    gallery = gallery_dict(name="Delivered long ago", status="online", published_at=published, image_count=80)
     link_gallery(connection, project, gallery)
     assert mail.outbox == []
 

@@ -12,8 +12,7 @@ from pictime.client import BACKGROUND
 from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import sync
 from tests.factories import later, link_gallery
-from tests.fixtures import other_company_project
-from tests.pictime.conftest import PICTIME_API
+from tests.fixtures import PICTIME_API, other_company_project
 from tests.pictime_client.conftest import gallery_dict
 
 NO_ORDERS = {"data": [], "next_cursor": None}

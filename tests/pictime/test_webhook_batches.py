@@ -1,6 +1,7 @@
 """Webhook events are applied by a task per connection, in batches: each link written once a batch,
 events of one gallery in the order received (an older state ignored), each event once, a bad one
-failing alone, and a burst of deliveries queueing one task while one waits."""
+failing alone, and a burst of deliveries queueing one task while one waits. No request to Pic-Time
+is expected: its API is mocked with nothing to answer."""
 
 import threading
 
@@ -14,13 +15,15 @@ from pictime.models import GalleryLink, WebhookEvent
 from pictime.services import webhooks
 from tests.factories import deliver, event, later, link_gallery
 from tests.helpers import statements
+from tests.pictime.offline import offline_account, offline_connection, offline_gallery  # noqa: F401
+from tests.pictime_client.conftest import gallery_dict
 
 Status = WebhookEvent.Status
 
 
 @pytest.fixture
-def two_links(sandbox, pictime_account, connection, project):
-    galleries = [sandbox.create_gallery(pictime_account["id"], name=f"Wedding {n}") for n in (1, 2)]
+def two_links(connection, project):
+    galleries = [gallery_dict(id=f"gal_{n}", name=f"Wedding {n}", slug=f"wedding-{n}") for n in (1, 2)]
     return [(link_gallery(connection, project, gallery), gallery) for gallery in galleries]
 
 

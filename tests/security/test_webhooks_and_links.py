@@ -4,6 +4,7 @@ webhook log is bounded, and unsafe links are not applied."""
 
 import datetime
 import json
+import uuid
 
 import pytest
 from django.test import override_settings
@@ -14,6 +15,7 @@ from pictime.models import WebhookDelivery, WebhookEvent
 from pictime.services import webhooks
 from pictime.signatures import sign
 from tests.factories import event, later
+from tests.pictime.offline import offline_account, offline_connection, offline_gallery  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -235,10 +237,11 @@ def test_links_must_be_https_on_pictimes_hosts_when_pictime_is(url, allowed):
     assert "edit_url" not in dict(parsed.refused_urls)
 
 
-def test_the_sandbox_s_http_links_are_accepted_when_pictime_is_the_sandbox(sandbox, pictime_account):
+def test_the_sandbox_s_http_links_are_accepted_when_pictime_is_the_sandbox(sandbox):
     from pictime.schemas import Gallery
 
-    gallery = sandbox.create_gallery(pictime_account["id"], name="Local")
+    account = sandbox.create_account(name="Local Studio", email=f"local-{uuid.uuid4().hex[:8]}@pictime.test")
+    gallery = sandbox.create_gallery(account["id"], name="Local")
     with override_settings(PICTIME_BASE_URL=sandbox.url):
         parsed = Gallery.from_dict(gallery)
     assert parsed.public_url == gallery["public_url"] and parsed.refused_urls == ()
