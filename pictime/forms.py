@@ -108,7 +108,11 @@ SLUG_HELP = (
 class NewGalleryForm(forms.Form):
     """Create a new Pic-Time gallery: prefilled from the project and the company's defaults."""
 
-    name = forms.CharField(label="Gallery name", max_length=200)
+    name = forms.CharField(
+        label="Gallery name",
+        max_length=200,
+        error_messages={"required": "Enter a name for the gallery."},
+    )
     event_date = forms.DateField(
         label="Event date", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -129,7 +133,11 @@ class NewGalleryForm(forms.Form):
         widget=forms.HiddenInput,
         max_length=255,
         strip=False,
-        error_messages={"invalid": "This form has expired. Reload the page and try again."},
+        # Hidden: "required" would name no field the photographer can see.
+        error_messages={
+            "invalid": "This form has expired. Reload the page and try again.",
+            "required": "This form has expired. Reload the page and try again.",
+        },
     )
     create_anyway = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
@@ -172,12 +180,6 @@ class NewGalleryForm(forms.Form):
             "slug": slug if len(slug) >= 3 else "",
             "idempotency_key": uuid.uuid4().hex,
         }
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Enter a name for the gallery.")
-        return name
 
     def clean(self):
         data = super().clean()
