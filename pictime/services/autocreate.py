@@ -20,7 +20,7 @@ job with its project, client and connection; the token, without a row lock while
 link, the job and the activity line).
 
 This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
-with Celery); ``pictime.services.queue`` holds what sends a job to the worker (Retry, reconnection).
+with Celery); ``pictime.queue`` holds what sends a job to the worker (Retry, reconnection).
 Transient errors (timeouts, 5xx, 429, request in progress, garbled answers) retry with exponential
 backoff, jitter and a maximum, and never sooner than Pic-Time's Retry-After; permanent errors stop
 and are recorded. A connection that needs reconnecting parks the job until it is reconnected.
@@ -44,8 +44,8 @@ from crm.projects.models import Activity, Project
 from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
 from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.schemas import Gallery
-from pictime.services.common import api_for, apply_gallery, external_ref, gallery_request, new_link
-from pictime.services.sync import sync_new_link
+from pictime.services.galleries import GalleryData, external_ref
+from pictime.services.sync import fetch_earlier_orders
 
 log = logging.getLogger(__name__)
 
@@ -222,16 +222,15 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
     """One try of a claimed job: one call to Pic-Time, then its outcome recorded."""
     project = job.project
     try:
-        api = api_for(connection, background=True)
-        request = gallery_request(
-            project,
+        api = Connection.require(connection).api(background=True)
+        request = GalleryData(
             name=project.name,
             event_date=project.event_date,
             client_name=project.client.name,
             client_email=project.client.email,
             brand_id=connection.default_brand_id,
             preset_id=connection.default_preset_id,
-        )
+        ).to_create(project)
         try:
             gallery = api.create_gallery(request, idempotency_key=job.idempotency_key)
         except Conflict:
@@ -257,20 +256,12 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
-    _fetch_earlier_orders(job, connection, gallery)
-    return result
-
-
-def _fetch_earlier_orders(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> None:
-    """The gallery's orders, as for any link (sync.sync_new_link): a gallery found again (a replayed
-    or conflicting create) may have been sold already."""
+    # The gallery's orders, as for any link: a gallery found again (a replayed or conflicting
+    # create) may have been sold already.
     link = GalleryLink.objects.filter(autocreate_job=job.pk).first()
-    if link is None:
-        return
-    try:
-        sync_new_link(link, gallery, background=True)
-    except PicTimeError as error:  # the gallery is made and linked; the next sync reads its orders
-        log.warning("pictime.autocreate.orders_later", extra={"job": job.pk, "error": str(error)})
+    if link is not None:
+        fetch_earlier_orders(link, background=True)
+    return result
 
 
 def _find_by_external_ref(api, project: Project) -> Gallery | None:
@@ -286,20 +277,12 @@ class _FinishedElsewhere(Exception):
     """A worker that took over after our lease ran out finished the job first."""
 
 
-# What a link already there for the project and gallery takes from Pic-Time's answer.
-_GALLERY_FIELDS = [
-    "name", "slug", "status", "published_at", "image_count", "cover_url", "public_url", "edit_url",
-    "event_date", "expires_at", "client_name", "client_email", "remote_updated_at", "deleted_at",
-    "last_synced_at", "last_sync_error",
-]  # fmt: skip
-
-
 def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> RunResult:
     """The link, the job and the activity line in one transaction: INSERT … ON CONFLICT of the link
     (one per project and gallery), the job completed by a conditional UPDATE (still running, so
     ours), the activity line. Three statements, no row read or lock."""
     project = job.project
-    link = new_link(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
+    link = GalleryLink.to_gallery(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -307,7 +290,7 @@ def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> Ru
                 [link],
                 update_conflicts=True,
                 unique_fields=["project", "gallery_id"],
-                update_fields=_GALLERY_FIELDS,
+                update_fields=GalleryLink.REMOTE_FIELDS,
             )
             completed = AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
                 status=Status.SUCCEEDED,
@@ -338,7 +321,8 @@ def _succeed_with_the_existing_link(job: AutoCreateJob, gallery: Gallery) -> Run
         if locked.status == Status.SUCCEEDED:
             return RunResult(locked.status)
         link = GalleryLink.objects.get(project=project, origin=GalleryLink.Origin.AUTO_CREATED)
-        apply_gallery(link, gallery)
+        link.apply_remote(gallery)
+        link.save()
         locked.status = Status.SUCCEEDED
         locked.link = link
         locked.last_error = ""

@@ -9,12 +9,11 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
-from pictime.models import Connection, GalleryLink, SyncRun
+from pictime.models import Connection, GalleryLink
 from pictime.oauth import oauth_client
 from pictime.schemas import WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS
 from pictime.schemas import TokenSet
-from pictime.services.common import api_for, webhook_url
-from pictime.services.queue import queue_company_sync, resume_waiting_jobs
+from pictime.signals import connected
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
     """Saves a new grant: reads the account, stores the tokens encrypted, reactivates the links of
     that account (and deactivates another account's), subscribes to webhooks."""
     unsaved = Connection(company=company)  # nothing is stored before Pic-Time shows the account
-    account = api_for(unsaved, new_access_token=tokens.access_token).get_account()
+    account = unsaved.api(access_token=tokens.access_token).get_account()
 
     with transaction.atomic():
         integration, _ = CompanyIntegration.objects.select_for_update().get_or_create(
@@ -78,7 +77,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         connection.access_token_expires_at = tokens.expires_at
         connection.scope = tokens.scope or ""
         connection.refresh_sent_at = connection.refresh_retry_until = None  # a new grant: never sent
-        connection.connected_at = timezone.now()
+        connection.connected_at = connection.status_changed_at = timezone.now()
         switched = bool(old_account and old_account != account.id)
         if switched:
             # Another account's settings and webhook don't apply to this one.
@@ -100,8 +99,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         # webhook subscriptions go with it, so only the new grant's remains.
         _revoke_quietly(old_grant, company.pk)
     webhook_ok = subscribe_webhooks(connection)
-    resume_waiting_jobs(connection)  # auto-creates that waited for a reconnection run now
-    queue_company_sync(connection, SyncRun.Trigger.CONNECTED)  # now, not at beat's next run
+    connected.send(sender=Connection, connection=connection)  # waiting auto-creates, the first sync
     return ConnectResult(connection=connection, switched_account=switched, webhook_ok=webhook_ok)
 
 
@@ -109,8 +107,8 @@ def subscribe_webhooks(connection: Connection) -> bool:
     """Subscribes this connection's webhook URL; keeps the secret encrypted. False if Pic-Time failed
     (the periodic sync keeps galleries current meanwhile; reconnecting subscribes again)."""
     try:
-        api = api_for(connection)
-        url = webhook_url(connection)
+        api = connection.api()
+        url = connection.webhook_url
         for existing in api.list_webhooks():
             if existing.url == url:
                 api.delete_webhook(existing.id)  # its secret is only shown at creation
@@ -150,7 +148,7 @@ def disconnect(connection: Connection) -> bool:
     if connection.refresh_token:
         if connection.webhook_id:
             try:
-                api_for(connection).delete_webhook(connection.webhook_id)
+                connection.api().delete_webhook(connection.webhook_id)
             except PicTimeError:
                 pass  # revoking the grant deletes its subscriptions too
         revoked = _revoke_quietly(connection.refresh_token, connection.company_id)
@@ -162,6 +160,7 @@ def disconnect(connection: Connection) -> bool:
         connection.refresh_sent_at = connection.refresh_retry_until = None
         connection.webhook_id = ""
         connection.webhook_secret = ""
+        connection.status_changed_at = timezone.now()
         # Auto-create galleries and the other settings are kept for when the same account connects
         # again (a first payment meanwhile waits for the reconnection); another account resets them.
         connection.save()

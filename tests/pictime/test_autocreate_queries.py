@@ -24,7 +24,8 @@ JOB_QUERIES = 9
 RETRY_QUERIES = 9  # the same
 JOB_CALLS = 2  # POST /galleries, GET /orders?gallery_id=
 WEBHOOK_RECEIPT_QUERIES = 3  # the connection, the event, the delivery log line
-WEBHOOK_PROCESSING_QUERIES = 4  # the event (locked), its links (locked), the link, the event's status
+# The event (locked), its links (locked), the link, its project's panel version, the event's status.
+WEBHOOK_PROCESSING_QUERIES = 5
 
 
 def _synced(connection):
