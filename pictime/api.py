@@ -356,13 +356,13 @@ class ConnectionSetting(CompanyAPIView):
         return Response(ConnectionSerializer(connection).data)
 
 
-@extend_schema_view(
-    put=extend_schema(
-        operation_id="pictime_connection_auto_create",
-        summary="Turn Auto-create galleries on or off (owner only)",
-        responses={200: ConnectionSerializer},
+def setting_schema(operation_id: str, summary: str):
+    return extend_schema_view(
+        put=extend_schema(operation_id=operation_id, summary=summary, responses={200: ConnectionSerializer})
     )
-)
+
+
+@setting_schema("pictime_connection_auto_create", "Turn Auto-create galleries on or off (owner only)")
 class ConnectionAutoCreate(ConnectionSetting):
     serializer_class = AutoCreateSerializer
 
@@ -370,12 +370,9 @@ class ConnectionAutoCreate(ConnectionSetting):
         connection_service.set_auto_create(connection, data["enabled"])
 
 
-@extend_schema_view(
-    put=extend_schema(
-        operation_id="pictime_connection_defaults",
-        summary="Defaults for galleries the CRM creates, and the client portal's text (owner only)",
-        responses={200: ConnectionSerializer},
-    )
+@setting_schema(
+    "pictime_connection_defaults",
+    "Defaults for galleries the CRM creates, and the client portal's text (owner only)",
 )
 class ConnectionDefaults(ConnectionSetting):
     serializer_class = GalleryDefaultsSerializer

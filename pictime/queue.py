@@ -13,7 +13,7 @@ from django.utils import timezone
 from crm.celery import publish
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
-from pictime.models import AutoCreateJob, Connection, GalleryLink
+from pictime.models import AutoCreateJob, Connection, GalleryLink, touch_projects
 from pictime.services import autocreate, pending, webhooks
 from pictime.tasks import (
     autocreate_gallery,
@@ -59,6 +59,7 @@ def retry_autocreate(job: AutoCreateJob) -> bool:
         updated_at=timezone.now(),
     )
     if updated:
+        touch_projects([job.project_id])
         log_activity(job.project, Activity.Kind.INTEGRATION, "Retrying to create the Pic-Time gallery.")
         _enqueue_autocreate([(job.project_id, job.payment_id)])
     return bool(updated)
@@ -76,6 +77,7 @@ def resume_waiting_jobs(connection: Connection) -> list[int]:
         AutoCreateJob.objects.filter(pk__in=[job.pk for job in jobs], status=Status.WAITING_RECONNECT).update(
             status=Status.PENDING, next_attempt_at=now + autocreate.resend_after(), updated_at=now
         )
+        touch_projects([job.project_id for job in jobs])
         _enqueue_autocreate([(job.project_id, job.payment_id) for job in jobs])
     return [job.pk for job in jobs]
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.errors import BadResponse, NeedsReconnection, NotConnected, RefreshRetrying, Unavailable
-from pictime.models import Connection
+from pictime.models import Connection, touch_company
 from pictime.oauth import oauth_client
 from pictime.signals import grant_refreshed, refresh_unanswered
 
@@ -129,7 +129,7 @@ def refresh(connection_id: int, failed_token: str | None = None, *, background: 
             connection.access_token_expires_at = tokens.expires_at
             connection.scope = tokens.scope or connection.scope
             if connection.refresh_retry_until is not None:  # the panels stop saying "retrying"
-                connection.status_changed_at = timezone.now()
+                touch_company(connection.company_id)
             connection.refresh_sent_at = connection.refresh_retry_until = None
             connection.save(
                 update_fields=[
@@ -139,7 +139,6 @@ def refresh(connection_id: int, failed_token: str | None = None, *, background: 
                     "scope",
                     "refresh_sent_at",
                     "refresh_retry_until",
-                    "status_changed_at",
                 ]
             )
             log.info(
@@ -186,8 +185,8 @@ def _hand_to_worker(connection_id: int, refresh_token: str) -> None:
         if connection.refresh_token != refresh_token or connection.refresh_retry_until is not None:
             return  # rotated meanwhile, or a worker has it already
         connection.refresh_retry_until = _grace_ends(connection)
-        connection.status_changed_at = timezone.now()
-        connection.save(update_fields=["refresh_retry_until", "status_changed_at"])
+        connection.save(update_fields=["refresh_retry_until"])
+        touch_company(connection.company_id)  # the panels say "retrying"
         log.warning("pictime.token.refresh_handed_to_worker", extra={"company": connection.company_id})
         refresh_unanswered.send(sender=Connection, connection=connection)  # pictime.receivers
 
@@ -247,7 +246,8 @@ def _mark_needs_reconnection(connection_id, reason, *, refresh_token=None, acces
         integration.status = CompanyIntegration.Status.NEEDS_RECONNECTION
         integration.last_error = reason[:1000]
         integration.save(update_fields=["status", "last_error", "updated_at"])
-        connection.refresh_retry_until = None  # nothing is retried any more
-        connection.status_changed_at = timezone.now()
-        connection.save(update_fields=["refresh_retry_until", "status_changed_at"])
+        if connection.refresh_retry_until is not None:  # nothing is retried any more
+            connection.refresh_retry_until = None
+            connection.save(update_fields=["refresh_retry_until"])
+        touch_company(connection.company_id)  # the panels say "reconnect"
         log.warning("pictime.token.needs_reconnection", extra={"company": connection.company_id})

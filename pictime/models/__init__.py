@@ -15,7 +15,7 @@ from pictime.models.connection import (
     ConnectionQuerySet,
     new_webhook_token,
 )
-from pictime.models.links import GalleryLink, GalleryLinkQuerySet, ReadyEmail, touch_projects
+from pictime.models.links import GalleryLink, GalleryLinkQuerySet, ReadyEmail, touch_company, touch_projects
 from pictime.models.orders import Order, OrderQuerySet
 from pictime.models.records import (
     AccountRateLimit,
@@ -45,5 +45,6 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEvent",
     "new_webhook_token",
+    "touch_company",
     "touch_projects",
 ]

@@ -108,9 +108,6 @@ class Connection(models.Model):
     # Orders changed at or after this were not fetched yet (the periodic sync's `updated_since`).
     orders_synced_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # When what every workspace of the company shows of the connection last changed (its status, a
-    # refresh being asked again): part of the live panels' version (services.live).
-    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConnectionQuerySet.as_manager()
 

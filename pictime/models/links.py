@@ -32,6 +32,13 @@ def touch_projects(project_ids) -> int:
     return Project.objects.filter(pk__in=project_ids).update(integrations_changed_at=timezone.now())
 
 
+def touch_company(company_id: int) -> int:
+    """Every panel of the company shows something new: the connection's status (connected, needs
+    reconnection, a refresh asked again). Rare, so one UPDATE of its projects beats a join in every
+    poll (services.live)."""
+    return Project.objects.filter(company_id=company_id).update(integrations_changed_at=timezone.now())
+
+
 class ReadyEmail(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"

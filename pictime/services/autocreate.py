@@ -42,7 +42,7 @@ from crm.payments.models import Payment
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
 from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
-from pictime.models import AutoCreateJob, Connection, GalleryLink
+from pictime.models import AutoCreateJob, Connection, GalleryLink, touch_projects
 from pictime.schemas import Gallery
 from pictime.services.galleries import GalleryData, external_ref
 from pictime.services.sync import fetch_earlier_orders
@@ -131,6 +131,7 @@ def _insert_pending_job(project: Project, payment_id: int) -> None:
         next_attempt_at=timezone.now() + resend_after(),
     )
     AutoCreateJob.objects.bulk_create([job], ignore_conflicts=True)
+    touch_projects([project.pk])  # the panel says "Creating the Pic-Time gallery…"
 
 
 def record_for_first_payment(project_id: int, payment_id: int) -> bool:
@@ -302,6 +303,7 @@ def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> Ru
             )
             if not completed:
                 raise _FinishedElsewhere  # and the link written above is rolled back
+            touch_projects([project.pk])
             log_activity(
                 project, Activity.Kind.INTEGRATION, f"Pic-Time gallery created: {link.name} (offline)"
             )
@@ -331,13 +333,15 @@ def _succeed_with_the_existing_link(job: AutoCreateJob, gallery: Gallery) -> Run
         locked.save(
             update_fields=["status", "link", "last_error", "next_attempt_at", "finished_at", "updated_at"]
         )
+        touch_projects([project.pk])
         log_activity(project, Activity.Kind.INTEGRATION, f"Pic-Time gallery created: {link.name} (offline)")
     return RunResult(Status.SUCCEEDED)
 
 
 def _record(job: AutoCreateJob, **fields) -> None:
     fields["updated_at"] = timezone.now()
-    AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(**fields)
+    if AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(**fields):
+        touch_projects([job.project_id])
 
 
 def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
@@ -430,7 +434,9 @@ def take_due_jobs(limit: int = 500) -> list[tuple[int, int]]:
         AutoCreateJob.objects.filter(pk__in=ids).update(
             status=Status.PENDING, next_attempt_at=now + resend_after(), claimed_by="", updated_at=now
         )
-        return list(AutoCreateJob.objects.filter(pk__in=ids).values_list("project_id", "payment_id"))
+        jobs = list(AutoCreateJob.objects.filter(pk__in=ids).values_list("project_id", "payment_id"))
+        touch_projects([project_id for project_id, _ in jobs])
+        return jobs
 
 
 def mark_unsent(project_ids: list[int]) -> None:

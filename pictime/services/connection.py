@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
-from pictime.models import Connection, GalleryLink
+from pictime.models import Connection, GalleryLink, touch_company
 from pictime.oauth import oauth_client
 from pictime.schemas import WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS
 from pictime.schemas import TokenSet
@@ -77,7 +77,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         connection.access_token_expires_at = tokens.expires_at
         connection.scope = tokens.scope or ""
         connection.refresh_sent_at = connection.refresh_retry_until = None  # a new grant: never sent
-        connection.connected_at = connection.status_changed_at = timezone.now()
+        connection.connected_at = timezone.now()
         switched = bool(old_account and old_account != account.id)
         if switched:
             # Another account's settings and webhook don't apply to this one.
@@ -94,6 +94,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         links = GalleryLink.objects.filter(company=company)
         links.filter(account_id=account.id).update(is_active=True)
         links.exclude(account_id=account.id).update(is_active=False)
+        touch_company(company.pk)  # every panel shows the status
     if old_grant and old_grant != tokens.refresh_token:
         # A reconnect replaces the previous grant, of this account or of the one switched from; its
         # webhook subscriptions go with it, so only the new grant's remains.
@@ -160,7 +161,6 @@ def disconnect(connection: Connection) -> bool:
         connection.refresh_sent_at = connection.refresh_retry_until = None
         connection.webhook_id = ""
         connection.webhook_secret = ""
-        connection.status_changed_at = timezone.now()
         # Auto-create galleries and the other settings are kept for when the same account connects
         # again (a first payment meanwhile waits for the reconnection); another account resets them.
         connection.save()
@@ -170,6 +170,7 @@ def disconnect(connection: Connection) -> bool:
             updated_at=timezone.now(),
         )
         GalleryLink.objects.filter(company_id=connection.company_id).update(is_active=False)
+        touch_company(connection.company_id)
     return revoked
 
 

@@ -6,7 +6,7 @@ from django.core import mail
 
 from pictime.models import AutoCreateJob, Connection, SyncRun
 from pictime.queue import retry_autocreate
-from pictime.services import galleries
+from pictime.services import autocreate, galleries
 from pictime.services.connection import disconnect
 from pictime.services.live import project_version, ticket
 from pictime.services.sync import sync_links
@@ -44,7 +44,7 @@ def test_each_service_that_changes_the_panel_moves_its_version_and_no_other_comp
     send,
     django_capture_on_commit_callbacks,
 ):
-    make_link(make_connection(other_project.company), other_project)
+    theirs_link = make_link(make_connection(other_project.company), other_project)
     mine, theirs = Versions(project), Versions(other_project)
     empty = Versions(make_project(project.company))  # a project of ours without galleries
     gallery = sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
@@ -82,9 +82,11 @@ def test_each_service_that_changes_the_panel_moves_its_version_and_no_other_comp
         status=AutoCreateJob.Status.FAILED,
         idempotency_key="autocreate-version",
     )
-    assert mine.changed()
+    assert not mine.changed()  # (made here as it stood after its last attempt failed)
     with django_capture_on_commit_callbacks(execute=False):
         assert retry_autocreate(job)  # the panel's Retry
+    assert mine.changed()
+    assert autocreate.run_job(job.pk).status == AutoCreateJob.Status.SUCCEEDED  # the worker: linked
     assert mine.changed()
 
     galleries.unlink(link)
@@ -98,6 +100,8 @@ def test_each_service_that_changes_the_panel_moves_its_version_and_no_other_comp
 
     assert len(mine.seen) == 12
     assert not theirs.changed()
+    galleries.unlink(theirs_link)  # another company's change: theirs moves, ours not
+    assert theirs.changed() and not mine.changed() and not empty.changed()
 
 
 @pytest.mark.django_db
