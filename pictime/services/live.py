@@ -13,6 +13,10 @@ from django.core import signing
 
 from crm.projects.models import Project
 
+# Built once (a queryset is lazy; each poll filters a copy): the ORM's work is most of a poll's cost.
+# No ORDER BY: the model's ordering would compile one for a single row.
+_STAMPS = Project.objects.order_by().values_list("integrations_changed_at", flat=True)
+
 
 def project_version(company, project_id) -> str | None:
     """The version of the project's panel and sales (None: no such project in the company).
@@ -22,9 +26,7 @@ def project_version(company, project_id) -> str | None:
     set where they change what the panel shows (pictime.models.touch_projects, touch_company). A join
     to the job or the connection would cost a poll more than the rare writes that touch the project.
     """
-    projects = Project.objects.filter(pk=project_id, company_id=getattr(company, "pk", company))
-    # No ORDER BY (the model's ordering would compile one): a tenth of the poll's cost.
-    stamp = list(projects.order_by().values_list("integrations_changed_at", flat=True))
+    stamp = list(_STAMPS.filter(pk=project_id, company_id=getattr(company, "pk", company)))
     if not stamp:
         return None
     return hashlib.blake2s(repr(stamp[0]).encode(), digest_size=8).hexdigest()
