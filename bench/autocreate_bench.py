@@ -166,9 +166,8 @@ def _sandbox_ceiling(stack, connections, n, threads, meter, print_cpu):
     from pictime.errors import Throttled
     from pictime.models import WebhookDelivery
     from pictime.schemas import GalleryCreate
-    from pictime.services.common import api_for
 
-    clients = [api_for(c) for c in connections]  # as clicks: the burst, no pacing
+    clients = [c.api() for c in connections]  # as clicks: the burst, no pacing
     received = WebhookDelivery.objects.filter(outcome=WebhookDelivery.Outcome.ACCEPTED).count()
     print(f"sandbox ceiling: {n} creates from {threads} threads ...", flush=True)
     errors = []

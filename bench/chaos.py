@@ -442,7 +442,7 @@ def state(stack: Stack) -> dict:
 
     from crm.projects.models import Project
     from pictime.models import AutoCreateJob, GalleryLink, WebhookEvent
-    from pictime.services.common import external_ref
+    from pictime.services.galleries import external_ref
 
     connections.close_all()  # a connection from before PostgreSQL's restart is gone
     at_sandbox = sandbox_galleries(stack)

@@ -102,7 +102,6 @@ def link_galleries(connection, account_id, projects, galleries):
     """Links every sandbox gallery to one of the projects in turn, in bulk (no request per link)."""
     from pictime.models import GalleryLink
     from pictime.schemas import Gallery
-    from pictime.services.common import apply_gallery
 
     links = []
     for n, data in enumerate(galleries):
@@ -113,7 +112,7 @@ def link_galleries(connection, account_id, projects, galleries):
             account_id=account_id,
             gallery_id=data["id"],
         )
-        apply_gallery(link, Gallery.from_dict(data), save=False)
+        link.apply_remote(Gallery.from_dict(data))
         links.append(link)
     GalleryLink.objects.bulk_create(links, batch_size=1000)
     return links

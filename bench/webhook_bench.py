@@ -61,7 +61,6 @@ def _set_up(stack, args):
     from bench.seed import connected_studio
     from pictime.models import GalleryLink
     from pictime.schemas import GalleryCreate
-    from pictime.services.common import api_for, new_link
 
     print(f"setting up {args.companies} companies and {args.galleries} linked galleries ...", flush=True)
     links = []
@@ -76,10 +75,10 @@ def _set_up(stack, args):
             projects=len(numbers),
             webhooks=True,
         )
-        api = api_for(connection)
+        api = connection.api()
         for g, project in zip(numbers, projects, strict=True):
             gallery = api.create_gallery(GalleryCreate(name=f"Wedding {g}"), idempotency_key=f"hook-{g}")
-            link = new_link(project, connection, gallery, origin=GalleryLink.Origin.CREATED)
+            link = GalleryLink.to_gallery(project, connection, gallery, origin=GalleryLink.Origin.CREATED)
             link.save()
             raw = stack.sandbox.admin("GET", f"/_sandbox/galleries/{gallery.id}")  # as webhooks carry it
             links.append((link, connection, raw))
@@ -88,7 +87,6 @@ def _set_up(stack, args):
 
 def _events(args, links):
     """[(url, secret, body bytes, gallery_id, image_count)] in the order they are sent."""
-    from pictime.services.common import webhook_url
 
     per_gallery = -(-args.events // len(links))
     base = datetime.datetime.now(datetime.UTC)
@@ -106,7 +104,7 @@ def _events(args, links):
                 "data": data,
             }
             body = json.dumps(event, separators=(",", ":")).encode()
-            run.append((webhook_url(connection), connection.webhook_secret, body, link.gallery_id, k))
+            run.append((connection.webhook_url, connection.webhook_secret, body, link.gallery_id, k))
         runs.append(run)
     ordered = [run[k] for k in range(per_gallery) for run in runs][: args.events]  # interleaved
     return ordered

@@ -21,11 +21,12 @@ from django.utils.text import Truncator
 from crm.audit.admin import ReadOnlyAdmin
 from crm.audit.models import AuditEntry
 from crm.audit.services import record
+from integrations.models import CompanyIntegration
 
+from . import queue
 from .errors import PicTimeError
 from .models import AutoCreateJob, Connection, GalleryLink, Order, SyncRun, WebhookDelivery, WebhookEvent
 from .services import connection as connection_service
-from .services import queue
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +120,7 @@ class ConnectionAdmin(ReadOnlyAdmin):
         "last_synced_at",
         "orders_synced_until",
         "webhook_id",
-        "auto_create_enabled",
-        "auto_create_enabled_at",
-        "default_brand_id",
-        "default_preset_id",
-        "portal_intro",
-        "brands",
-        "presets",
+        *Connection.GALLERY_SETTINGS,
         "updated_at",
         "related_records",
         "recent_audit",
@@ -221,7 +216,7 @@ class ConnectionAdmin(ReadOnlyAdmin):
         for connection in connections:
 
             def disconnect(connection=connection):
-                if connection.status == "disconnected":
+                if connection.status == CompanyIntegration.Status.DISCONNECTED:
                     raise Refused("Already disconnected.")
                 revoked = connection_service.disconnect(connection)
                 message = (

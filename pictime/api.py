@@ -10,7 +10,7 @@ import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
@@ -37,7 +37,6 @@ from .serializers import (
 )
 from .services import connection as connection_service
 from .services import galleries
-from .services.common import require_connected
 from .services.sales import project_orders
 
 LINK_ID = id_parameter("link_id", "The gallery link's id (not Pic-Time's gallery id).")
@@ -100,7 +99,7 @@ def call_service(function, *args, **kwargs):
 
 def connected(company) -> Connection:
     """The company's connection, or 409 saying what to do: connect or reconnect Pic-Time."""
-    return call_service(require_connected, Connection.objects.for_company(company).first())
+    return call_service(Connection.objects.connected, company)
 
 
 # ---------------------------------------------------------------- a project's galleries
@@ -165,26 +164,28 @@ class ProjectGalleries(ListModelMixin, CompanyAPIView):
         allow_duplicate = fields.pop("allow_duplicate", False)
         gallery_data = galleries.GalleryData(**fields)
         connection = connected(request.company)
-        if not allow_duplicate:
-            duplicates = call_service(
-                galleries.find_duplicates, connection, gallery_data.client_email, gallery_data.event_date
-            )
-            if duplicates:
+
+        def create():
+            try:
+                return galleries.create_and_link(
+                    project,
+                    connection,
+                    gallery_data,
+                    key or f"api-{uuid.uuid4()}",
+                    request.user,
+                    refuse_duplicates=not allow_duplicate,
+                )
+            except galleries.DuplicateGallery as duplicate:
+                linked = linked_ids(request.company, project)
                 raise ApiError(
                     409,
                     "duplicate",
                     "This client already has a Pic-Time gallery for this event date. Link it instead, "
                     'or send "allow_duplicate": true to create another one.',
-                    {"galleries": account_galleries(duplicates, linked_ids(request.company, project))},
-                )
-        link = call_service(
-            galleries.create_and_link,
-            project,
-            connection,
-            gallery_data,
-            key or f"api-{uuid.uuid4()}",
-            request.user,
-        )
+                    {"galleries": account_galleries(duplicate.galleries, linked)},
+                ) from None
+
+        link = call_service(create)
         return Response(GalleryLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -341,42 +342,45 @@ class ConnectionState(CompanyAPIView):
         return Response(ConnectionSerializer(connection).data)
 
 
-class ConnectionAutoCreate(CompanyAPIView):
+class ConnectionSetting(CompanyAPIView):
+    """A setting of the company's connection (owner only): checked against the connection, saved,
+    and answered with the connection."""
+
     permission_classes = [IsCompanyOwnerOrReadOnly]
+
+    def put(self, request):
+        connection = connected(request.company)
+        data = self.serializer_class(data=request.data, context={"connection": connection})
+        data.is_valid(raise_exception=True)
+        self.save(connection, data.validated_data)
+        return Response(ConnectionSerializer(connection).data)
+
+
+def setting_schema(operation_id: str, summary: str):
+    return extend_schema_view(
+        put=extend_schema(operation_id=operation_id, summary=summary, responses={200: ConnectionSerializer})
+    )
+
+
+@setting_schema("pictime_connection_auto_create", "Turn Auto-create galleries on or off (owner only)")
+class ConnectionAutoCreate(ConnectionSetting):
     serializer_class = AutoCreateSerializer
 
-    @extend_schema(
-        operation_id="pictime_connection_auto_create",
-        summary="Turn Auto-create galleries on or off (owner only)",
-        request=AutoCreateSerializer,
-        responses={200: ConnectionSerializer},
-    )
-    def put(self, request):
-        data = AutoCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        connection = connected(request.company)
-        connection_service.set_auto_create(connection, data.validated_data["enabled"])
-        return Response(ConnectionSerializer(connection).data)
+    def save(self, connection, data):
+        connection_service.set_auto_create(connection, data["enabled"])
 
 
-class ConnectionDefaults(CompanyAPIView):
-    permission_classes = [IsCompanyOwnerOrReadOnly]
+@setting_schema(
+    "pictime_connection_defaults",
+    "Defaults for galleries the CRM creates, and the client portal's text (owner only)",
+)
+class ConnectionDefaults(ConnectionSetting):
     serializer_class = GalleryDefaultsSerializer
 
-    @extend_schema(
-        operation_id="pictime_connection_defaults",
-        summary="Defaults for galleries the CRM creates, and the client portal's text (owner only)",
-        request=GalleryDefaultsSerializer,
-        responses={200: ConnectionSerializer},
-    )
-    def put(self, request):
-        connection = connected(request.company)
-        data = GalleryDefaultsSerializer(data=request.data, context={"connection": connection})
-        data.is_valid(raise_exception=True)
+    def save(self, connection, data):
         connection_service.save_gallery_defaults(
             connection,
-            brand_id=data.validated_data["default_brand_id"],
-            preset_id=data.validated_data["default_preset_id"],
-            portal_intro=data.validated_data["portal_intro"],
+            brand_id=data["default_brand_id"],
+            preset_id=data["default_preset_id"],
+            portal_intro=data["portal_intro"],
         )
-        return Response(ConnectionSerializer(connection).data)

@@ -96,7 +96,7 @@ def seed(company, user) -> bool:
                 gallery_id=f"gal_demo_{n + 1:02d}",
                 name=gallery,
                 slug=gallery.lower().replace(" & ", "-").replace(" ", "-"),
-                status="offline" if state == "offline" else "online",
+                status=GalleryLink.Status.OFFLINE if state == "offline" else GalleryLink.Status.ONLINE,
                 published_at=None if state == "offline" else shot + 14 * DAY,
                 image_count=rng.randint(60, 480),
                 event_date=project.event_date,
@@ -105,7 +105,7 @@ def seed(company, user) -> bool:
                 client_name=client_name,
                 client_email=email,
                 last_synced_at=now - DAY,
-                ready_email_status="" if state == "offline" else "sent",
+                ready_email_status="" if state == "offline" else GalleryLink.ReadyEmail.SENT,
                 ready_email_to="" if state == "offline" else email,
                 ready_email_at=None if state == "offline" else shot + 14 * DAY,
             )
@@ -137,7 +137,13 @@ def _orders(link, count, rng, now):
         name, price = rng.choice(PRINTS)
         quantity = rng.randint(1, 3)
         subtotal = Decimal(price) * quantity
-        status = "refunded" if i % 12 == 5 else "cancelled" if i % 20 == 13 else "paid"
+        status = (
+            Order.Status.REFUNDED
+            if i % 12 == 5
+            else Order.Status.CANCELLED
+            if i % 20 == 13
+            else Order.Status.PAID
+        )
         rows.append(
             Order(
                 company_id=link.company_id,

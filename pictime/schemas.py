@@ -32,31 +32,7 @@ from pydantic import (
 )
 
 from .errors import BadResponse
-from .links import UrlPolicy, current_url_policy
-
-__all__ = [
-    "IDEMPOTENCY_KEY_RE",
-    "SCOPES",
-    "WEBHOOK_EVENT_TYPES",
-    "Account",
-    "Brand",
-    "Customer",
-    "Gallery",
-    "GalleryClient",
-    "GalleryCreate",
-    "NamedId",
-    "Order",
-    "OrderItem",
-    "Page",
-    "Preset",
-    "TokenSet",
-    "UrlPolicy",
-    "WebhookEvent",
-    "WebhookSubscription",
-    "current_url_policy",
-    "format_timestamp",
-    "parse_timestamp",
-]
+from .links import current_url_policy
 
 SCOPES = ("account:read", "galleries:read", "galleries:write", "orders:read", "webhooks:write")
 # What the CRM subscribes to (services.connection) and the events it applies.
@@ -265,7 +241,7 @@ class Gallery(_Answer):
         )
         if not refused:
             return self
-        # The caller keeps the link it had and records why (services.common / webhooks).
+        # The caller keeps the link it had and records why (GalleryLink.apply_remote).
         gallery = self.model_copy(update=dict.fromkeys(key for key, _ in refused))
         gallery._refused = refused
         return gallery

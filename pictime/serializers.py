@@ -135,13 +135,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "plan",
             "connected_at",
             "last_synced_at",
-            "auto_create_enabled",
-            "auto_create_enabled_at",
-            "default_brand_id",
-            "default_preset_id",
-            "portal_intro",
-            "brands",
-            "presets",
+            *Connection.GALLERY_SETTINGS,
         ]
         read_only_fields = fields
 

@@ -33,7 +33,7 @@ RETRY_OURS = {
 
 @shared_task(name="pictime.process_webhook_events", acks_late=True, max_retries=10, **RETRY_OURS)
 def process_webhook_events(connection_id: int) -> int:
-    """The connection's queued webhook events, applied in batches (queued by services.queue)."""
+    """The connection's queued webhook events, applied in batches (queued by pictime.queue)."""
     return webhooks.process_queued(connection_id)
 
 
@@ -110,7 +110,7 @@ def sync_all_connections() -> int:
 
 @shared_task(name="pictime.sync_link", acks_late=True, bind=True, max_retries=LINK_SYNC_RETRIES, **RETRY_OURS)
 def sync_link_task(self, link_id: int) -> str:
-    """A gallery just linked whose earlier orders couldn't be fetched at once (see services.queue)."""
+    """A gallery just linked whose earlier orders couldn't be fetched at once (see pictime.queue)."""
     link = GalleryLink.objects.select_related("connection").filter(pk=link_id).first()
     if link is None:
         return "missing"

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.errors import BadResponse, NeedsReconnection, NotConnected, RefreshRetrying, Unavailable
-from pictime.models import Connection
+from pictime.models import Connection, touch_company
 from pictime.oauth import oauth_client
 from pictime.signals import grant_refreshed, refresh_unanswered
 
@@ -128,6 +128,8 @@ def refresh(connection_id: int, failed_token: str | None = None, *, background: 
             connection.refresh_token = tokens.refresh_token
             connection.access_token_expires_at = tokens.expires_at
             connection.scope = tokens.scope or connection.scope
+            if connection.refresh_retry_until is not None:  # the panels stop saying "retrying"
+                touch_company(connection.company_id)
             connection.refresh_sent_at = connection.refresh_retry_until = None
             connection.save(
                 update_fields=[
@@ -184,6 +186,7 @@ def _hand_to_worker(connection_id: int, refresh_token: str) -> None:
             return  # rotated meanwhile, or a worker has it already
         connection.refresh_retry_until = _grace_ends(connection)
         connection.save(update_fields=["refresh_retry_until"])
+        touch_company(connection.company_id)  # the panels say "retrying"
         log.warning("pictime.token.refresh_handed_to_worker", extra={"company": connection.company_id})
         refresh_unanswered.send(sender=Connection, connection=connection)  # pictime.receivers
 
@@ -246,4 +249,5 @@ def _mark_needs_reconnection(connection_id, reason, *, refresh_token=None, acces
         if connection.refresh_retry_until is not None:  # nothing is retried any more
             connection.refresh_retry_until = None
             connection.save(update_fields=["refresh_retry_until"])
+        touch_company(connection.company_id)  # the panels say "reconnect"
         log.warning("pictime.token.needs_reconnection", extra={"company": connection.company_id})

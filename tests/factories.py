@@ -28,7 +28,6 @@ from pictime.models import (
     WebhookEvent,
 )
 from pictime.schemas import Gallery, GalleryCreate
-from pictime.services.common import apply_gallery
 from pictime.signatures import sign
 
 _seq = itertools.count(1)
@@ -152,7 +151,7 @@ def link_gallery(connection, project, gallery: dict, origin=GalleryLink.Origin.L
         gallery_id=gallery["id"],
         origin=origin,
     )
-    apply_gallery(link, Gallery.from_dict(gallery), save=False)
+    link.apply_remote(Gallery.from_dict(gallery))
     link.save()
     return link
 

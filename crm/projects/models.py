@@ -48,6 +48,9 @@ class Project(models.Model):
     )
     # Set once, by the first successful payment (the claim behind the "project first paid" signal).
     first_paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When what an integration shows in the project's workspace last changed (set by the integration,
+    # e.g. Pic-Time's galleries and sales): the open workspace polls it to know when to reload them.
+    integrations_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

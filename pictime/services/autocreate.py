@@ -20,7 +20,7 @@ job with its project, client and connection; the token, without a row lock while
 link, the job and the activity line).
 
 This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
-with Celery); ``pictime.services.queue`` holds what sends a job to the worker (Retry, reconnection).
+with Celery); ``pictime.queue`` holds what sends a job to the worker (Retry, reconnection).
 Transient errors (timeouts, 5xx, 429, request in progress, garbled answers) retry with exponential
 backoff, jitter and a maximum, and never sooner than Pic-Time's Retry-After; permanent errors stop
 and are recorded. A connection that needs reconnecting parks the job until it is reconnected.
@@ -42,10 +42,10 @@ from crm.payments.models import Payment
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
 from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
-from pictime.models import AutoCreateJob, Connection, GalleryLink
+from pictime.models import AutoCreateJob, Connection, GalleryLink, touch_projects
 from pictime.schemas import Gallery
-from pictime.services.common import api_for, apply_gallery, external_ref, gallery_request, new_link
-from pictime.services.sync import sync_new_link
+from pictime.services.galleries import GalleryData, external_ref
+from pictime.services.sync import fetch_earlier_orders
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,7 @@ def _insert_pending_job(project: Project, payment_id: int) -> None:
         next_attempt_at=timezone.now() + resend_after(),
     )
     AutoCreateJob.objects.bulk_create([job], ignore_conflicts=True)
+    touch_projects([project.pk])  # the panel says "Creating the Pic-Time gallery…"
 
 
 def record_for_first_payment(project_id: int, payment_id: int) -> bool:
@@ -222,16 +223,15 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
     """One try of a claimed job: one call to Pic-Time, then its outcome recorded."""
     project = job.project
     try:
-        api = api_for(connection, background=True)
-        request = gallery_request(
-            project,
+        api = Connection.require(connection).api(background=True)
+        request = GalleryData(
             name=project.name,
             event_date=project.event_date,
             client_name=project.client.name,
             client_email=project.client.email,
             brand_id=connection.default_brand_id,
             preset_id=connection.default_preset_id,
-        )
+        ).to_create(project)
         try:
             gallery = api.create_gallery(request, idempotency_key=job.idempotency_key)
         except Conflict:
@@ -257,20 +257,12 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
-    _fetch_earlier_orders(job, connection, gallery)
-    return result
-
-
-def _fetch_earlier_orders(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> None:
-    """The gallery's orders, as for any link (sync.sync_new_link): a gallery found again (a replayed
-    or conflicting create) may have been sold already."""
+    # The gallery's orders, as for any link: a gallery found again (a replayed or conflicting
+    # create) may have been sold already.
     link = GalleryLink.objects.filter(autocreate_job=job.pk).first()
-    if link is None:
-        return
-    try:
-        sync_new_link(link, gallery, background=True)
-    except PicTimeError as error:  # the gallery is made and linked; the next sync reads its orders
-        log.warning("pictime.autocreate.orders_later", extra={"job": job.pk, "error": str(error)})
+    if link is not None:
+        fetch_earlier_orders(link, background=True)
+    return result
 
 
 def _find_by_external_ref(api, project: Project) -> Gallery | None:
@@ -286,20 +278,12 @@ class _FinishedElsewhere(Exception):
     """A worker that took over after our lease ran out finished the job first."""
 
 
-# What a link already there for the project and gallery takes from Pic-Time's answer.
-_GALLERY_FIELDS = [
-    "name", "slug", "status", "published_at", "image_count", "cover_url", "public_url", "edit_url",
-    "event_date", "expires_at", "client_name", "client_email", "remote_updated_at", "deleted_at",
-    "last_synced_at", "last_sync_error",
-]  # fmt: skip
-
-
 def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> RunResult:
     """The link, the job and the activity line in one transaction: INSERT … ON CONFLICT of the link
     (one per project and gallery), the job completed by a conditional UPDATE (still running, so
     ours), the activity line. Three statements, no row read or lock."""
     project = job.project
-    link = new_link(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
+    link = GalleryLink.to_gallery(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -307,7 +291,7 @@ def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> Ru
                 [link],
                 update_conflicts=True,
                 unique_fields=["project", "gallery_id"],
-                update_fields=_GALLERY_FIELDS,
+                update_fields=GalleryLink.REMOTE_FIELDS,
             )
             completed = AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
                 status=Status.SUCCEEDED,
@@ -319,6 +303,7 @@ def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> Ru
             )
             if not completed:
                 raise _FinishedElsewhere  # and the link written above is rolled back
+            touch_projects([project.pk])
             log_activity(
                 project, Activity.Kind.INTEGRATION, f"Pic-Time gallery created: {link.name} (offline)"
             )
@@ -338,7 +323,8 @@ def _succeed_with_the_existing_link(job: AutoCreateJob, gallery: Gallery) -> Run
         if locked.status == Status.SUCCEEDED:
             return RunResult(locked.status)
         link = GalleryLink.objects.get(project=project, origin=GalleryLink.Origin.AUTO_CREATED)
-        apply_gallery(link, gallery)
+        link.apply_remote(gallery)
+        link.save()
         locked.status = Status.SUCCEEDED
         locked.link = link
         locked.last_error = ""
@@ -347,13 +333,15 @@ def _succeed_with_the_existing_link(job: AutoCreateJob, gallery: Gallery) -> Run
         locked.save(
             update_fields=["status", "link", "last_error", "next_attempt_at", "finished_at", "updated_at"]
         )
+        touch_projects([project.pk])
         log_activity(project, Activity.Kind.INTEGRATION, f"Pic-Time gallery created: {link.name} (offline)")
     return RunResult(Status.SUCCEEDED)
 
 
 def _record(job: AutoCreateJob, **fields) -> None:
     fields["updated_at"] = timezone.now()
-    AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(**fields)
+    if AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(**fields):
+        touch_projects([job.project_id])
 
 
 def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
@@ -446,7 +434,9 @@ def take_due_jobs(limit: int = 500) -> list[tuple[int, int]]:
         AutoCreateJob.objects.filter(pk__in=ids).update(
             status=Status.PENDING, next_attempt_at=now + resend_after(), claimed_by="", updated_at=now
         )
-        return list(AutoCreateJob.objects.filter(pk__in=ids).values_list("project_id", "payment_id"))
+        jobs = list(AutoCreateJob.objects.filter(pk__in=ids).values_list("project_id", "payment_id"))
+        touch_projects([project_id for project_id, _ in jobs])
+        return jobs
 
 
 def mark_unsent(project_ids: list[int]) -> None:

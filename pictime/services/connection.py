@@ -9,12 +9,11 @@ from django.utils import timezone
 
 from integrations.models import CompanyIntegration
 from pictime.errors import PicTimeError
-from pictime.models import Connection, GalleryLink, SyncRun
+from pictime.models import Connection, GalleryLink, touch_company
 from pictime.oauth import oauth_client
 from pictime.schemas import WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS
 from pictime.schemas import TokenSet
-from pictime.services.common import api_for, webhook_url
-from pictime.services.queue import queue_company_sync, resume_waiting_jobs
+from pictime.signals import connected
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
     """Saves a new grant: reads the account, stores the tokens encrypted, reactivates the links of
     that account (and deactivates another account's), subscribes to webhooks."""
     unsaved = Connection(company=company)  # nothing is stored before Pic-Time shows the account
-    account = api_for(unsaved, new_access_token=tokens.access_token).get_account()
+    account = unsaved.api(access_token=tokens.access_token).get_account()
 
     with transaction.atomic():
         integration, _ = CompanyIntegration.objects.select_for_update().get_or_create(
@@ -95,13 +94,13 @@ def connect_account(*, company, tokens: TokenSet) -> ConnectResult:
         links = GalleryLink.objects.filter(company=company)
         links.filter(account_id=account.id).update(is_active=True)
         links.exclude(account_id=account.id).update(is_active=False)
+        touch_company(company.pk)  # every panel shows the status
     if old_grant and old_grant != tokens.refresh_token:
         # A reconnect replaces the previous grant, of this account or of the one switched from; its
         # webhook subscriptions go with it, so only the new grant's remains.
         _revoke_quietly(old_grant, company.pk)
     webhook_ok = subscribe_webhooks(connection)
-    resume_waiting_jobs(connection)  # auto-creates that waited for a reconnection run now
-    queue_company_sync(connection, SyncRun.Trigger.CONNECTED)  # now, not at beat's next run
+    connected.send(sender=Connection, connection=connection)  # waiting auto-creates, the first sync
     return ConnectResult(connection=connection, switched_account=switched, webhook_ok=webhook_ok)
 
 
@@ -109,8 +108,8 @@ def subscribe_webhooks(connection: Connection) -> bool:
     """Subscribes this connection's webhook URL; keeps the secret encrypted. False if Pic-Time failed
     (the periodic sync keeps galleries current meanwhile; reconnecting subscribes again)."""
     try:
-        api = api_for(connection)
-        url = webhook_url(connection)
+        api = connection.api()
+        url = connection.webhook_url
         for existing in api.list_webhooks():
             if existing.url == url:
                 api.delete_webhook(existing.id)  # its secret is only shown at creation
@@ -150,7 +149,7 @@ def disconnect(connection: Connection) -> bool:
     if connection.refresh_token:
         if connection.webhook_id:
             try:
-                api_for(connection).delete_webhook(connection.webhook_id)
+                connection.api().delete_webhook(connection.webhook_id)
             except PicTimeError:
                 pass  # revoking the grant deletes its subscriptions too
         revoked = _revoke_quietly(connection.refresh_token, connection.company_id)
@@ -171,6 +170,7 @@ def disconnect(connection: Connection) -> bool:
             updated_at=timezone.now(),
         )
         GalleryLink.objects.filter(company_id=connection.company_id).update(is_active=False)
+        touch_company(connection.company_id)
     return revoked
 
 

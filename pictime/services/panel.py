@@ -9,11 +9,6 @@ from pictime.models import Connection, GalleryLink, Order
 from pictime.services.autocreate import autocreate_job_for
 
 
-def company_connection(company) -> Connection | None:
-    """The company's connection with its status, for the panel's actions that call Pic-Time."""
-    return Connection.objects.for_company(company).first()
-
-
 def connection_status(company) -> tuple[str | None, object]:
     """The status of the company's connection (None when it has none) and until when a lost refresh
     is asked again (``Connection.refresh_retry_until``), without loading its tokens."""

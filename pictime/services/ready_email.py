@@ -25,8 +25,7 @@ from crm.clients.models import Client
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
 from crm.projects.services import mark_delivered
-from pictime.models import Connection, GalleryLink, ReadyEmail
-from pictime.services import pending
+from pictime.models import Connection, GalleryLink, ReadyEmail, touch_projects
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +34,6 @@ PLACEHOLDERS = ("first_name", "client_name", "gallery_name", "project_name", "st
 
 class SendFailed(Exception):
     """The mail server refused or could not be reached: worth another try later."""
-
-
-def gallery_published(link: GalleryLink) -> None:
-    """Called where a link's gallery turns online, in the transaction that saves it: the email and
-    the stage move are recorded as due on the link, and run in a task sent after commit (so the task
-    reads what was saved); if that message is lost, the beat's sweep sends it again."""
-    from pictime.tasks import gallery_published as task
-
-    pending.record(link, pending.READY_EMAIL)
-    pending.publish_on_commit(link.pk, pending.READY_EMAIL, task)
 
 
 def handle_published(link_id: int) -> str:
@@ -91,22 +80,25 @@ def send(link_id: int) -> str:
     if not link.connection.ready_email_enabled or not recipient:
         # Decided once: a gallery published while it was off gets no email later either.
         reason = "Turned off in Integrations" if recipient else "The client has no email address"
-        due.filter(ready_email_status="").update(
+        if due.filter(ready_email_status="").update(
             ready_email_status=ReadyEmail.SKIPPED, ready_email_error=reason, ready_email_at=now
-        )
+        ):
+            touch_projects([link.project_id])
         return ReadyEmail.SKIPPED
     if not due.update(ready_email_status=ReadyEmail.SENDING, ready_email_to=recipient, ready_email_at=now):
         return link.ready_email_status or "not_due"
+    touch_projects([link.project_id])
     link.refresh_from_db()
-    deliver(build_message(link.connection, link, recipient), link.pk, "ready_email")
+    deliver(build_message(link.connection, link, recipient), link, "ready_email")
     GalleryLink.objects.filter(pk=link.pk).update(
         ready_email_status=ReadyEmail.SENT, ready_email_error="", ready_email_at=timezone.now()
     )
+    touch_projects([link.project_id])
     log_activity(link.project, Activity.Kind.INTEGRATION, f"Gallery ready email sent to {recipient}")
     return ReadyEmail.SENT
 
 
-def deliver(message: EmailMultiAlternatives, link_id: int, prefix: str) -> None:
+def deliver(message: EmailMultiAlternatives, link: GalleryLink, prefix: str) -> None:
     """Sends a link's email; when the mail server fails, records it on the link's `<prefix>_status`
     and `_error` (the panel reads them) and raises SendFailed for the task to retry. Shared with
     the expiry reminder (prefix "reminder")."""
@@ -114,10 +106,11 @@ def deliver(message: EmailMultiAlternatives, link_id: int, prefix: str) -> None:
         message.send()
     except Exception as error:  # SMTP errors, refused connections, timeouts: all worth a retry
         text = f"{type(error).__name__}: {error}"[:300]
-        log.warning(f"pictime.{prefix}.failed", extra={"link": link_id, "error": text})
-        GalleryLink.objects.filter(pk=link_id).update(
+        log.warning(f"pictime.{prefix}.failed", extra={"link": link.pk, "error": text})
+        GalleryLink.objects.filter(pk=link.pk).update(
             **{f"{prefix}_status": ReadyEmail.FAILED, f"{prefix}_error": text, f"{prefix}_at": timezone.now()}
         )
+        touch_projects([link.project_id])
         raise SendFailed(text) from error
 
 
@@ -155,15 +148,35 @@ def fill(template: str, values: dict) -> str:
     )
 
 
-def content(*, subject, message, signoff, gallery_name, gallery_url, cover_url, project, client, studio_name):
+def portal_url(project) -> str:
+    portal = project.get_portal_url() if project else None
+    return settings.SITE_URL + portal if portal else ""
+
+
+def content(
+    *,
+    subject,
+    message,
+    signoff,
+    gallery_name,
+    gallery_url,
+    cover_url,
+    project,
+    client,
+    studio_name,
+    more: dict | None = None,
+    **shown,
+) -> EmailContent:
+    """The email with the studio's text filled in. `more`: further placeholders, `shown`: further
+    fields of the message (the expiry reminder's)."""
     values = {
         "first_name": client.greeting_name,
         "client_name": client.name,
         "gallery_name": gallery_name,
         "project_name": project.name if project else gallery_name,
         "studio_name": studio_name,
+        **(more or {}),
     }
-    portal = project.get_portal_url() if project else None
     return EmailContent(
         subject=" ".join(fill(subject, values).split())[:200],
         intro=fill(message, values),
@@ -171,8 +184,9 @@ def content(*, subject, message, signoff, gallery_name, gallery_url, cover_url, 
         gallery_name=gallery_name,
         gallery_url=gallery_url,
         cover_url=cover_url,
-        portal_url=settings.SITE_URL + portal if portal else "",
+        portal_url=portal_url(project),
         studio_name=studio_name,
+        **shown,
     )
 
 

@@ -15,17 +15,16 @@ the same send and sweep honour. As with the ready email, a send interrupted by a
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
-from pictime.models import Connection, GalleryLink, ReadyEmail
+from pictime.models import Connection, GalleryLink, ReadyEmail, touch_projects
 from pictime.services import ready_email
-from pictime.services.ready_email import EmailContent, fill
+from pictime.services.ready_email import EmailContent
+from pictime.signals import reminder_requested
 
 # What the studio's subject and message may name (the ready email's, and the expiry and the links).
 PLACEHOLDERS = (
@@ -129,15 +128,14 @@ def send(link_id: int, now=None) -> str:
         return "not_due"
     link.refresh_from_db()
     email = link_content(link.connection, link)
-    ready_email.deliver(
-        ready_email.build_message(link.connection, link, recipient, email), link.pk, "reminder"
-    )
+    ready_email.deliver(ready_email.build_message(link.connection, link, recipient, email), link, "reminder")
     GalleryLink.objects.filter(pk=link.pk).update(
         reminder_status=ReadyEmail.SENT,
         reminder_error="",
         reminder_requested_at=None,
         reminder_at=timezone.now(),
     )
+    touch_projects([link.project_id])
     log_activity(
         link.project,
         Activity.Kind.INTEGRATION,
@@ -205,52 +203,22 @@ def remind_now(company, link_pk: int, now=None) -> Reminded:
     )
     if not requested:
         return Reminded("pending", link, f"The reminder for “{link.name}” is already on its way.")
-    from pictime.tasks import send_expiry_reminder
-
-    transaction.on_commit(lambda: send_expiry_reminder.delay(link.pk), robust=True)
+    reminder_requested.send(sender=GalleryLink, link_id=link.pk)  # a worker sends it after commit
     return Reminded("queued", link, f"Reminder for “{link.name}” sent to {client.email}.")
 
 
 # --------------------------------------------------------------------------- the message
-def content(
-    *,
-    subject,
-    message,
-    signoff,
-    gallery_name,
-    gallery_url,
-    cover_url,
-    project,
-    client,
-    studio_name,
-    expires_at,
-):
-    now = timezone.now()
-    portal = project.get_portal_url() if project else None
-    portal_url = settings.SITE_URL + portal if portal else ""
-    values = {
-        "first_name": client.greeting_name,
-        "client_name": client.name,
-        "gallery_name": gallery_name,
-        "project_name": project.name if project else gallery_name,
-        "studio_name": studio_name,
-        "expiry_date": closes_on(expires_at),
-        "days_left": max(0, (timezone.localdate(expires_at) - timezone.localdate(now)).days),
-        "gallery_url": gallery_url,
-        "portal_url": portal_url,
+def content(*, expires_at, **fields) -> EmailContent:
+    """The ready email's message (ready_email.content) with the expiry: its date, the days left, and
+    the gallery's and the portal's links as placeholders too."""
+    expiry_date = closes_on(expires_at)
+    more = {
+        "expiry_date": expiry_date,
+        "days_left": max(0, (timezone.localdate(expires_at) - timezone.localdate(timezone.now())).days),
+        "gallery_url": fields["gallery_url"],
+        "portal_url": ready_email.portal_url(fields["project"]),
     }
-    return EmailContent(
-        subject=" ".join(fill(subject, values).split())[:200],
-        intro=fill(message, values),
-        signoff=fill(signoff, values),
-        gallery_name=gallery_name,
-        gallery_url=gallery_url,
-        cover_url=cover_url,
-        portal_url=portal_url,
-        studio_name=studio_name,
-        button="Open your gallery",
-        closes_on=values["expiry_date"],
-    )
+    return ready_email.content(**fields, more=more, button="Open your gallery", closes_on=expiry_date)
 
 
 def link_content(connection: Connection, link: GalleryLink) -> EmailContent:

@@ -18,33 +18,16 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.models import CompanyIntegration
 from pictime.client import BACKGROUND, MAX_IDS, NO_RETRY, PicTimeClient, RetryPolicy
 from pictime.errors import PicTimeError
-from pictime.models import Connection, GalleryLink, SyncRun
-from pictime.schemas import Gallery
-from pictime.services.common import api_for, apply_gallery, mark_deleted, upsert_order
+from pictime.models import Connection, GalleryLink, Order, SyncRun, touch_projects
+from pictime.signals import orders_unfetched
 
 log = logging.getLogger(__name__)
 
-LINK_FIELDS = [
-    "name",
-    "slug",
-    "status",
-    "published_at",
-    "image_count",
-    "cover_url",
-    "public_url",
-    "edit_url",
-    "event_date",
-    "expires_at",
-    "client_name",
-    "client_email",
-    "remote_updated_at",
-    "deleted_at",
-    "last_synced_at",
-    "last_sync_error",
-]
-VISIBLE_FIELDS = ["name", "status", "published_at", "image_count", "cover_url", "expires_at", "deleted_at"]
+# A change of these counts as an updated gallery in the run's counts.
+VISIBLE_FIELDS = {"name", "status", "published_at", "image_count", "cover_url", "expires_at", "deleted_at"}
 
 
 # --------------------------------------------------------------------------- galleries
@@ -58,16 +41,16 @@ def _sync_galleries(api: PicTimeClient, links: list[GalleryLink], run: SyncRun, 
         found = {gallery.id: gallery for gallery in api.get_galleries(batch, retry=retry)}
         changed: list[GalleryLink] = []
         unchanged: list[int] = []
-        # One transaction a batch: what apply_gallery queues after commit sees the saved links.
+        # One transaction a batch: what apply_remote queues after commit sees the saved links.
         with transaction.atomic():
             for gallery_id in batch:
                 gallery = found.get(gallery_id)
                 for link in by_gallery[gallery_id]:
                     run.galleries_checked += 1
-                    before = [getattr(link, f) for f in VISIBLE_FIELDS]
                     if gallery is None:
                         if not link.is_deleted:  # gone at Pic-Time: shown as deleted, not dropped
-                            mark_deleted(link)
+                            link.mark_deleted()
+                            link.save(update_fields=["deleted_at", "status", "last_synced_at"])
                             run.galleries_updated += 1
                         continue
                     stale = link.remote_updated_at and gallery.updated_at <= link.remote_updated_at
@@ -75,16 +58,19 @@ def _sync_galleries(api: PicTimeClient, links: list[GalleryLink], run: SyncRun, 
                         if not link.is_deleted:
                             unchanged.append(link.pk)
                         continue
-                    if apply_gallery(link, gallery, save=False):
+                    fields = link.apply_remote(gallery)
+                    if fields is not None:
                         changed.append(link)
-                        if [getattr(link, f) for f in VISIBLE_FIELDS] != before:
+                        if VISIBLE_FIELDS.intersection(fields):
                             run.galleries_updated += 1
             if changed:
-                GalleryLink.objects.bulk_update(changed, LINK_FIELDS, batch_size=500)
+                GalleryLink.objects.bulk_update(changed, GalleryLink.REMOTE_FIELDS, batch_size=500)
         if unchanged:
             GalleryLink.objects.filter(pk__in=unchanged).update(
                 last_synced_at=timezone.now(), last_sync_error=""
             )
+        # Each panel shows when its links were last synced.
+        touch_projects({link.project_id for gallery_id in batch for link in by_gallery[gallery_id]})
 
 
 # --------------------------------------------------------------------------- orders
@@ -96,7 +82,7 @@ def _sync_account_orders(
     passed_over: dict[str, list] = defaultdict(list)  # orders of galleries not linked (yet)
     for order in api.iter_orders(updated_since=since, retry=retry):
         if order.gallery_id in linked:
-            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+            run.orders_upserted += int(Order.objects.store_remote(connection.company_id, order)[1])
         else:
             passed_over[order.gallery_id].append(order)
         if newest is None or order.updated_at > newest:
@@ -110,10 +96,10 @@ def _sync_account_orders(
     )
     for gallery_id in set(linked_meanwhile):
         for order in passed_over[gallery_id]:
-            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+            run.orders_upserted += int(Order.objects.store_remote(connection.company_id, order)[1])
     if newest != since:
         # Pic-Time's own clock. updated_since is inclusive: the newest order is read again next
-        # time, and left alone (upsert_order rewrites an order only when Pic-Time changed it).
+        # time, and left alone (store_remote rewrites an order only when Pic-Time changed it).
         Connection.objects.filter(pk=connection.pk).update(orders_synced_until=newest)
         connection.orders_synced_until = newest
 
@@ -124,22 +110,29 @@ def _sync_gallery_orders(
     """Every order of these galleries."""
     for gallery_id in sorted(gallery_ids):
         for order in api.iter_orders(gallery_id=gallery_id, retry=retry):
-            run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
+            run.orders_upserted += int(Order.objects.store_remote(connection.company_id, order)[1])
 
 
-def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> int:
+def fetch_earlier_orders(link: GalleryLink, *, background: bool = False) -> int:
     """A gallery just linked (chosen, created or auto-created): its orders, fetched now
     (``GET /orders?gallery_id=``), so Photo sales shows them right after linking. Returns how many
-    were stored. A failure is raised (the link stays; the caller hands it on).
+    were stored. If Pic-Time can't answer now, a worker fetches them (``orders_unfetched``, retried);
+    the link is made either way.
 
     Always asked, whatever the account's orders cursor says: a gallery created and sold since the
     last periodic sync would otherwise wait for the next one (up to its interval).
     """
-    connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
-    api = api_for(connection, background=background)
     stored = 0
-    for order in api.iter_orders(gallery_id=link.gallery_id, retry=BACKGROUND if background else NO_RETRY):
-        stored += int(upsert_order(connection.company_id, order)[1])
+    try:
+        connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
+        api = connection.api(background=background)
+        for order in api.iter_orders(
+            gallery_id=link.gallery_id, retry=BACKGROUND if background else NO_RETRY
+        ):
+            stored += int(Order.objects.store_remote(connection.company_id, order)[1])
+    except PicTimeError as error:
+        log.warning("pictime.sync.orders_later", extra={"link": link.pk, "error": str(error)})
+        orders_unfetched.send(sender=GalleryLink, link=link)
     return stored
 
 
@@ -183,7 +176,7 @@ def sync_links(
     retry = BACKGROUND if background else NO_RETRY
     api = None
     try:
-        api = api_for(connection, background=background)
+        api = connection.api(background=background)
         _sync_galleries(api, links, run, retry)
         gallery_ids = {link.gallery_id for link in links}
         if whole_company:
@@ -193,9 +186,9 @@ def sync_links(
     except PicTimeError as error:
         log.warning("pictime.sync.failed", extra={"company": connection.company_id, "error": str(error)})
         if not whole_company:  # the panel shows it beside the links it asked for
-            GalleryLink.objects.filter(pk__in=[link.pk for link in links]).update(
-                last_sync_error=error.user_message[:300]
-            )
+            asked = GalleryLink.objects.filter(pk__in=[link.pk for link in links])
+            asked.update(last_sync_error=error.user_message[:300])
+            asked.touch_projects()
         _finish(run, api, f"{error.user_message} ({error})")
         if raise_errors:
             raise
@@ -217,5 +210,7 @@ def _finish(run: SyncRun, api: PicTimeClient | None, error: str = "") -> SyncRun
 
 def connections_to_sync() -> list[int]:
     return list(
-        Connection.objects.filter(integration__status="connected").order_by("id").values_list("pk", flat=True)
+        Connection.objects.filter(integration__status=CompanyIntegration.Status.CONNECTED)
+        .order_by("id")
+        .values_list("pk", flat=True)
     )

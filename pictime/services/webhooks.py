@@ -20,10 +20,10 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from pictime.errors import PicTimeError
-from pictime.models import Connection, GalleryLink, WebhookDelivery, WebhookEvent
+from pictime.models import Connection, GalleryLink, WebhookDelivery, WebhookEvent, touch_projects
+from pictime.models import Order as OrderRow
 from pictime.schemas import Gallery, Order
 from pictime.schemas import WebhookEvent as RemoteEvent
-from pictime.services.common import apply_gallery, mark_deleted, upsert_order
 from pictime.signatures import InvalidSignature, verify_signature
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,8 @@ def _apply_events(events: list[WebhookEvent]) -> None:
 
     for link in changed.values():
         link.save()
+    if changed:
+        touch_projects({link.project_id for link in changed.values()})
     now = timezone.now()
     by_outcome: dict[tuple[str, str], list[int]] = {}
     for stored in events:
@@ -256,7 +258,7 @@ def _apply_to_link(link: GalleryLink, event_type: str, gallery: Gallery) -> bool
     if event_type == "gallery.deleted":
         changed = False
         if not link.is_deleted:
-            mark_deleted(link, save=False)
+            link.mark_deleted()
             changed = True
         if newer:  # so that an older "updated" delivered late can't bring it back
             link.remote_updated_at = gallery.updated_at
@@ -264,7 +266,7 @@ def _apply_to_link(link: GalleryLink, event_type: str, gallery: Gallery) -> bool
         return changed
     if link.is_deleted and not newer:
         return False
-    return apply_gallery(link, gallery, save=False)
+    return link.apply_remote(gallery) is not None
 
 
 def _apply_order(connection: Connection, order: Order) -> bool:
@@ -273,7 +275,7 @@ def _apply_order(connection: Connection, order: Order) -> bool:
         company_id=connection.company_id, account_id=connection.account_id, gallery_id=order.gallery_id
     ).exists():
         return False
-    _, applied = upsert_order(connection.company_id, order)
+    _, applied = OrderRow.objects.store_remote(connection.company_id, order)
     return applied
 
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from crm.companies.access import member_required
 from pictime.models import AutoCreateJob
-from pictime.services.queue import retry_autocreate
+from pictime.queue import retry_autocreate
 
 
 @member_required

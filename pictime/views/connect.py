@@ -15,7 +15,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.companies.access import member_required, owner_required
-from pictime.errors import AccessDenied, OAuthError, PicTimeError
+from integrations.models import CompanyIntegration
+from pictime.errors import AccessDenied, NotConnected, OAuthError, PicTimeError
 from pictime.forms import ExpiryReminderForm, GalleryDefaultsForm, ReadyEmailForm
 from pictime.models import Connection
 from pictime.services import connection as connection_service
@@ -108,18 +109,18 @@ def _connection(request):
 
 def _connected(request, refusal):
     """The company's connection when it is connected; else None, with `refusal` shown on the tab."""
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
+    try:
+        return Connection.objects.connected(request.company)
+    except NotConnected:
         messages.error(request, refusal)
         return None
-    return connection
 
 
 @owner_required
 @require_POST
 def disconnect(request):
     connection = _connection(request)
-    if connection is None or connection.status == "disconnected":
+    if connection is None or connection.status == CompanyIntegration.Status.DISCONNECTED:
         messages.info(request, "Pic-Time is not connected.")
         return _back()
     revoked = connection_service.disconnect(connection)
@@ -176,10 +177,9 @@ def gallery_defaults(request):
 def _email_settings(request, form_class):
     """(connection, the form's cleaned data) for an email's settings; (connection, None) when Pic-Time
     is not connected or the form is refused, each said in a message."""
-    connection = _connection(request)
-    if connection is None or not connection.is_connected:
-        messages.error(request, "Connect Pic-Time first.")
-        return connection, None
+    connection = _connected(request, "Connect Pic-Time first.")
+    if connection is None:
+        return None, None
     form = form_class(request.POST)
     if not form.is_valid():
         for field, errs in form.errors.items():

@@ -46,8 +46,10 @@ def _changed(request, project_pk):
 
 class UnchangedPollMiddleware:
     """Answers the poll that finds nothing new (most of them) before the rest of the middleware and
-    the URL resolver: its 204 reads no session and carries no content, so they have nothing to add,
-    and skipping them halves its cost. Any other request, or a poll with news, goes on as usual."""
+    the URL resolver: its 204 reads no session and carries no content, so they have nothing to add.
+    Kept because the numbers demand it: 1.81–1.99 ms of CPU a poll without it, 1.16–1.61 ms with it
+    (bench/panel_poll_bench.py, load average 3–12). Any other request, or a poll with news, goes on
+    as usual."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -20,11 +20,11 @@ from crm.companies.access import member_required
 from crm.projects.models import Project
 from pictime.errors import NotConnected, PicTimeError
 from pictime.forms import NewGalleryForm
-from pictime.models import GalleryLink
+from pictime.models import Connection, GalleryLink
 from pictime.services import galleries
-from pictime.services.galleries import GalleryActionError
+from pictime.services.galleries import DuplicateGallery, GalleryActionError
 from pictime.services.live import live_context
-from pictime.services.panel import company_connection, panel_context
+from pictime.services.panel import panel_context
 
 PANEL_TEMPLATE = "pictime/panel.html"
 
@@ -81,9 +81,10 @@ def panel(request, project_pk):
 def add(request, project_pk):
     """The + (Add gallery): create a new gallery, or select an existing one."""
     project = _project(request, project_pk)
-    connection = company_connection(request.company)
-    if not (connection and connection.is_connected):
-        return _render(request, project, error=NotConnected.of(connection).user_message)
+    try:
+        Connection.objects.connected(request.company)
+    except NotConnected as error:
+        return _render(request, project, error=error.user_message)
     return _render(request, project, mode="choose")
 
 
@@ -92,10 +93,10 @@ def add(request, project_pk):
 def existing(request, project_pk):
     """The account's galleries, searched by name and paged with Pic-Time's cursors."""
     project = _project(request, project_pk)
-    connection = company_connection(request.company)
     q = request.GET.get("q", "").strip()[:200]
     cursor = request.GET.get("cursor", "").strip()[:2000] or None
     try:
+        connection = Connection.objects.connected(request.company)
         page = galleries.list_account_galleries(connection, q=q, cursor=cursor)
     except (PicTimeError, GalleryActionError) as error:
         return _render(request, project, mode="existing", q=q, error=error.user_message, page=None)
@@ -107,8 +108,8 @@ def existing(request, project_pk):
 def connect(request, project_pk):
     """Connect gallery: links an existing gallery of the connected account."""
     project = _project(request, project_pk)
-    connection = company_connection(request.company)
     try:
+        connection = Connection.objects.connected(request.company)
         link = galleries.link_existing(project, connection, request.POST.get("gallery_id", ""), request.user)
     except (PicTimeError, GalleryActionError) as error:
         return _done(request, project, error=error.user_message)
@@ -120,14 +121,12 @@ def connect(request, project_pk):
 def new(request, project_pk):
     """Create a new Pic-Time gallery, prefilled from the project; warns about a likely duplicate."""
     project = _project(request, project_pk)
-    connection = company_connection(request.company)
-    if not (connection and connection.is_connected):
-        error = NotConnected.of(connection).user_message
-        return (
-            _done(request, project, error=error)
-            if request.method == "POST"
-            else _render(request, project, error=error)
-        )
+    try:
+        connection = Connection.objects.connected(request.company)
+    except NotConnected as error:
+        if request.method == "POST":
+            return _done(request, project, error=error.user_message)
+        return _render(request, project, error=error.user_message)
     if request.method == "GET":
         form = NewGalleryForm(initial=NewGalleryForm.initial_for(project, connection), connection=connection)
         return _render(request, project, mode="create", form=form)
@@ -135,17 +134,19 @@ def new(request, project_pk):
     form = NewGalleryForm(request.POST, connection=connection)
     if not form.is_valid():
         return _render(request, project, status=400, mode="create", form=form)
-    data = form.gallery_data()
     try:
-        if not form.cleaned_data.get("create_anyway"):
-            duplicates = galleries.find_duplicates(connection, data.client_email, data.event_date)
-            if duplicates:
-                again = NewGalleryForm({**request.POST.dict(), "create_anyway": "on"}, connection=connection)
-                again.is_valid()
-                return _render(request, project, mode="create", form=again, duplicates=duplicates)
         link = galleries.create_and_link(
-            project, connection, data, form.cleaned_data["idempotency_key"], request.user
+            project,
+            connection,
+            form.gallery_data(),
+            form.cleaned_data["idempotency_key"],
+            request.user,
+            refuse_duplicates=not form.cleaned_data.get("create_anyway"),
         )
+    except DuplicateGallery as duplicate:
+        again = NewGalleryForm({**request.POST.dict(), "create_anyway": "on"}, connection=connection)
+        again.is_valid()
+        return _render(request, project, mode="create", form=again, duplicates=duplicate.galleries)
     except PicTimeError as error:
         if hasattr(error, "field_messages"):
             form.add_remote_errors(error.field_messages())

@@ -5,8 +5,9 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from pictime import queue
 from pictime.models import WebhookDelivery
-from pictime.services import queue, webhooks
+from pictime.services import webhooks
 
 STATUS = {
     WebhookDelivery.Outcome.ACCEPTED: 202,

@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 from integrations.models import CompanyIntegration
 from pictime.models import Connection, GalleryLink, Order, SyncRun
 from pictime.services import sync
-from pictime.services.common import api_for
 from tests.factories import galleries_at_pictime, requests_at_pictime
 
 
@@ -162,7 +161,7 @@ def test_the_team_creates_a_new_gallery_once_per_idempotency_key(
     link = GalleryLink.objects.get(pk=body["id"], project=project)
     assert link.created_by == (owner if who == "owner" else teammate)
     assert galleries_at_pictime(sandbox, pictime_account) == 1
-    remote = api_for(connection).get_gallery(link.gallery_id)
+    remote = connection.api().get_gallery(link.gallery_id)
     assert str(remote.event_date) == "2027-06-12"
     assert (remote.client.name, remote.client.email) == ("Bella Bride", "bella@example.com")
     assert remote.external_ref == f"crm-project-{project.pk}"

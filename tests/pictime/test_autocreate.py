@@ -48,9 +48,7 @@ def test_first_payment_creates_one_offline_gallery_from_the_project(
     assert link.account_id == pictime_account["id"]
     assert galleries_at_pictime(sandbox, pictime_account) == 1
 
-    from pictime.services.common import api_for
-
-    remote = api_for(auto_create_on).get_gallery(link.gallery_id)
+    remote = auto_create_on.api().get_gallery(link.gallery_id)
     assert remote.brand_id == auto_create_on.default_brand_id and remote.brand_id
     assert remote.preset_id == auto_create_on.default_preset_id and remote.preset_id
     assert remote.external_ref == f"crm-project-{project.pk}"

@@ -64,15 +64,15 @@ def test_a_webhook_changes_the_version_and_the_poll_answers_the_new_panel(
 
 @pytest.mark.django_db
 def test_an_order_and_an_unlink_change_the_version(project, link, connection, sandbox, gallery):
+    from pictime.models import Order
     from pictime.schemas import Order as RemoteOrder
-    from pictime.services.common import upsert_order
     from pictime.services.galleries import unlink
 
     seen = {project_version(project.company, project.pk)}
     order = sandbox.place_order(
         gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
     )
-    upsert_order(project.company_id, RemoteOrder.from_dict(order))
+    Order.objects.store_remote(project.company_id, RemoteOrder.from_dict(order))
     seen.add(project_version(project.company, project.pk))
     unlink(link)
     seen.add(project_version(project.company, project.pk))

@@ -141,7 +141,7 @@ def test_a_linked_gallerys_orders_handed_to_a_worker_with_the_broker_down_are_fe
     """Linking couldn't fetch the gallery's earlier orders and handed them to a worker; the broker
     was down: the link records the fetch as due, and the sweep sends it once the broker is back."""
     from pictime.models import Order
-    from pictime.services.queue import queue_link_sync
+    from pictime.queue import queue_link_sync
 
     order = sandbox.place_order(gallery["id"])
     with django_capture_on_commit_callbacks(execute=True):

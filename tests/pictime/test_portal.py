@@ -5,7 +5,6 @@ from django.test import Client as Browser
 
 from pictime.models import GalleryLink
 from pictime.schemas import Gallery
-from pictime.services.common import apply_gallery
 from pictime.services.connection import save_gallery_defaults
 from tests.factories import link_gallery
 
@@ -22,7 +21,8 @@ def shows(project, gallery) -> bool:
 
 
 def refresh(link, gallery):
-    apply_gallery(link, Gallery.from_dict(gallery))
+    link.apply_remote(Gallery.from_dict(gallery))
+    link.save()
 
 
 @pytest.fixture
@@ -77,9 +77,9 @@ def test_offline_unpublished_expired_deleted_and_inactive_galleries_never_appear
     assert not shows(project, gallery)
 
     GalleryLink.objects.filter(pk=link.pk).update(is_active=True)
-    from pictime.services.common import mark_deleted
-
-    mark_deleted(GalleryLink.objects.get(pk=link.pk))
+    deleted = GalleryLink.objects.get(pk=link.pk)
+    deleted.mark_deleted()
+    deleted.save()
     assert "Galleries</h2>" not in portal(project)
 
 

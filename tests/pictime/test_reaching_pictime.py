@@ -9,7 +9,6 @@ from integrations.models import CompanyIntegration
 from pictime.client import BACKGROUND, NO_RETRY
 from pictime.errors import NotConnected, RateLimited
 from pictime.models import Connection
-from pictime.services.common import api_for
 from pictime.services.connection import disconnect
 from tests.factories import requests_at_pictime
 
@@ -21,18 +20,18 @@ def test_a_company_reaches_its_own_connection_only(connection, company, other_co
 
 
 def test_the_api_client_reads_the_connected_account(connection, pictime_account):
-    assert api_for(connection).get_account().id == pictime_account["id"]
+    assert connection.api().get_account().id == pictime_account["id"]
 
 
 def test_a_disconnected_company_gets_no_client_and_pictime_no_call(connection, sandbox, pictime_account):
     disconnect(connection)
     before = requests_at_pictime(sandbox, pictime_account)
     with pytest.raises(NotConnected) as refused:
-        api_for(Connection.objects.for_company(connection.company).first())
+        Connection.objects.connected(connection.company)
     assert refused.value.code == "not_connected"
     assert "Connect it in Company Settings > Integrations" in refused.value.user_message
     with pytest.raises(NotConnected):
-        api_for(None)  # never connected
+        Connection.require(None)  # never connected
     assert requests_at_pictime(sandbox, pictime_account) == before
 
 
@@ -42,7 +41,7 @@ def test_a_connection_needing_reconnection_says_reconnect(connection, sandbox, p
     )
     before = requests_at_pictime(sandbox, pictime_account)
     with pytest.raises(NotConnected) as refused:
-        api_for(Connection.objects.for_company(connection.company).first())
+        Connection.objects.connected(connection.company)
     assert refused.value.code == "needs_reconnection"
     assert "needs to be reconnected" in refused.value.user_message
     assert requests_at_pictime(sandbox, pictime_account) == before
@@ -51,7 +50,7 @@ def test_a_connection_needing_reconnection_says_reconnect(connection, sandbox, p
 def test_the_pagination_helper_follows_cursors_and_stops_at_max_pages(connection, sandbox, pictime_account):
     for n in range(5):
         sandbox.create_gallery(pictime_account["id"], name=f"Session {n}")
-    api = api_for(connection)
+    api = connection.api()
 
     assert len(list(api.iter_galleries(limit=2))) == 5
     assert api.requests_made == 3
@@ -63,7 +62,7 @@ def test_a_web_read_fails_at_once_on_a_429_and_the_sync_waits_it_out(
     connection, sandbox, pictime_account, waits
 ):
     sandbox.create_gallery(pictime_account["id"], name="Wedding")
-    api = api_for(connection)
+    api = connection.api()
 
     sandbox.set_faults(rate_limit_next=1, retry_after=2)
     with pytest.raises(RateLimited):

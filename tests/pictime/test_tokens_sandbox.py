@@ -19,7 +19,6 @@ from pictime.models import AutoCreateJob, Connection, GalleryLink
 from pictime.oauth import oauth_client
 from pictime.schemas import TokenSet
 from pictime.services import galleries
-from pictime.services.common import api_for
 from pictime.services.connection import connect_account, set_auto_create
 from pictime.tokens import get_access_token
 from tests.factories import link_gallery
@@ -326,7 +325,7 @@ def test_a_parked_job_goes_through_after_any_successful_refresh(
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
 
     with django_capture_on_commit_callbacks(execute=True):
-        api_for(connection)  # the stored token is due: refreshed
+        connection.api()  # the stored token is due: refreshed
 
     assert AutoCreateJob.objects.get(project=project).status == AutoCreateJob.Status.SUCCEEDED
     assert GalleryLink.objects.filter(project=project, origin=GalleryLink.Origin.AUTO_CREATED).count() == 1

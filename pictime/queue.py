@@ -1,6 +1,6 @@
 """The use cases that hand work to the worker: each changes its rows, then queues the task after
-commit. Tasks import the services that do the work, never this module, so imports point one way:
-views, admin, connect → here → pictime.tasks → the working services.
+commit. Outside services/ because it imports the tasks, which import the services: imports point one
+way: views, admin, receivers → here → pictime.tasks → the services (which announce work by signals).
 """
 
 import contextlib
@@ -13,9 +13,16 @@ from django.utils import timezone
 from crm.celery import publish
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity
-from pictime.models import AutoCreateJob, Connection, GalleryLink
+from pictime.models import AutoCreateJob, Connection, GalleryLink, touch_projects
 from pictime.services import autocreate, pending, webhooks
-from pictime.tasks import autocreate_gallery, process_webhook_events, sync_connection_task, sync_link_task
+from pictime.tasks import (
+    autocreate_gallery,
+    gallery_published,
+    process_webhook_events,
+    send_expiry_reminder,
+    sync_connection_task,
+    sync_link_task,
+)
 
 log = logging.getLogger(__name__)
 Status = AutoCreateJob.Status
@@ -52,6 +59,7 @@ def retry_autocreate(job: AutoCreateJob) -> bool:
         updated_at=timezone.now(),
     )
     if updated:
+        touch_projects([job.project_id])
         log_activity(job.project, Activity.Kind.INTEGRATION, "Retrying to create the Pic-Time gallery.")
         _enqueue_autocreate([(job.project_id, job.payment_id)])
     return bool(updated)
@@ -69,6 +77,7 @@ def resume_waiting_jobs(connection: Connection) -> list[int]:
         AutoCreateJob.objects.filter(pk__in=[job.pk for job in jobs], status=Status.WAITING_RECONNECT).update(
             status=Status.PENDING, next_attempt_at=now + autocreate.resend_after(), updated_at=now
         )
+        touch_projects([job.project_id for job in jobs])
         _enqueue_autocreate([(job.project_id, job.payment_id) for job in jobs])
     return [job.pk for job in jobs]
 
@@ -85,6 +94,19 @@ def queue_link_sync(link: GalleryLink) -> None:
     work is recorded on the link (orders_due_at), so a lost message is sent again by the sweep."""
     pending.record(link, pending.ORDERS)
     pending.publish_on_commit(link.pk, pending.ORDERS, sync_link_task)
+
+
+def queue_ready_email(link: GalleryLink) -> None:
+    """In the transaction where a linked gallery goes online: the gallery-ready email and Delivered
+    are recorded as due on the link and sent to a worker after commit (the task reads what was
+    saved); if that message is lost, the beat's sweep sends it again."""
+    pending.record(link, pending.READY_EMAIL)
+    pending.publish_on_commit(link.pk, pending.READY_EMAIL, gallery_published)
+
+
+def queue_reminder(link_id: int) -> None:
+    """A requested expiry reminder, sent by a worker after commit."""
+    transaction.on_commit(lambda: send_expiry_reminder.delay(link_id), robust=True)
 
 
 def queue_webhook_processing(connection_id: int) -> None:
