@@ -178,8 +178,8 @@ def test_bad_form_input_shows_field_messages_and_creates_nothing(
 
     assert response.status_code == 400
     page = text(response)
-    # A name of spaces is an empty name once the field strips it: Django's required message.
-    assert "Gallery name This field is required." in page
+    # A name of spaces is an empty name once the field strips it.
+    assert "Gallery name Enter a name for the gallery." in page
     assert "Enter a valid email address." in page
     assert "Use 3 to 100 lowercase letters, digits or hyphens." in page
     assert galleries_at_pictime(sandbox, pictime_account) == before
