@@ -2,8 +2,10 @@
 expires next, and the revenue of the last 12 months; and the CSV of photo-sales orders.
 
 Only the CRM's own rows (links, orders, payments), never Pic-Time; every figure is aggregated by
-the database (conditional Count, Sum over TruncMonth, correlated subqueries for each listed
-gallery), so the page costs the same handful of queries with 10 galleries or 1,000.
+the database (conditional Count, Sum over TruncMonth, Count/Sum grouped by gallery), so the page
+costs the same handful of queries with 10 galleries or 1,000. The aggregates over every order are
+cached under a key that changes with any order or link (order_figures); the tables read plain
+values (no model instances) and each row's sales from those figures.
 
 Net sales: an order counts its total while it is paid; a refunded or cancelled order counts 0 (it
 keeps one row in its latest state, so nothing is counted twice). Sales are per currency and never
@@ -14,23 +16,19 @@ gallery; a gallery's orders are those stored for its Pic-Time id.
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import (
-    CharField,
     Count,
-    DecimalField,
     F,
-    IntegerField,
     Max,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from crm.payments.models import Payment
@@ -46,12 +44,13 @@ MONTHS = 12
 FIGURES_CACHE_SECONDS = 600
 
 # The list's sort keys (in the URL), their database ordering and their label; links without the
-# date come last either way, and ties are broken by id so pages don't overlap.
+# date come last either way, and ties are broken by id so pages don't overlap. Sales are ordered
+# by the cached per-gallery figures (gallery_list), not by the database.
 SORTS = {
     "expiry": (F("expires_at").asc(nulls_last=True), "Expiry, soonest first"),
     "-expiry": (F("expires_at").desc(nulls_last=True), "Expiry, latest first"),
-    "-sales": (F("net_sales").desc(), "Sales, highest first"),
-    "sales": (F("net_sales").asc(), "Sales, lowest first"),
+    "-sales": (None, "Sales, highest first"),
+    "sales": (None, "Sales, lowest first"),
     "-synced": (F("last_synced_at").desc(nulls_last=True), "Last synced, newest first"),
     "synced": (F("last_synced_at").asc(nulls_last=True), "Last synced, oldest first"),
 }
@@ -78,27 +77,6 @@ def linked_orders(company):
     """The company's orders of galleries it has linked (a semi-join, not a per-order lookup)."""
     linked = GalleryLink.objects.for_company(company).values("gallery_id")
     return Order.objects.for_company(company).filter(gallery_id__in=linked)
-
-
-def with_sales(links):
-    """Each link with `orders_count` (every order placed), `net_sales` (paid orders' totals) and
-    `sales_currency`, by subqueries on the orders of its gallery."""
-    orders = Order.objects.filter(company_id=OuterRef("company_id"), gallery_id=OuterRef("gallery_id"))
-
-    def one(expression, output, **filters):
-        return Subquery(
-            orders.filter(**filters).order_by().values("gallery_id").annotate(v=expression).values("v")[:1],
-            output_field=output,
-        )
-
-    money = DecimalField(max_digits=14, decimal_places=2)
-    return links.annotate(
-        orders_count=Coalesce(one(Count("*"), IntegerField()), Value(0)),
-        net_sales=Coalesce(
-            one(Sum("total"), money, status=Order.Status.PAID), Value(ZERO), output_field=money
-        ),
-        sales_currency=one(Max("currency"), CharField()),
-    )
 
 
 # --------------------------------------------------------------------------- the figures
@@ -196,18 +174,19 @@ def revenue(company, now, sold) -> Revenue:
 
 
 def order_figures(company, now, links_version) -> dict:
-    """The figures that read every order of the last 12 months or more: net sales per month and
-    currency, and the ids of the 10 best-selling links. Kept in the cache (CACHE_URL, shared by
-    every web process) under a key that changes with the orders (the newest row, and the newest
-    change: a refund moves an order's remote_updated_at forward), the links (count and newest) and the
-    month, so a page shows a new sale or refund at once, and the aggregates over 20,000 orders run
-    once per change rather than per view. One query when cached, three when not."""
+    """The figures that read every order: net sales per month and currency (`sold`), and each
+    linked gallery's orders, net sales and currency (`sales`: gallery id → Sales), with the ids of
+    the galleries the top 10 is drawn from (`top`). Kept in the cache (CACHE_URL, shared by every
+    web process) under a key that changes with the orders (the newest row, and the newest change: a
+    refund moves an order's remote_updated_at forward), the links (count and newest) and the month,
+    so a page shows a new sale or refund at once, and the aggregates over 20,000 orders run once per
+    change rather than per view. One query when cached, three when not."""
     version = Order.objects.for_company(company).aggregate(n=Max("id"), last=Max("remote_updated_at"))
     months = month_starts(now)
     key = ":".join(
         str(part)
         for part in (
-            "galleries-page",
+            "galleries-page:2",
             company.pk,
             months[0],
             timezone.get_current_timezone_name(),
@@ -219,37 +198,130 @@ def order_figures(company, now, links_version) -> dict:
     )
     figures = cache.get(key)
     if figures is None:
+        orders = linked_orders(company).order_by()
         sold = (
-            linked_orders(company)
-            .filter(status=Order.Status.PAID, placed_at__gte=_aware(months[0]))
+            orders.filter(status=Order.Status.PAID, placed_at__gte=_aware(months[0]))
             .annotate(month=TruncMonth("placed_at"))
             .values_list("month", "currency")
             .annotate(total=Sum("total"))
-            .order_by()
         )
-        top = with_sales(GalleryLink.objects.for_company(company)).order_by("-net_sales", "id")
-        figures = {
-            "sold": list(sold),
-            "top": [pk for pk, net in top.values_list("pk", "net_sales")[:TOP] if net > 0],
-        }
+        per_gallery = orders.values_list("gallery_id").annotate(
+            n=Count("*"), net=Sum("total", filter=Q(status=Order.Status.PAID)), currency=Max("currency")
+        )
+        sales = {gallery: Sales(n, net or ZERO, currency) for gallery, n, net, currency in per_gallery}
+        figures = {"sold": list(sold), "sales": sales, "top": top_candidates(sales)}
         cache.set(key, figures, FIGURES_CACHE_SECONDS)
     return figures
 
 
-def _rows(links):
-    return with_sales(links.select_related("project__client"))
+class Sales(NamedTuple):
+    """A gallery's orders (every order placed), net sales (paid orders' totals) and currency."""
+
+    orders: int
+    net: Decimal
+    currency: str | None
 
 
-def top_galleries(company, ids) -> list[GalleryLink]:
-    """The 10 galleries with the highest net sales (those with none are left out), in that order."""
-    rows = {link.pk: link for link in _rows(GalleryLink.objects.for_company(company).filter(pk__in=ids))}
-    return [rows[pk] for pk in ids if pk in rows]
+NO_SALES = Sales(0, ZERO, None)
 
 
-def expiring_soon(company, now) -> list[GalleryLink]:
+def top_candidates(sales) -> list[str]:
+    """The galleries the top 10 links come from: the 10 best sellers and any tied with the 10th
+    (a gallery linked from several projects is several links)."""
+    ranked = sorted((s.net for s in sales.values() if s.net > 0), reverse=True)
+    if not ranked:
+        return []
+    floor = ranked[min(TOP, len(ranked)) - 1]
+    return [gallery for gallery, s in sales.items() if s.net >= floor]
+
+
+def by_sales(rows, sales, descending=True):
+    """Rows (with `id` and `gallery_id`) by their gallery's net sales, ties by id: the sort the
+    list and the top 10 share."""
+    sign = -1 if descending else 1
+    return sorted(rows, key=lambda row: (sign * sales.get(row[1], NO_SALES).net, row[0]))
+
+
+# The columns the tables print: plain values, no model instances (a page shows up to 70 rows).
+ROW_FIELDS = (
+    "id",
+    "gallery_id",
+    "name",
+    "status",
+    "is_active",
+    "image_count",
+    "expires_at",
+    "deleted_at",
+    "edit_url",
+    "public_url",
+    "last_synced_at",
+    "reminder_status",
+    "reminder_at",
+    "project_id",
+    "project__name",
+    "project__client__name",
+)
+
+
+@dataclass(slots=True)
+class Row:
+    """One gallery in a table, with its state, its sales and the link to its project."""
+
+    id: int
+    gallery_id: str
+    name: str
+    status: str
+    is_active: bool
+    image_count: int
+    expires_at: datetime.datetime | None
+    deleted_at: datetime.datetime | None
+    edit_url: str
+    public_url: str
+    last_synced_at: datetime.datetime | None
+    reminder_status: str
+    reminder_at: datetime.datetime | None
+    project_id: int
+    project_name: str
+    client_name: str
+    state: str = ""
+    sales: Sales = NO_SALES
+    workspace_url: str = ""
+
+
+def _workspace_url():
+    """project id → its workspace's URL, from one reverse() (the same for every row but the id)."""
+    head, tail = reverse("project_workspace", args=[987654321]).split("987654321")
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def rows_of(values, sales, now) -> list[Row]:
+    workspace = _workspace_url()
+    rows = []
+    for value in values:
+        row = Row(*value)
+        if row.deleted_at:
+            row.state = "deleted"
+        elif row.expires_at is not None and row.expires_at <= now:
+            row.state = "expired"
+        else:
+            row.state = "online" if row.status == GalleryLink.Status.ONLINE else "offline"
+        row.sales = sales.get(row.gallery_id, NO_SALES)
+        row.workspace_url = workspace(row.project_id)
+        rows.append(row)
+    return rows
+
+
+def top_galleries(company, figures, now) -> list[Row]:
+    """The 10 links with the highest net sales (those with none are left out), in that order."""
+    links = GalleryLink.objects.for_company(company).filter(gallery_id__in=figures["top"])
+    values = by_sales(links.values_list(*ROW_FIELDS), figures["sales"])[:TOP]
+    return rows_of(values, figures["sales"], now)
+
+
+def expiring_soon(company, now, sales) -> list[Row]:
     """Online galleries expiring within 30 days, soonest first (the first 10)."""
     links = GalleryLink.objects.for_company(company).filter(expiring_q(now, EXPIRING_DAYS))
-    return list(links.select_related("project__client").order_by("expires_at", "id")[:EXPIRING_SHOWN])
+    return rows_of(links.order_by("expires_at", "id").values_list(*ROW_FIELDS)[:EXPIRING_SHOWN], sales, now)
 
 
 # --------------------------------------------------------------------------- the list
@@ -261,8 +333,10 @@ class Filters:
     sort: str = "expiry"
 
 
-def gallery_list(company, now, filters: Filters, page_number):
-    """The page of the list the filters ask for: (page, paginator)."""
+def gallery_list(company, now, filters: Filters, page_number, sales):
+    """The page of the list the filters ask for: (page, paginator, rows). Two queries: the count and
+    the page's rows; sorted by sales, the filtered links' ids in the order of the cached figures,
+    then the page's rows."""
     links = GalleryLink.objects.for_company(company)
     if filters.status:
         links = links.filter(state_q(now)[filters.status])
@@ -276,8 +350,18 @@ def gallery_list(company, now, filters: Filters, page_number):
             | Q(project__name__icontains=filters.q)
             | Q(project__client__name__icontains=filters.q)
         )
-    paginator = Paginator(_rows(links).order_by(SORTS[filters.sort][0], "id"), PER_PAGE)
-    return paginator.get_page(page_number), paginator
+    if filters.sort in ("sales", "-sales"):
+        ids = by_sales(links.values_list("id", "gallery_id"), sales, filters.sort == "-sales")
+        paginator = Paginator([pk for pk, _ in ids], PER_PAGE)
+        page = paginator.get_page(page_number)
+        found = {value[0]: value for value in links.filter(pk__in=page.object_list).values_list(*ROW_FIELDS)}
+        values = [found[pk] for pk in page.object_list if pk in found]
+    else:
+        ordered = links.order_by(SORTS[filters.sort][0], "id").values_list(*ROW_FIELDS)
+        paginator = Paginator(ordered, PER_PAGE)
+        page = paginator.get_page(page_number)
+        values = page.object_list
+    return page, paginator, rows_of(values, sales, now)
 
 
 def page_context(company, filters: Filters, page_number, now=None) -> dict:
@@ -290,16 +374,17 @@ def page_context(company, filters: Filters, page_number, now=None) -> dict:
     counts = summary(company, now)
     figures = order_figures(company, now, (counts["total"], counts["last_linked"]))
     result = revenue(company, now, figures["sold"])
-    page, paginator = gallery_list(company, now, filters, page_number)
+    page, paginator, rows = gallery_list(company, now, filters, page_number, figures["sales"])
     context.update(
         summary=counts,
         revenue=result,
         sales_this_month=result.this_month(),
         sales_last_12_months=result.last_12_months(),
-        top=top_galleries(company, figures["top"]),
-        expiring=expiring_soon(company, now),
+        top=top_galleries(company, figures, now),
+        expiring=expiring_soon(company, now, figures["sales"]),
         page=page,
         paginator=paginator,
+        rows=rows,
         expiring_days=EXPIRING_DAYS,
     )
     return context
