@@ -286,6 +286,8 @@ class Row:
     state: str = ""
     sales: Sales = NO_SALES
     workspace_url: str = ""
+    expires_on: datetime.date | None = None  # local days: what the tables print
+    reminder_on: datetime.date | None = None
 
 
 def _workspace_url():
@@ -307,6 +309,8 @@ def rows_of(values, sales, now) -> list[Row]:
             row.state = "online" if row.status == GalleryLink.Status.ONLINE else "offline"
         row.sales = sales.get(row.gallery_id, NO_SALES)
         row.workspace_url = workspace(row.project_id)
+        row.expires_on = row.expires_at and timezone.localdate(row.expires_at)
+        row.reminder_on = row.reminder_at and timezone.localdate(row.reminder_at)
         rows.append(row)
     return rows
 
