@@ -27,7 +27,7 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,10 +174,10 @@ def revenue(company, now, sold) -> Revenue:
 
 
 def order_figures(company, now, links_version) -> dict:
-    """The figures that read every order: net sales per month and currency (`sold`), and each
-    linked gallery's orders, net sales and currency (`sales`: gallery id → Sales), with the ids of
-    the galleries the top 10 is drawn from (`top`). Kept in the cache (CACHE_URL, shared by every
-    web process) under a key that changes with the orders (the newest row, and the newest change: a
+    """The figures that read every order: net sales per month and currency (`sold`); each linked
+    gallery's orders, net sales, currency and rank by net sales (`sales`, see per_gallery); and the
+    galleries the top 10 is drawn from (`top`). Kept in the cache (CACHE_URL, shared by every web
+    process) under a key that changes with the orders (the newest row, and the newest change: a
     refund moves an order's remote_updated_at forward), the links (count and newest) and the month,
     so a page shows a new sale or refund at once, and the aggregates over 20,000 orders run once per
     change rather than per view. One query when cached, three when not."""
@@ -186,7 +186,7 @@ def order_figures(company, now, links_version) -> dict:
     key = ":".join(
         str(part)
         for part in (
-            "galleries-page:2",
+            "galleries-page:3",
             company.pk,
             months[0],
             timezone.get_current_timezone_name(),
@@ -205,13 +205,29 @@ def order_figures(company, now, links_version) -> dict:
             .values_list("month", "currency")
             .annotate(total=Sum("total"))
         )
-        per_gallery = orders.values_list("gallery_id").annotate(
-            n=Count("*"), net=Sum("total", filter=Q(status=Order.Status.PAID)), currency=Max("currency")
+        grouped = orders.values_list("gallery_id").annotate(
+            n=Count("*"),
+            net=Coalesce(Sum("total", filter=Q(status=Order.Status.PAID)), ZERO),
+            c=Max("currency"),
         )
-        sales = {gallery: Sales(n, net or ZERO, currency) for gallery, n, net, currency in per_gallery}
-        figures = {"sold": list(sold), "sales": sales, "top": top_candidates(sales)}
+        figures = {"sold": list(sold), **per_gallery(list(grouped))}
         cache.set(key, figures, FIGURES_CACHE_SECONDS)
     return figures
+
+
+def per_gallery(grouped) -> dict:
+    """`sales`: gallery id → (orders, net sales as text, currency, rank), where the rank is the
+    place of its net sales among the distinct amounts, highest first (ties share one), and
+    `unsold`, the rank of 0 (a gallery without orders); `top`: the galleries the top 10 links come
+    from, the 10 best sellers and any tied with the 10th (a gallery linked from several projects is
+    several links). Plain ints and strings: every page reads them back from the cache."""
+    amounts = sorted({net for _, _, net, _ in grouped} | {ZERO}, reverse=True)
+    rank = {net: i for i, net in enumerate(amounts)}
+    sales = {gallery: (n, str(net), currency, rank[net]) for gallery, n, net, currency in grouped}
+    selling = sorted((net for _, _, net, _ in grouped if net > 0), reverse=True)
+    floor = selling[min(TOP, len(selling)) - 1] if selling else None
+    top = [gallery for gallery, _, net, _ in grouped if floor is not None and net >= floor]
+    return {"sales": sales, "unsold": rank[ZERO], "top": top}
 
 
 class Sales(NamedTuple):
@@ -225,21 +241,16 @@ class Sales(NamedTuple):
 NO_SALES = Sales(0, ZERO, None)
 
 
-def top_candidates(sales) -> list[str]:
-    """The galleries the top 10 links come from: the 10 best sellers and any tied with the 10th
-    (a gallery linked from several projects is several links)."""
-    ranked = sorted((s.net for s in sales.values() if s.net > 0), reverse=True)
-    if not ranked:
-        return []
-    floor = ranked[min(TOP, len(ranked)) - 1]
-    return [gallery for gallery, s in sales.items() if s.net >= floor]
+def sales_of(figures, gallery_id) -> Sales:
+    found = figures["sales"].get(gallery_id)
+    return Sales(found[0], Decimal(found[1]), found[2]) if found else NO_SALES
 
 
-def by_sales(rows, sales, descending=True):
-    """Rows (with `id` and `gallery_id`) by their gallery's net sales, ties by id: the sort the
+def by_sales(rows, figures, descending=True):
+    """Rows (`id` and `gallery_id` first) by their gallery's net sales, ties by id: the sort the
     list and the top 10 share."""
-    sign = -1 if descending else 1
-    return sorted(rows, key=lambda row: (sign * sales.get(row[1], NO_SALES).net, row[0]))
+    sales, unsold, sign = figures["sales"], figures["unsold"], 1 if descending else -1
+    return sorted(rows, key=lambda row: (sign * (sales[row[1]][3] if row[1] in sales else unsold), row[0]))
 
 
 # The columns the tables print: plain values, no model instances (a page shows up to 70 rows).
@@ -286,18 +297,19 @@ class Row:
     state: str = ""
     sales: Sales = NO_SALES
     workspace_url: str = ""
+    remind_url: str = ""
     expires_on: datetime.date | None = None  # local days: what the tables print
     reminder_on: datetime.date | None = None
 
 
-def _workspace_url():
-    """project id → its workspace's URL, from one reverse() (the same for every row but the id)."""
-    head, tail = reverse("project_workspace", args=[987654321]).split("987654321")
+def _url_with_id(name):
+    """id → the URL `name` reverses to with that id, from one reverse() (only the id differs)."""
+    head, tail = reverse(name, args=[987654321]).split("987654321")
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def rows_of(values, sales, now) -> list[Row]:
-    workspace = _workspace_url()
+def rows_of(values, figures, now) -> list[Row]:
+    workspace, remind = _url_with_id("project_workspace"), _url_with_id("galleries:remind")
     rows = []
     for value in values:
         row = Row(*value)
@@ -307,8 +319,8 @@ def rows_of(values, sales, now) -> list[Row]:
             row.state = "expired"
         else:
             row.state = "online" if row.status == GalleryLink.Status.ONLINE else "offline"
-        row.sales = sales.get(row.gallery_id, NO_SALES)
-        row.workspace_url = workspace(row.project_id)
+        row.sales = sales_of(figures, row.gallery_id)
+        row.workspace_url, row.remind_url = workspace(row.project_id), remind(row.id)
         row.expires_on = row.expires_at and timezone.localdate(row.expires_at)
         row.reminder_on = row.reminder_at and timezone.localdate(row.reminder_at)
         rows.append(row)
@@ -318,14 +330,14 @@ def rows_of(values, sales, now) -> list[Row]:
 def top_galleries(company, figures, now) -> list[Row]:
     """The 10 links with the highest net sales (those with none are left out), in that order."""
     links = GalleryLink.objects.for_company(company).filter(gallery_id__in=figures["top"])
-    values = by_sales(links.values_list(*ROW_FIELDS), figures["sales"])[:TOP]
-    return rows_of(values, figures["sales"], now)
+    values = by_sales(links.values_list(*ROW_FIELDS), figures)[:TOP]
+    return rows_of(values, figures, now)
 
 
-def expiring_soon(company, now, sales) -> list[Row]:
+def expiring_soon(company, now, figures) -> list[Row]:
     """Online galleries expiring within 30 days, soonest first (the first 10)."""
     links = GalleryLink.objects.for_company(company).filter(expiring_q(now, EXPIRING_DAYS))
-    return rows_of(links.order_by("expires_at", "id").values_list(*ROW_FIELDS)[:EXPIRING_SHOWN], sales, now)
+    return rows_of(links.order_by("expires_at", "id").values_list(*ROW_FIELDS)[:EXPIRING_SHOWN], figures, now)
 
 
 # --------------------------------------------------------------------------- the list
@@ -337,7 +349,7 @@ class Filters:
     sort: str = "expiry"
 
 
-def gallery_list(company, now, filters: Filters, page_number, sales):
+def gallery_list(company, now, filters: Filters, page_number, figures):
     """The page of the list the filters ask for: (page, paginator, rows). Two queries: the count and
     the page's rows; sorted by sales, the filtered links' ids in the order of the cached figures,
     then the page's rows."""
@@ -355,37 +367,37 @@ def gallery_list(company, now, filters: Filters, page_number, sales):
             | Q(project__client__name__icontains=filters.q)
         )
     if filters.sort in ("sales", "-sales"):
-        ids = by_sales(links.values_list("id", "gallery_id"), sales, filters.sort == "-sales")
+        ids = by_sales(links.values_list("id", "gallery_id"), figures, filters.sort == "-sales")
         paginator = Paginator([pk for pk, _ in ids], PER_PAGE)
         page = paginator.get_page(page_number)
         found = {value[0]: value for value in links.filter(pk__in=page.object_list).values_list(*ROW_FIELDS)}
         values = [found[pk] for pk in page.object_list if pk in found]
     else:
-        ordered = links.order_by(SORTS[filters.sort][0], "id").values_list(*ROW_FIELDS)
-        paginator = Paginator(ordered, PER_PAGE)
-        page = paginator.get_page(page_number)
-        values = page.object_list
-    return page, paginator, rows_of(values, sales, now)
+        paginator = Paginator(links.order_by(SORTS[filters.sort][0], "id"), PER_PAGE)
+        page = paginator.get_page(page_number)  # counts the links alone, without the names' joins
+        values = page.object_list.values_list(*ROW_FIELDS)
+    return page, paginator, rows_of(values, figures, now)
 
 
 def page_context(company, filters: Filters, page_number, now=None) -> dict:
     """Everything the page shows, in a fixed number of queries."""
     now = now or timezone.now()
-    connection = Connection.objects.for_company(company).first()
+    # Only what the page reads of it (not its tokens or settings).
+    connection = Connection.objects.for_company(company).only("id", "integration__status").first()
     context = {"connection": connection, "now": now, "filters": filters, "company_currency": company.currency}
     if connection is None:
         return context
     counts = summary(company, now)
     figures = order_figures(company, now, (counts["total"], counts["last_linked"]))
     result = revenue(company, now, figures["sold"])
-    page, paginator, rows = gallery_list(company, now, filters, page_number, figures["sales"])
+    page, paginator, rows = gallery_list(company, now, filters, page_number, figures)
     context.update(
         summary=counts,
         revenue=result,
         sales_this_month=result.this_month(),
         sales_last_12_months=result.last_12_months(),
         top=top_galleries(company, figures, now),
-        expiring=expiring_soon(company, now, figures["sales"]),
+        expiring=expiring_soon(company, now, figures),
         page=page,
         paginator=paginator,
         rows=rows,
