@@ -81,13 +81,23 @@ def linked_orders(company):
 
 # --------------------------------------------------------------------------- the figures
 def summary(company, now) -> dict:
-    """Galleries online, offline, expired, deleted and expiring within 30 days: one query."""
-    states = state_q(now)
-    counts = {name: Count("id", filter=q) for name, q in states.items()}
-    counts["expiring"] = Count("id", filter=expiring_q(now, EXPIRING_DAYS))
-    counts["total"] = Count("id")
-    counts["last_linked"] = Max("created_at")  # with the total: the order figures' cache key
-    return GalleryLink.objects.for_company(company).aggregate(**counts)
+    """Galleries online, offline, expired, deleted and expiring within 30 days: one query of flat
+    conditional counts (cheaper to build than one per state_q), each state a difference of two."""
+    alive, ended = Q(deleted_at__isnull=True), Q(expires_at__lte=now)
+    online = alive & Q(status=GalleryLink.Status.ONLINE)
+    soon = Q(expires_at__gt=now, expires_at__lte=now + datetime.timedelta(days=EXPIRING_DAYS))
+    counts = GalleryLink.objects.for_company(company).aggregate(
+        total=Count("id"),
+        deleted=Count("id", filter=Q(deleted_at__isnull=False)),
+        expired=Count("id", filter=alive & ended),
+        online_all=Count("id", filter=online),
+        online_ended=Count("id", filter=online & ended),
+        expiring=Count("id", filter=online & soon),
+        last_linked=Max("created_at"),  # with the total: the order figures' cache key
+    )
+    counts["online"] = counts["online_all"] - counts["online_ended"]
+    counts["offline"] = counts["total"] - counts["deleted"] - counts["expired"] - counts["online"]
+    return counts
 
 
 def month_starts(now) -> list[datetime.date]:
