@@ -4,12 +4,12 @@ Export CSV of its photo-sales orders; and Remind client. Thin: parse, call one s
 import csv
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.companies.access import member_required
+from crm.companies.access import member_required, or_404
 from pictime.forms import ExportPeriodForm, GalleryFiltersForm
 from pictime.models import GalleryLink
 from pictime.services import galleries_page, reminders
@@ -63,10 +63,8 @@ def export_csv(request):
 @member_required
 @require_POST
 def remind(request, link_pk):
-    try:
+    with or_404(GalleryLink, "No such gallery."):
         result = reminders.remind_now(request.company, link_pk)
-    except GalleryLink.DoesNotExist:
-        raise Http404("No such gallery.") from None
     level = messages.success if result.outcome == "queued" else messages.info
     level(request, result.message)
     back = request.POST.get("next", "")
