@@ -1,5 +1,5 @@
 """What the studio's Galleries page reads: every linked gallery of the company, what it sold, what
-expires next, and the revenue of the last 12 months; and the CSV of photo-sales orders.
+expires next, and the revenue of the last 12 months (its Export CSV: galleries_export).
 
 Only the CRM's own rows (links, orders, payments), never Pic-Time; every figure is aggregated by
 the database (conditional Count, Sum over TruncMonth, Count/Sum grouped by gallery), so the page
@@ -111,7 +111,7 @@ def month_starts(now) -> list[datetime.date]:
     return starts[::-1]
 
 
-def _aware(day: datetime.date) -> datetime.datetime:
+def local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
@@ -165,7 +165,7 @@ def revenue(company, now, sold) -> Revenue:
     payments = [ZERO] * MONTHS
     paid = (
         Payment.objects.for_company(company)
-        .filter(status=Payment.Status.SUCCEEDED, paid_at__gte=_aware(months[0]))
+        .filter(status=Payment.Status.SUCCEEDED, paid_at__gte=local_midnight(months[0]))
         .annotate(month=TruncMonth("paid_at"))
         .values("month")
         .annotate(total=Sum("amount"))
@@ -210,7 +210,7 @@ def order_figures(company, now, links_version) -> dict:
     if figures is None:
         orders = linked_orders(company).order_by()
         sold = (
-            orders.filter(status=Order.Status.PAID, placed_at__gte=_aware(months[0]))
+            orders.filter(status=Order.Status.PAID, placed_at__gte=local_midnight(months[0]))
             .annotate(month=TruncMonth("placed_at"))
             .values_list("month", "currency")
             .annotate(total=Sum("total"))
@@ -414,64 +414,3 @@ def page_context(company, filters: Filters, page_number, now=None) -> dict:
         expiring_days=EXPIRING_DAYS,
     )
     return context
-
-
-# --------------------------------------------------------------------------- Export CSV
-CSV_HEADER = [
-    "Order number",
-    "Placed on",
-    "Gallery",
-    "Project",
-    "Client",
-    "Customer name",
-    "Status",
-    "Currency",
-    "Subtotal",
-    "Total",
-]
-
-
-def default_period(now=None) -> tuple[datetime.date, datetime.date]:
-    """The last 12 months, as the chart shows them: from the first day of its first month to today."""
-    now = now or timezone.now()
-    return month_starts(now)[0], timezone.localdate(now)
-
-
-def export_rows(company, start: datetime.date, end: datetime.date):
-    """The CSV's rows (header first): one per order placed from `start` to `end` (inclusive, in the
-    current time zone). Orders are read in chunks from a server-side cursor, so 20,000 orders never
-    sit in memory; the company's links (one row per gallery) are read once to name each order's
-    gallery, project and client."""
-    names = {}
-    for gallery_id, gallery, project, client in (
-        GalleryLink.objects.for_company(company)
-        .order_by("-created_at", "-id")  # the oldest link of a gallery wins
-        .values_list("gallery_id", "name", "project__name", "project__client__name")
-    ):
-        names[gallery_id] = (gallery, project, client)
-    yield CSV_HEADER
-    orders = (
-        linked_orders(company)
-        .filter(placed_at__gte=_aware(start), placed_at__lt=_aware(end + datetime.timedelta(days=1)))
-        .order_by("placed_at", "id")
-        .values_list(
-            "number", "placed_at", "gallery_id", "customer_name", "status", "currency", "subtotal", "total"
-        )
-    )
-    labels = dict(Order.Status.choices)
-    for number, placed_at, gallery_id, customer, status, currency, subtotal, total in orders.iterator(
-        chunk_size=2000
-    ):
-        gallery, project, client = names.get(gallery_id, ("", "", ""))
-        yield [
-            number,
-            timezone.localdate(placed_at).isoformat(),
-            gallery,
-            project,
-            client,
-            customer,
-            labels.get(status, status),
-            currency,
-            f"{subtotal:.2f}",
-            f"{total:.2f}",
-        ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.companies.access import member_required, or_404
 from pictime.forms import ExportPeriodForm, GalleryFiltersForm
 from pictime.models import GalleryLink
-from pictime.services import galleries_page, reminders
+from pictime.services import galleries_export, galleries_page, reminders
 
 
 @member_required
@@ -28,7 +28,7 @@ def page(request):
     context = galleries_page.page_context(request.company, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    start, end = galleries_page.default_period()
+    start, end = galleries_export.default_period()
     context.update(form=form, query=query.urlencode(), period={"from": start, "to": end})
     return render(request, "pictime/galleries_page.html", context, status=400 if form.errors else 200)
 
@@ -43,7 +43,7 @@ class _Echo:
 @member_required
 @require_GET
 def export_csv(request):
-    start, end = galleries_page.default_period()
+    start, end = galleries_export.default_period()
     form = ExportPeriodForm(request.GET or {"from": start, "to": end})
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -52,7 +52,7 @@ def export_csv(request):
         return redirect("galleries:page")
     start, end = form.cleaned_data["from"], form.cleaned_data["to"]
     writer = csv.writer(_Echo())
-    rows = galleries_page.export_rows(request.company, start, end)
+    rows = galleries_export.export_rows(request.company, start, end)
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
     )
