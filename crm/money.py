@@ -5,6 +5,7 @@ plain decimals. The locale is the active Django language (the company's: crm.com
 activates it for its pages and the portal, `translation.override` for emails), unless one is given.
 """
 
+import functools
 from decimal import Decimal, InvalidOperation
 
 from babel.core import Locale, UnknownLocaleError
@@ -48,10 +49,17 @@ def format_money(amount, currency: str = "", locale: str | None = None) -> str:
         value = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError):
         return str(amount)
+    return _formatted(str(value), currency, locale or current_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(value: str, currency: str, locale: str) -> str:
+    """Babel's formatting of one amount (its exact digits as the key): a page of tables prints the
+    same amounts again and again, and each costs Babel its locale data and pattern."""
     try:
-        locale = Locale.parse(locale or current_locale())
+        parsed = Locale.parse(locale)
     except (UnknownLocaleError, ValueError):
-        locale = Locale.parse(DEFAULT_LOCALE)
+        parsed = Locale.parse(DEFAULT_LOCALE)
     if not currency:
-        return format_decimal(value, format="#,##0.00", locale=locale)
-    return format_currency(value, currency, locale=locale)
+        return format_decimal(Decimal(value), format="#,##0.00", locale=parsed)
+    return format_currency(Decimal(value), currency, locale=parsed)

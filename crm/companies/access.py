@@ -5,11 +5,13 @@ objects only through the company (`Model.objects.for_company(request.company)`),
 company's ids answer 404 as if they did not exist.
 """
 
+from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import translation
 
 from .models import Membership
@@ -69,3 +71,13 @@ def owner_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+@contextmanager
+def or_404(model, message):
+    """`with or_404(Project, "No such project."):` a service's `model.DoesNotExist` (an id of
+    another company, or of nothing) answers 404, as a missing object does."""
+    try:
+        yield
+    except model.DoesNotExist:
+        raise Http404(message) from None

@@ -1,11 +1,10 @@
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from crm.clients.models import Client
-from crm.companies.access import member_required
+from crm.companies.access import member_required, or_404
 from crm.templating import render_form
 
 from . import services
@@ -64,10 +63,8 @@ def project_new(request):
 
 @member_required
 def workspace(request, pk):
-    try:
+    with or_404(Project, "No such project."):
         context = services.workspace(request.company, pk)
-    except Project.DoesNotExist:
-        raise Http404("No such project.") from None
     project = context["project"]
     context["notes_form"] = PrivateNotesForm(initial={"private_notes": project.private_notes})
     if project.portal_token:

@@ -1,9 +1,11 @@
 """What the studio's Galleries page reads: every linked gallery of the company, what it sold, what
-expires next, and the revenue of the last 12 months; and the CSV of photo-sales orders.
+expires next, and the revenue of the last 12 months (its Export CSV: galleries_export).
 
 Only the CRM's own rows (links, orders, payments), never Pic-Time; every figure is aggregated by
-the database (conditional Count, Sum over TruncMonth, correlated subqueries for each listed
-gallery), so the page costs the same handful of queries with 10 galleries or 1,000.
+the database (conditional Count, Sum over TruncMonth, Count/Sum grouped by gallery), so the page
+costs the same handful of queries with 10 galleries or 1,000. The aggregates over every order are
+cached under a key that changes with any order or link (order_figures); the tables read plain
+values (no model instances) and each row's sales from those figures.
 
 Net sales: an order counts its total while it is paid; a refunded or cancelled order counts 0 (it
 keeps one row in its latest state, so nothing is counted twice). Sales are per currency and never
@@ -14,23 +16,19 @@ gallery; a gallery's orders are those stored for its Pic-Time id.
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import (
-    CharField,
     Count,
-    DecimalField,
     F,
-    IntegerField,
     Max,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from crm.payments.models import Payment
@@ -46,12 +44,13 @@ MONTHS = 12
 FIGURES_CACHE_SECONDS = 600
 
 # The list's sort keys (in the URL), their database ordering and their label; links without the
-# date come last either way, and ties are broken by id so pages don't overlap.
+# date come last either way, and ties are broken by id so pages don't overlap. Sales are ordered
+# by the cached per-gallery figures (gallery_list), not by the database.
 SORTS = {
     "expiry": (F("expires_at").asc(nulls_last=True), "Expiry, soonest first"),
     "-expiry": (F("expires_at").desc(nulls_last=True), "Expiry, latest first"),
-    "-sales": (F("net_sales").desc(), "Sales, highest first"),
-    "sales": (F("net_sales").asc(), "Sales, lowest first"),
+    "-sales": (None, "Sales, highest first"),
+    "sales": (None, "Sales, lowest first"),
     "-synced": (F("last_synced_at").desc(nulls_last=True), "Last synced, newest first"),
     "synced": (F("last_synced_at").asc(nulls_last=True), "Last synced, oldest first"),
 }
@@ -80,36 +79,25 @@ def linked_orders(company):
     return Order.objects.for_company(company).filter(gallery_id__in=linked)
 
 
-def with_sales(links):
-    """Each link with `orders_count` (every order placed), `net_sales` (paid orders' totals) and
-    `sales_currency`, by subqueries on the orders of its gallery."""
-    orders = Order.objects.filter(company_id=OuterRef("company_id"), gallery_id=OuterRef("gallery_id"))
-
-    def one(expression, output, **filters):
-        return Subquery(
-            orders.filter(**filters).order_by().values("gallery_id").annotate(v=expression).values("v")[:1],
-            output_field=output,
-        )
-
-    money = DecimalField(max_digits=14, decimal_places=2)
-    return links.annotate(
-        orders_count=Coalesce(one(Count("*"), IntegerField()), Value(0)),
-        net_sales=Coalesce(
-            one(Sum("total"), money, status=Order.Status.PAID), Value(ZERO), output_field=money
-        ),
-        sales_currency=one(Max("currency"), CharField()),
-    )
-
-
 # --------------------------------------------------------------------------- the figures
 def summary(company, now) -> dict:
-    """Galleries online, offline, expired, deleted and expiring within 30 days: one query."""
-    states = state_q(now)
-    counts = {name: Count("id", filter=q) for name, q in states.items()}
-    counts["expiring"] = Count("id", filter=expiring_q(now, EXPIRING_DAYS))
-    counts["total"] = Count("id")
-    counts["last_linked"] = Max("created_at")  # with the total: the order figures' cache key
-    return GalleryLink.objects.for_company(company).aggregate(**counts)
+    """Galleries online, offline, expired, deleted and expiring within 30 days: one query of flat
+    conditional counts (cheaper to build than one per state_q), each state a difference of two."""
+    alive, ended = Q(deleted_at__isnull=True), Q(expires_at__lte=now)
+    online = alive & Q(status=GalleryLink.Status.ONLINE)
+    soon = Q(expires_at__gt=now, expires_at__lte=now + datetime.timedelta(days=EXPIRING_DAYS))
+    counts = GalleryLink.objects.for_company(company).aggregate(
+        total=Count("id"),
+        deleted=Count("id", filter=Q(deleted_at__isnull=False)),
+        expired=Count("id", filter=alive & ended),
+        online_all=Count("id", filter=online),
+        online_ended=Count("id", filter=online & ended),
+        expiring=Count("id", filter=online & soon),
+        last_linked=Max("created_at"),  # with the total: the order figures' cache key
+    )
+    counts["online"] = counts["online_all"] - counts["online_ended"]
+    counts["offline"] = counts["total"] - counts["deleted"] - counts["expired"] - counts["online"]
+    return counts
 
 
 def month_starts(now) -> list[datetime.date]:
@@ -123,7 +111,7 @@ def month_starts(now) -> list[datetime.date]:
     return starts[::-1]
 
 
-def _aware(day: datetime.date) -> datetime.datetime:
+def local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
@@ -177,7 +165,7 @@ def revenue(company, now, sold) -> Revenue:
     payments = [ZERO] * MONTHS
     paid = (
         Payment.objects.for_company(company)
-        .filter(status=Payment.Status.SUCCEEDED, paid_at__gte=_aware(months[0]))
+        .filter(status=Payment.Status.SUCCEEDED, paid_at__gte=local_midnight(months[0]))
         .annotate(month=TruncMonth("paid_at"))
         .values("month")
         .annotate(total=Sum("amount"))
@@ -196,18 +184,19 @@ def revenue(company, now, sold) -> Revenue:
 
 
 def order_figures(company, now, links_version) -> dict:
-    """The figures that read every order of the last 12 months or more: net sales per month and
-    currency, and the ids of the 10 best-selling links. Kept in the cache (CACHE_URL, shared by
-    every web process) under a key that changes with the orders (the newest row, and the newest
-    change: a refund moves an order's remote_updated_at forward), the links (count and newest) and the
-    month, so a page shows a new sale or refund at once, and the aggregates over 20,000 orders run
-    once per change rather than per view. One query when cached, three when not."""
+    """The figures that read every order: net sales per month and currency (`sold`); each linked
+    gallery's orders, net sales, currency and rank by net sales (`sales`, see per_gallery); and the
+    galleries the top 10 is drawn from (`top`). Kept in the cache (CACHE_URL, shared by every web
+    process) under a key that changes with the orders (the newest row, and the newest change: a
+    refund moves an order's remote_updated_at forward), the links (count and newest) and the month,
+    so a page shows a new sale or refund at once, and the aggregates over 20,000 orders run once per
+    change rather than per view. One query when cached, three when not."""
     version = Order.objects.for_company(company).aggregate(n=Max("id"), last=Max("remote_updated_at"))
     months = month_starts(now)
     key = ":".join(
         str(part)
         for part in (
-            "galleries-page",
+            "galleries-page:3",
             company.pk,
             months[0],
             timezone.get_current_timezone_name(),
@@ -219,37 +208,146 @@ def order_figures(company, now, links_version) -> dict:
     )
     figures = cache.get(key)
     if figures is None:
+        orders = linked_orders(company).order_by()
         sold = (
-            linked_orders(company)
-            .filter(status=Order.Status.PAID, placed_at__gte=_aware(months[0]))
+            orders.filter(status=Order.Status.PAID, placed_at__gte=local_midnight(months[0]))
             .annotate(month=TruncMonth("placed_at"))
             .values_list("month", "currency")
             .annotate(total=Sum("total"))
-            .order_by()
         )
-        top = with_sales(GalleryLink.objects.for_company(company)).order_by("-net_sales", "id")
-        figures = {
-            "sold": list(sold),
-            "top": [pk for pk, net in top.values_list("pk", "net_sales")[:TOP] if net > 0],
-        }
+        grouped = orders.values_list("gallery_id").annotate(
+            n=Count("*"),
+            net=Coalesce(Sum("total", filter=Q(status=Order.Status.PAID)), ZERO),
+            c=Max("currency"),
+        )
+        figures = {"sold": list(sold), **per_gallery(list(grouped))}
         cache.set(key, figures, FIGURES_CACHE_SECONDS)
     return figures
 
 
-def _rows(links):
-    return with_sales(links.select_related("project__client"))
+def per_gallery(grouped) -> dict:
+    """`sales`: gallery id → (orders, net sales as text, currency, rank), where the rank is the
+    place of its net sales among the distinct amounts, highest first (ties share one), and
+    `unsold`, the rank of 0 (a gallery without orders); `top`: the galleries the top 10 links come
+    from, the 10 best sellers and any tied with the 10th (a gallery linked from several projects is
+    several links). Plain ints and strings: every page reads them back from the cache."""
+    amounts = sorted({net for _, _, net, _ in grouped} | {ZERO}, reverse=True)
+    rank = {net: i for i, net in enumerate(amounts)}
+    sales = {gallery: (n, str(net), currency, rank[net]) for gallery, n, net, currency in grouped}
+    selling = sorted((net for _, _, net, _ in grouped if net > 0), reverse=True)
+    floor = selling[min(TOP, len(selling)) - 1] if selling else None
+    top = [gallery for gallery, _, net, _ in grouped if floor is not None and net >= floor]
+    return {"sales": sales, "unsold": rank[ZERO], "top": top}
 
 
-def top_galleries(company, ids) -> list[GalleryLink]:
-    """The 10 galleries with the highest net sales (those with none are left out), in that order."""
-    rows = {link.pk: link for link in _rows(GalleryLink.objects.for_company(company).filter(pk__in=ids))}
-    return [rows[pk] for pk in ids if pk in rows]
+class Sales(NamedTuple):
+    """A gallery's orders (every order placed), net sales (paid orders' totals) and currency."""
+
+    orders: int
+    net: Decimal
+    currency: str | None
 
 
-def expiring_soon(company, now) -> list[GalleryLink]:
+NO_SALES = Sales(0, ZERO, None)
+
+
+def sales_of(figures, gallery_id) -> Sales:
+    found = figures["sales"].get(gallery_id)
+    return Sales(found[0], Decimal(found[1]), found[2]) if found else NO_SALES
+
+
+def by_sales(rows, figures, descending=True):
+    """Rows (`id` and `gallery_id` first) by their gallery's net sales, ties by id: the sort the
+    list and the top 10 share."""
+    sales, unsold, sign = figures["sales"], figures["unsold"], 1 if descending else -1
+    return sorted(rows, key=lambda row: (sign * (sales[row[1]][3] if row[1] in sales else unsold), row[0]))
+
+
+# The columns the tables print: plain values, no model instances (a page shows up to 70 rows).
+ROW_FIELDS = (
+    "id",
+    "gallery_id",
+    "name",
+    "status",
+    "is_active",
+    "image_count",
+    "expires_at",
+    "deleted_at",
+    "edit_url",
+    "public_url",
+    "last_synced_at",
+    "reminder_status",
+    "reminder_at",
+    "project_id",
+    "project__name",
+    "project__client__name",
+)
+
+
+@dataclass(slots=True)
+class Row:
+    """One gallery in a table, with its state, its sales and the link to its project."""
+
+    id: int
+    gallery_id: str
+    name: str
+    status: str
+    is_active: bool
+    image_count: int
+    expires_at: datetime.datetime | None
+    deleted_at: datetime.datetime | None
+    edit_url: str
+    public_url: str
+    last_synced_at: datetime.datetime | None
+    reminder_status: str
+    reminder_at: datetime.datetime | None
+    project_id: int
+    project_name: str
+    client_name: str
+    state: str = ""
+    sales: Sales = NO_SALES
+    workspace_url: str = ""
+    remind_url: str = ""
+    expires_on: datetime.date | None = None  # local days: what the tables print
+    reminder_on: datetime.date | None = None
+
+
+def _url_with_id(name):
+    """id → the URL `name` reverses to with that id, from one reverse() (only the id differs)."""
+    head, tail = reverse(name, args=[987654321]).split("987654321")
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def rows_of(values, figures, now) -> list[Row]:
+    workspace, remind = _url_with_id("project_workspace"), _url_with_id("galleries:remind")
+    rows = []
+    for value in values:
+        row = Row(*value)
+        if row.deleted_at:
+            row.state = "deleted"
+        elif row.expires_at is not None and row.expires_at <= now:
+            row.state = "expired"
+        else:
+            row.state = "online" if row.status == GalleryLink.Status.ONLINE else "offline"
+        row.sales = sales_of(figures, row.gallery_id)
+        row.workspace_url, row.remind_url = workspace(row.project_id), remind(row.id)
+        row.expires_on = row.expires_at and timezone.localdate(row.expires_at)
+        row.reminder_on = row.reminder_at and timezone.localdate(row.reminder_at)
+        rows.append(row)
+    return rows
+
+
+def top_galleries(company, figures, now) -> list[Row]:
+    """The 10 links with the highest net sales (those with none are left out), in that order."""
+    links = GalleryLink.objects.for_company(company).filter(gallery_id__in=figures["top"])
+    values = by_sales(links.values_list(*ROW_FIELDS), figures)[:TOP]
+    return rows_of(values, figures, now)
+
+
+def expiring_soon(company, now, figures) -> list[Row]:
     """Online galleries expiring within 30 days, soonest first (the first 10)."""
     links = GalleryLink.objects.for_company(company).filter(expiring_q(now, EXPIRING_DAYS))
-    return list(links.select_related("project__client").order_by("expires_at", "id")[:EXPIRING_SHOWN])
+    return rows_of(links.order_by("expires_at", "id").values_list(*ROW_FIELDS)[:EXPIRING_SHOWN], figures, now)
 
 
 # --------------------------------------------------------------------------- the list
@@ -261,8 +359,10 @@ class Filters:
     sort: str = "expiry"
 
 
-def gallery_list(company, now, filters: Filters, page_number):
-    """The page of the list the filters ask for: (page, paginator)."""
+def gallery_list(company, now, filters: Filters, page_number, figures):
+    """The page of the list the filters ask for: (page, paginator, rows). Two queries: the count and
+    the page's rows; sorted by sales, the filtered links' ids in the order of the cached figures,
+    then the page's rows."""
     links = GalleryLink.objects.for_company(company)
     if filters.status:
         links = links.filter(state_q(now)[filters.status])
@@ -276,91 +376,41 @@ def gallery_list(company, now, filters: Filters, page_number):
             | Q(project__name__icontains=filters.q)
             | Q(project__client__name__icontains=filters.q)
         )
-    paginator = Paginator(_rows(links).order_by(SORTS[filters.sort][0], "id"), PER_PAGE)
-    return paginator.get_page(page_number), paginator
+    if filters.sort in ("sales", "-sales"):
+        ids = by_sales(links.values_list("id", "gallery_id"), figures, filters.sort == "-sales")
+        paginator = Paginator([pk for pk, _ in ids], PER_PAGE)
+        page = paginator.get_page(page_number)
+        found = {value[0]: value for value in links.filter(pk__in=page.object_list).values_list(*ROW_FIELDS)}
+        values = [found[pk] for pk in page.object_list if pk in found]
+    else:
+        paginator = Paginator(links.order_by(SORTS[filters.sort][0], "id"), PER_PAGE)
+        page = paginator.get_page(page_number)  # counts the links alone, without the names' joins
+        values = page.object_list.values_list(*ROW_FIELDS)
+    return page, paginator, rows_of(values, figures, now)
 
 
 def page_context(company, filters: Filters, page_number, now=None) -> dict:
     """Everything the page shows, in a fixed number of queries."""
     now = now or timezone.now()
-    connection = Connection.objects.for_company(company).first()
+    # Only what the page reads of it (not its tokens or settings).
+    connection = Connection.objects.for_company(company).only("id", "integration__status").first()
     context = {"connection": connection, "now": now, "filters": filters, "company_currency": company.currency}
     if connection is None:
         return context
     counts = summary(company, now)
     figures = order_figures(company, now, (counts["total"], counts["last_linked"]))
     result = revenue(company, now, figures["sold"])
-    page, paginator = gallery_list(company, now, filters, page_number)
+    page, paginator, rows = gallery_list(company, now, filters, page_number, figures)
     context.update(
         summary=counts,
         revenue=result,
         sales_this_month=result.this_month(),
         sales_last_12_months=result.last_12_months(),
-        top=top_galleries(company, figures["top"]),
-        expiring=expiring_soon(company, now),
+        top=top_galleries(company, figures, now),
+        expiring=expiring_soon(company, now, figures),
         page=page,
         paginator=paginator,
+        rows=rows,
         expiring_days=EXPIRING_DAYS,
     )
     return context
-
-
-# --------------------------------------------------------------------------- Export CSV
-CSV_HEADER = [
-    "Order number",
-    "Placed on",
-    "Gallery",
-    "Project",
-    "Client",
-    "Customer name",
-    "Status",
-    "Currency",
-    "Subtotal",
-    "Total",
-]
-
-
-def default_period(now=None) -> tuple[datetime.date, datetime.date]:
-    """The last 12 months, as the chart shows them: from the first day of its first month to today."""
-    now = now or timezone.now()
-    return month_starts(now)[0], timezone.localdate(now)
-
-
-def export_rows(company, start: datetime.date, end: datetime.date):
-    """The CSV's rows (header first): one per order placed from `start` to `end` (inclusive, in the
-    current time zone). Orders are read in chunks from a server-side cursor, so 20,000 orders never
-    sit in memory; the company's links (one row per gallery) are read once to name each order's
-    gallery, project and client."""
-    names = {}
-    for gallery_id, gallery, project, client in (
-        GalleryLink.objects.for_company(company)
-        .order_by("-created_at", "-id")  # the oldest link of a gallery wins
-        .values_list("gallery_id", "name", "project__name", "project__client__name")
-    ):
-        names[gallery_id] = (gallery, project, client)
-    yield CSV_HEADER
-    orders = (
-        linked_orders(company)
-        .filter(placed_at__gte=_aware(start), placed_at__lt=_aware(end + datetime.timedelta(days=1)))
-        .order_by("placed_at", "id")
-        .values_list(
-            "number", "placed_at", "gallery_id", "customer_name", "status", "currency", "subtotal", "total"
-        )
-    )
-    labels = dict(Order.Status.choices)
-    for number, placed_at, gallery_id, customer, status, currency, subtotal, total in orders.iterator(
-        chunk_size=2000
-    ):
-        gallery, project, client = names.get(gallery_id, ("", "", ""))
-        yield [
-            number,
-            timezone.localdate(placed_at).isoformat(),
-            gallery,
-            project,
-            client,
-            customer,
-            labels.get(status, status),
-            currency,
-            f"{subtotal:.2f}",
-            f"{total:.2f}",
-        ]

@@ -188,44 +188,36 @@ def _email_settings(request, form_class):
     return connection, form.cleaned_data
 
 
+def _save_email(request, form_class, save, fields):
+    """Save an email's settings: `save(connection, **{argument: the form's field})` for `fields`,
+    then say it is saved and whether it is ON (its `enabled` field's label)."""
+    connection, data = _email_settings(request, form_class)
+    if data is None:
+        return _back()
+    save(connection, **{argument: data[field] for argument, field in fields.items()})
+    enabled = fields["enabled"]
+    state = "ON" if data[enabled] else "OFF"
+    messages.success(
+        request, f"{form_class.title} saved: {form_class.base_fields[enabled].label} is {state}."
+    )
+    return _back()
+
+
 @owner_required
 @require_POST
 def ready_email(request):
-    """Email clients when a gallery is published: on/off, subject and message."""
-    connection, data = _email_settings(request, ReadyEmailForm)
-    if data is None:
-        return _back()
-    connection_service.save_ready_email(
-        connection,
-        enabled=data["ready_email_enabled"],
-        subject=data["ready_email_subject"],
-        message=data["ready_email_message"],
-        signoff=data["ready_email_signoff"],
-    )
-    state = "ON" if data["ready_email_enabled"] else "OFF"
-    messages.success(
-        request, f"Gallery ready email saved: Email clients when a gallery is published is {state}."
-    )
-    return _back()
+    """Email clients when a gallery is published: on/off, subject, message and sign-off."""
+    fields = {name: f"ready_email_{name}" for name in ("enabled", "subject", "message", "signoff")}
+    return _save_email(request, ReadyEmailForm, connection_service.save_ready_email, fields)
 
 
 @owner_required
 @require_POST
 def expiry_reminder(request):
     """Email clients before a gallery expires: on/off, days before, subject and message."""
-    connection, data = _email_settings(request, ExpiryReminderForm)
-    if data is None:
-        return _back()
-    reminders.save_settings(
-        connection,
-        enabled=data["reminder_email_enabled"],
-        days_before=data["reminder_days_before"],
-        subject=data["reminder_email_subject"],
-        message=data["reminder_email_message"],
-    )
-    state = "ON" if data["reminder_email_enabled"] else "OFF"
-    messages.success(request, f"Expiry reminder saved: Email clients before a gallery expires is {state}.")
-    return _back()
+    fields = {name: f"reminder_email_{name}" for name in ("enabled", "subject", "message")}
+    fields["days_before"] = "reminder_days_before"
+    return _save_email(request, ExpiryReminderForm, reminders.save_settings, fields)
 
 
 # The emails that share the preview: the form field prefix and the service that renders each.

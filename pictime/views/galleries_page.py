@@ -4,15 +4,15 @@ Export CSV of its photo-sales orders; and Remind client. Thin: parse, call one s
 import csv
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.companies.access import member_required
+from crm.companies.access import member_required, or_404
 from pictime.forms import ExportPeriodForm, GalleryFiltersForm
 from pictime.models import GalleryLink
-from pictime.services import galleries_page, reminders
+from pictime.services import galleries_export, galleries_page, reminders
 
 
 @member_required
@@ -28,7 +28,7 @@ def page(request):
     context = galleries_page.page_context(request.company, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    start, end = galleries_page.default_period()
+    start, end = galleries_export.default_period()
     context.update(form=form, query=query.urlencode(), period={"from": start, "to": end})
     return render(request, "pictime/galleries_page.html", context, status=400 if form.errors else 200)
 
@@ -43,7 +43,7 @@ class _Echo:
 @member_required
 @require_GET
 def export_csv(request):
-    start, end = galleries_page.default_period()
+    start, end = galleries_export.default_period()
     form = ExportPeriodForm(request.GET or {"from": start, "to": end})
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -52,7 +52,7 @@ def export_csv(request):
         return redirect("galleries:page")
     start, end = form.cleaned_data["from"], form.cleaned_data["to"]
     writer = csv.writer(_Echo())
-    rows = galleries_page.export_rows(request.company, start, end)
+    rows = galleries_export.export_rows(request.company, start, end)
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
     )
@@ -63,10 +63,8 @@ def export_csv(request):
 @member_required
 @require_POST
 def remind(request, link_pk):
-    try:
+    with or_404(GalleryLink, "No such gallery."):
         result = reminders.remind_now(request.company, link_pk)
-    except GalleryLink.DoesNotExist:
-        raise Http404("No such gallery.") from None
     level = messages.success if result.outcome == "queued" else messages.info
     level(request, result.message)
     back = request.POST.get("next", "")

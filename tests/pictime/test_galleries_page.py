@@ -161,6 +161,36 @@ def test_fifty_a_page_with_the_filters_kept_in_the_page_links(owner_client, comp
 
 
 @pytest.mark.django_db
+def test_sorted_by_sales_both_ways_across_pages_with_the_filters_applied(owner_client, company):
+    connection = make_connection(company)
+    now = timezone.now()
+    for n in range(63):
+        link = make_link(connection, name=f"Gallery {n:02d}", status="offline" if n % 8 == 7 else "online")
+        if n % 3:  # every third sells nothing; the others n dollars, one refunded order each too
+            order_for(link, f"{n}.00", now - DAY)
+            order_for(link, "999.00", now - DAY, status="refunded")
+    online = [n for n in range(63) if n % 8 != 7]  # 56, 7 offline
+
+    def sold(n):
+        return n if n % 3 else 0
+
+    best = sorted(online, key=lambda n: (-sold(n), n))
+    first = owner_client.get(PAGE, {"status": "online", "sort": "-sales"})
+    assert names(first) == [f"Gallery {n:02d}" for n in best[:50]]
+    assert rows(first, "all-galleries")[0][6] == "$62.00"
+    assert rows(first, "all-galleries")[-1][6] == "—"
+    assert 'href="?status=online&amp;sort=-sales&amp;page=2"' in first.content.decode()
+    second = owner_client.get(PAGE, {"status": "online", "sort": "-sales", "page": "2"})
+    assert names(second) == [f"Gallery {n:02d}" for n in best[50:]]
+    lowest = names(owner_client.get(PAGE, {"status": "online", "sort": "sales"}))
+    assert lowest[:3] == ["Gallery 00", "Gallery 03", "Gallery 06"]
+    assert lowest == [f"Gallery {n:02d}" for n in sorted(online, key=lambda n: (sold(n), n))][:50]
+    by_sales = [59, 58, 56, 55, 53, 52, 50, 51, 54, 57]  # then those without sales, by id
+    searched = owner_client.get(PAGE, {"q": "Gallery 5", "sort": "-sales"})  # 55 is offline
+    assert names(searched) == [f"Gallery {n:02d}" for n in by_sales]
+
+
+@pytest.mark.django_db
 def test_the_page_costs_the_same_queries_with_ten_times_the_galleries(
     owner_client, company, studio, django_assert_num_queries
 ):
