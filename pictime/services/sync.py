@@ -127,7 +127,13 @@ def _sync_gallery_orders(
             run.orders_upserted += int(upsert_order(connection.company_id, order)[1])
 
 
-def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = False) -> int:
+def sync_new_link(
+    link: GalleryLink,
+    gallery: Gallery | None = None,
+    *,
+    background: bool = False,
+    retry: RetryPolicy | None = None,
+) -> int:
     """A gallery just linked (chosen, created or auto-created): its orders, fetched now
     (``GET /orders?gallery_id=``), so Photo sales shows them right after linking. Returns how many
     were stored. A failure is raised (the link stays; the caller hands it on).
@@ -138,7 +144,8 @@ def sync_new_link(link: GalleryLink, gallery: Gallery, *, background: bool = Fal
     connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
     api = api_for(connection, background=background)
     stored = 0
-    for order in api.iter_orders(gallery_id=link.gallery_id, retry=BACKGROUND if background else NO_RETRY):
+    retry = retry or (BACKGROUND if background else NO_RETRY)  # a task retrying by itself: NO_RETRY
+    for order in api.iter_orders(gallery_id=link.gallery_id, retry=retry):
         stored += int(upsert_order(connection.company_id, order)[1])
     return stored
 

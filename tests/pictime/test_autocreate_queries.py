@@ -18,10 +18,10 @@ from pictime.tasks import autocreate_gallery
 from tests.factories import deliver, event, link_gallery
 
 # The claim of the job the payment recorded (an UPDATE), its read with the project, client and
-# connection, the token's read, then the link, the job and the activity line; then the gallery's
-# orders, asked as for any new link: the link, the connection, the token's read.
-JOB_QUERIES = 9
-RETRY_QUERIES = 9  # the same
+# connection, the token's read; the create and the gallery's orders (asked as for any new link; a new
+# gallery has none) on the same client; then the link, the job and the activity line.
+JOB_QUERIES = 6
+RETRY_QUERIES = 6  # the same
 JOB_CALLS = 2  # POST /galleries, GET /orders?gallery_id=
 WEBHOOK_RECEIPT_QUERIES = 3  # the connection, the event, the delivery log line
 WEBHOOK_PROCESSING_QUERIES = 4  # the event (locked), its links (locked), the link, the event's status
