@@ -291,13 +291,15 @@ class ApiClient:
         kwargs: dict[str, Any],
         extra: dict[str, Any],
     ) -> requests.Response:
+        waited = 0.0
         while self.limiter is not None and (wait := self.limiter.acquire()) > 0:
-            if wait > self.max_inline_wait:
+            if waited + wait > self.max_inline_wait:  # in all: a task's turn is kept only this close
                 raise errors.Throttled(
                     f"Pic-Time's rate limit for this account: wait {wait:.2f} s before {method} {path}",
-                    wait=wait,
+                    wait=max(wait, waited),
                 )
             sleep(wait)  # a turn this close is kept, not given up for a reschedule
+            waited += wait
         send_headers = {
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
