@@ -20,8 +20,12 @@ answers after carrying them out.
 
 Then it waits for the work to be done and prints: galleries at the sandbox (one per paid project's
 external_ref), duplicates, paid projects without a linked gallery, links whose status or image count
-differ from the sandbox's, webhook events not processed, the seconds from the last fault to all done
-(goal <= 180 s), the CRM's 500s outside PostgreSQL's downtime, and RESULT: OK or FAIL.
+differ from the sandbox's, webhook events not processed, links whose earlier orders still wait for a
+worker (every link asks for its gallery's orders; "all done" includes them), the seconds from the last
+fault to all done (goal <= 180 s), the CRM's 500s outside PostgreSQL's downtime, and RESULT: OK or
+FAIL. Then where the time went: the CPU of each process (from /proc) during and after the payments,
+the worker's task runs, Celery retries, what the beat's sweep sent again, and the calls to Pic-Time
+with their times (from the worker's log; bench/chaos_report.py).
 """
 
 import argparse
@@ -49,6 +53,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.chaos_report import CpuMeter, print_breakdown, worker_activity  # noqa: E402
 from bench.stack import production_env  # noqa: E402
 
 GOAL_SECONDS = 180
@@ -199,7 +204,7 @@ class Stack:
                 "crm",
                 *celery,
                 "--loglevel",
-                "WARNING",
+                "INFO",  # as the Procfile: a line per task and per call to Pic-Time (chaos_report)
             ],
         )
 
@@ -220,6 +225,24 @@ class Stack:
                 return [int(child) for child in f.read().split()]
         except FileNotFoundError:
             return []
+
+    def roles(self) -> dict[str, list[int]]:
+        """The root pids of each kind of process now, for the CPU meter (bench/chaos_report.py)."""
+
+        def pidfile(path: Path) -> int:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                return int(path.read_text().split()[0])
+            return 0
+
+        services = self.dir / "services"
+        return {
+            "worker": [self.processes["worker"].pid] if "worker" in self.processes else [],
+            "beat": [self.processes["beat"].pid] if "beat" in self.processes else [],
+            "web": [self.processes["web"].pid] if "web" in self.processes else [],
+            "sandbox": [self.sandbox._process.pid] if self.sandbox and self.sandbox._process else [],
+            "PostgreSQL": [pidfile(services / "pg/postmaster.pid")],
+            "Redis": [pidfile(services / "redis.pid")],
+        }
 
     def tail(self, name: str, size: int = 3000) -> str:
         path = self.dir / name
@@ -467,6 +490,8 @@ def state(stack: Stack) -> dict:
         "without_link": sum(1 for p in paid if p not in links),
         "links_differ": differ,
         "events_queued": WebhookEvent.objects.filter(status=WebhookEvent.Status.QUEUED).count(),
+        # A link's earlier orders whose first fetch failed wait for a worker (GalleryLink.orders_due_at).
+        "orders_due": GalleryLink.objects.filter(orders_due_at__isnull=False).count(),
         "jobs": dict(Counter(AutoCreateJob.objects.values_list("status", flat=True))),
         "emails": dict(
             Counter(
@@ -487,6 +512,7 @@ def all_done(s: dict, payments: int) -> bool:
         and s["without_link"] == 0
         and s["links_differ"] == 0
         and s["events_queued"] == 0
+        and s["orders_due"] == 0
     )
 
 
@@ -537,6 +563,8 @@ def run(stack: Stack, args, todo) -> int:
     payments = Payments(stack, todo, args.rate)
     faults = Faults(stack, duration=len(todo) / args.rate, payments_done=payments.finished)
     studio = Studio(stack)
+    meter = CpuMeter(stack.roles, alone={"bench (payments, checks)": os.getpid()})
+    meter.mark("start")
     threads = [threading.Thread(target=t.run, daemon=True) for t in (payments, faults, studio)]
     log(f"paying {len(todo)} first payments at {args.rate:g}/s, sandbox faults {FAULTS} ...")
     started = time.time()
@@ -549,6 +577,7 @@ def run(stack: Stack, args, todo) -> int:
     threads[2].join()
     log(f"payments made in {paid_in:.1f} s ({payments.done} ok, {len(payments.failed)} given up)")
     paid_at = time.time()
+    meter.mark("paid")
 
     last_fault = faults.last
     deadline = last_fault + args.timeout
@@ -564,6 +593,8 @@ def run(stack: Stack, args, todo) -> int:
             shown_at = time.time()
             log(f"waiting: {s}")
         time.sleep(2)
+    meter.mark("done")
+    meter.stop()
     stack.sandbox.set_faults(error_rate=0, rate_limit_rate=0, lose_rate=0, drop_rate=0)
     during, outside = server_errors(stack, faults.pg_down)
     recovery = (done_at - last_fault) if done_at else None
@@ -580,6 +611,7 @@ def run(stack: Stack, args, todo) -> int:
     print(f"paid projects without a link:      {s['without_link']}")
     print(f"links differing from the sandbox:  {s['links_differ']}")
     print(f"webhook events not processed:      {s['events_queued']}")
+    print(f"links whose orders wait a worker:  {s['orders_due']}")
     print(f"auto-create jobs by status:        {s['jobs']}")
     print(f"online galleries' emails:          {s['emails']}")
     print(f"sandbox:                           {stack.sandbox.stats()}")
@@ -594,6 +626,13 @@ def run(stack: Stack, args, todo) -> int:
     for line in outside:
         print(f"  {line}")
     print(f"load average at the end:           {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    ended = done_at or time.time()
+    print_breakdown(
+        {"payments": meter.between("start", "paid"), "after them": meter.between("paid", "done")},
+        worker_activity(stack.tail("worker.log", size=10**9)),
+        args.payments,
+        {"payments": paid_in, "after them": ended - paid_at},
+    )
     if not ok:
         print(f"logs kept in {stack.dir}")
     print("RESULT:", "OK" if ok else "FAIL")

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import time
 
 from celery import Celery, signals
 
@@ -27,6 +28,15 @@ def publish(task, *args) -> bool:
         log.warning("celery.publish_failed", extra={"task": task.name, "task_args": args}, exc_info=True)
         return False
     return True
+
+
+@signals.before_task_publish.connect
+def stamp_sent_at(headers=None, **kwargs):
+    """Every message says when it was sent (``task.request.get("sent_at")``): the beat's sweep of
+    pending work (pictime.tasks.run_pending_work) knows from it which earlier messages the queue,
+    first in first out, should have handed out already. A retry is stamped anew."""
+    if headers is not None:
+        headers["sent_at"] = time.time()
 
 
 @signals.task_prerun.connect

@@ -34,6 +34,9 @@ __all__ = ["AccountLimit", "for_account"]
 
 KEY_PREFIX = "pictime:ratelimit:"
 KEY_TTL_SECONDS = 3600  # an idle account's state is forgotten (a full bucket)
+# No request stays on its way longer than the client's timeouts (3.05 + 10 s): one whose process died
+# before its answer stops holding the account's background requests back after this long.
+IN_FLIGHT_SECONDS = 15
 
 # KEYS[1] = the account's hash; ARGV = op, rate, burst, value, ttl, spacing, returning, now. Returns
 # the wait (seconds) as text.
@@ -59,12 +62,12 @@ local blocked = tonumber(h[3]) or 0
 local promised = tonumber(h[4]) or 0
 local last = tonumber(h[6]) or 0
 local inflight = tonumber(h[7]) or 0
-if now - last > 60 then inflight = 0 end  -- no request stays on its way that long (timeouts)
+if now - last > 15 then inflight = 0 end  -- IN_FLIGHT_SECONDS: no request stays on its way longer
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
 local wait = 0
 if op == 'acquire' then
-  if spacing > 0 and inflight > 0 and now - last < spacing then
-    wait = spacing - (now - last)
+  if spacing > 0 and inflight > 0 then
+    wait = spacing
   elseif now < blocked and returning then
     wait = blocked - now
   elseif now < blocked or (not returning and now < promised) or tokens < 1 then
@@ -149,10 +152,10 @@ class AccountLimit:
             self._apply("remaining", float(remaining))
 
     def _spacing(self) -> float:
-        # While a background request is on its way, the next one waits a token's time: a burst
-        # puts several in flight at once, and those already sent when one gets a 429 land in the
-        # block. One after another (the last one answered) needs no gap. People behind a click
-        # keep the burst and don't wait for tasks.
+        # While a background request of the account is on its way, the next one waits for its
+        # answer (asking again a token's time later): one sent meanwhile would land in the block
+        # of a 429 that answer may be, however slow the answer is. One after another (the last one
+        # answered) needs no gap. People behind a click keep the burst and don't wait for tasks.
         return 1 / self.rate if self.background else 0.0
 
     def _apply(self, op: str, value: float) -> float:
@@ -181,11 +184,11 @@ class AccountLimit:
             rate = row.per_second or self.rate
             tokens = min(self.burst, row.tokens + max(0.0, now - row.updated) * rate)
             blocked, promised, last, spacing = row.blocked_until, row.promised, row.last_sent, self._spacing()
-            inflight = row.in_flight if now - last <= 60 else 0  # none stays on its way that long
+            inflight = row.in_flight if now - last <= IN_FLIGHT_SECONDS else 0
             wait = 0.0
             if op == "acquire":
-                if spacing and inflight and now - last < spacing:
-                    wait = spacing - (now - last)
+                if spacing and inflight:
+                    wait = spacing
                 elif now < blocked and self.returning:
                     wait = blocked - now
                 elif now < blocked or (not self.returning and now < promised) or tokens < 1:

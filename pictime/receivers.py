@@ -28,8 +28,8 @@ def resume_autocreates_on_refresh(sender, connection, **kwargs):
 def finish_refresh_in_a_worker(sender, connection, **kwargs):
     """The request gave up on a refresh whose answers were lost: a worker asks again in the grace."""
     connection_id = connection.pk
-    # With the broker down nobody asks again: requests answer "retrying" until the grace's margin,
-    # then ask for a reconnection (never a spent token sent late).
+    # A lost message (the broker down) is sent again by the beat's sweep (services.pending); until
+    # a worker asks, requests answer "retrying", and past the grace's margin nobody sends the token.
     transaction.on_commit(lambda: publish(finish_refresh, connection_id))
 
 

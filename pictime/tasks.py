@@ -2,18 +2,31 @@
 
 The work a task does is recorded in a row before its message is sent (services.pending): a task that
 gives up leaves the row pending, and the beat's sweep (run_pending_work) sends it again.
+
+Every retry goes through Celery's (``self.retry``, or ``autoretry_for``) with one delay,
+``pictime.backoff.retry_delay``, given by the base class ``Task`` when the task names none.
 """
 
+import logging
+from datetime import UTC, datetime, timedelta
+
+from celery import Task as CeleryTask
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import ConnectionError as RedisUnreachable
 from redis.exceptions import TimeoutError as RedisTimeout
 
 from crm.celery import publish
 from pictime import tokens
+from pictime.backoff import retry_delay
+from pictime.client import NO_RETRY
+from pictime.errors import PicTimeError
 from pictime.models import Connection, GalleryLink, SyncRun
 from pictime.services import autocreate, pending, ready_email, reminders, sync, webhooks
+
+log = logging.getLogger(__name__)
 
 READY_EMAIL_RETRIES = 5
 REMINDER_RETRIES = 5
@@ -23,12 +36,26 @@ LINK_SYNC_RETRIES = 8
 # down", a connection cut), the broker or the rate limiter's Redis unreachable. Retried with backoff
 # by Celery (a failed task would otherwise be acknowledged and dropped).
 OURS_TRANSIENT = (OperationalError, InterfaceError, BrokerUnreachable, RedisUnreachable, RedisTimeout)
-RETRY_OURS = {
-    "autoretry_for": OURS_TRANSIENT,
-    "retry_backoff": 1,
-    "retry_backoff_max": 30,
-    "retry_jitter": True,
-}
+
+
+class Task(CeleryTask):
+    """Our tasks' base: a retry that names no countdown waits ``retry_delay`` (1 s doubling, at most
+    ``backoff_cap``): what ``autoretry_for`` asks for after our own transient errors."""
+
+    backoff_base = 1.0
+    backoff_cap = 30.0
+
+    def retry(self, *args, countdown=None, eta=None, **options):
+        if countdown is None and eta is None:
+            countdown = self.backoff(self.request.retries)
+        return super().retry(*args, countdown=countdown, eta=eta, **options)
+
+    def backoff(self, retries: int, retry_after: float | None = None) -> float:
+        """The delay before the retry that follows ``retries`` earlier ones."""
+        return retry_delay(retries + 1, base=self.backoff_base, cap=self.backoff_cap, retry_after=retry_after)
+
+
+RETRY_OURS = {"base": Task, "autoretry_for": OURS_TRANSIENT}
 
 
 @shared_task(name="pictime.process_webhook_events", acks_late=True, max_retries=10, **RETRY_OURS)
@@ -41,16 +68,20 @@ def process_webhook_events(connection_id: int) -> int:
 # Celery can't do stays ours: the claim on the job row (one worker at a time however often the
 # message is delivered), the lease that lets a dead worker's job be taken over, and the beat's sweep
 # (run_pending_work) that re-sends a job whose message was lost.
-@shared_task(name="pictime.autocreate_gallery", acks_late=True, bind=True, max_retries=None)
+# The job's row holds its attempts and its next attempt's time (the panel shows them); the task only
+# carries it out, so it has no retry count of its own (max_retries=None).
+@shared_task(name="pictime.autocreate_gallery", acks_late=True, bind=True, base=Task, max_retries=None)
 def autocreate_gallery(self, project_id: int, payment_id: int) -> str:
     try:
         result = autocreate.run_for_first_payment(project_id, payment_id, run_id=self.request.id or "")
     except OURS_TRANSIENT as error:
         # Our database or Redis: the retry keeps this task id, so it takes its own claim back at once.
-        # After 10 the job's row is left to the lease and the sweep.
-        raise self.retry(exc=error, countdown=_backoff(self.request.retries), max_retries=10) from error
+        # If the task dies meanwhile, the job's row is left to the lease and the sweep.
+        raise self.retry(exc=error) from error
     if result is None:
         return "not_eligible"
+    if result.orders_due is not None:  # recorded on the new link with it: fetched by a task that retries
+        pending.publish(result.orders_due, pending.ORDERS, sync_link_task)
     if result.retry_in is not None:
         # This attempt is over and recorded on the job; Celery sends the next one. (Run eagerly, as
         # in tests, Celery can't wait a countdown and doesn't send it: the beat's sweep runs it.)
@@ -58,15 +89,29 @@ def autocreate_gallery(self, project_id: int, payment_id: int) -> str:
     return result.status
 
 
-def _backoff(retries: int) -> float:
-    return min(30.0, 2.0**retries)
+def _horizons(request) -> tuple[datetime, datetime]:
+    """Up to when messages should have been taken by a worker, for the sweep: those in the broker's
+    queue (first in, first out), a margin before this sweep's own message was sent; those a worker
+    holds for a countdown (a retry), a margin before now. A row whose message was sent or due before
+    that and that is still not started was lost. A row sent after the sweep's message may still be
+    queued behind a backlog: not sent again (its second message would only cost the worker a no-op
+    run). The margin covers on-commit publishing and a busy worker. Run without the stamp (a test,
+    the shell): a lease ago, and now."""
+    now = timezone.now()
+    sent_at = (request.headers or {}).get("sent_at")  # stamped on every message by crm.celery
+    if not sent_at:
+        return now - timedelta(seconds=pending.lease_seconds()), now
+    sent = datetime.fromtimestamp(float(sent_at), tz=UTC)
+    return sent - pending.SENT_MARGIN, now - pending.SENT_MARGIN
 
 
-@shared_task(name="pictime.run_pending_work", **RETRY_OURS, max_retries=2)
-def run_pending_work() -> dict[str, int]:
-    """Beat, every minute: sends again the pending work whose message may be lost (the broker
-    restarted, a worker died). Each row is sent at most once a lease; its claim lets it run once."""
-    jobs = autocreate.take_due_jobs()
+@shared_task(name="pictime.run_pending_work", bind=True, max_retries=2, **RETRY_OURS)
+def run_pending_work(self) -> dict[str, int]:
+    """Beat, every minute: sends again the pending work whose message was lost (the broker restarted,
+    a worker died): what was sent before this sweep's message and is still not taken (see
+    _horizons). The claim of each row lets it run once, however many messages it gets."""
+    sent_before, due_before = _horizons(self.request)
+    jobs = pending.take_due_jobs(sent_before, due_before)
     unsent = [
         project_id
         for project_id, payment_id in jobs
@@ -74,20 +119,24 @@ def run_pending_work() -> dict[str, int]:
     ]
     if unsent:
         autocreate.mark_unsent(unsent)
-    events = webhooks.requeue_stale_events(older_than_seconds=pending.lease_seconds())
+    events = webhooks.requeue_stale_events(received_before=sent_before)
     for connection_id in events:
         publish(process_webhook_events, connection_id)
-    emails = pending.take_due_links(pending.READY_EMAIL)
-    for link_id in emails:
-        publish(gallery_published, link_id)
-    orders = pending.take_due_links(pending.ORDERS)
+    emails = pending.take_due_links(pending.READY_EMAIL, sent_before)
+    for link_id in emails:  # a send that fails marks the row due at the next sweep
+        pending.publish(link_id, pending.READY_EMAIL, gallery_published)
+    orders = pending.take_due_links(pending.ORDERS, sent_before)
     for link_id in orders:
-        publish(sync_link_task, link_id)
+        pending.publish(link_id, pending.ORDERS, sync_link_task)
+    refreshes = pending.refreshes_to_finish(sent_before)
+    for connection_id in refreshes:
+        publish(finish_refresh, connection_id)
     return {
         "autocreate": len(jobs),
         "webhooks": len(events),
         "ready_email": len(emails),
         "orders": len(orders),
+        "refresh": len(refreshes),
     }
 
 
@@ -108,21 +157,35 @@ def sync_all_connections() -> int:
     return len(connection_ids)
 
 
-@shared_task(name="pictime.sync_link", acks_late=True, bind=True, max_retries=LINK_SYNC_RETRIES, **RETRY_OURS)
+@shared_task(
+    name="pictime.sync_link",
+    acks_late=True,
+    bind=True,
+    max_retries=LINK_SYNC_RETRIES,
+    backoff_base=5,
+    backoff_cap=900,
+    **RETRY_OURS,
+)
 def sync_link_task(self, link_id: int) -> str:
-    """A gallery just linked whose earlier orders couldn't be fetched at once (see pictime.queue)."""
-    link = GalleryLink.objects.select_related("connection").filter(pk=link_id).first()
+    """A gallery just linked whose earlier orders couldn't be fetched at once (pictime.queue,
+    services.autocreate): one request a try, no wait in the worker; Celery retries it later."""
+    link = GalleryLink.objects.filter(pk=link_id).first()
     if link is None:
         return "missing"
-    run = sync.sync_links(link.connection, [link], SyncRun.Trigger.LINKED, project=link.project)
-    if run.status == SyncRun.Status.FAILED and link.connection.is_connected:
-        if self.request.retries < LINK_SYNC_RETRIES:
-            countdown = min(900, 5 * 2**self.request.retries)
+    try:
+        sync.fetch_earlier_orders(link, background=True, retry=NO_RETRY)
+    except PicTimeError as error:
+        if not error.permanent and self.request.retries < LINK_SYNC_RETRIES:
+            countdown = self.backoff(self.request.retries, retry_after=getattr(error, "retry_after", None))
             pending.postpone(link_id, pending.ORDERS, countdown)  # the sweep leaves it to this retry
             self.retry(countdown=countdown, throw=False)
-            return run.status
-    pending.done(link_id, pending.ORDERS)  # fetched, or given up on: the account's sync reads them
-    return run.status
+            return "retrying"
+        # Given up on (or the grant is gone): the account's sync reads them, after a reconnection.
+        log.warning("pictime.link_orders.given_up", extra={"link": link_id, "error": str(error)})
+        pending.done(link_id, pending.ORDERS)
+        return "failed"
+    pending.done(link_id, pending.ORDERS)
+    return "fetched"
 
 
 @shared_task(name="pictime.prune_webhook_deliveries")
@@ -131,8 +194,17 @@ def prune_webhook_deliveries() -> int:
     return webhooks.prune_deliveries()
 
 
+# The mail server failing: 30 s, doubling, at most an hour.
+MAIL_BACKOFF = {"backoff_base": 30, "backoff_cap": 3600}
+
+
 @shared_task(
-    name="pictime.gallery_published", bind=True, acks_late=True, max_retries=READY_EMAIL_RETRIES, **RETRY_OURS
+    name="pictime.gallery_published",
+    bind=True,
+    acks_late=True,
+    max_retries=READY_EMAIL_RETRIES,
+    **MAIL_BACKOFF,
+    **RETRY_OURS,
 )
 def gallery_published(self, link_id: int) -> str:
     """A linked gallery went online: Delivered, and the "gallery ready" email, retried with backoff
@@ -145,7 +217,7 @@ def gallery_published(self, link_id: int) -> str:
         if final:
             pending.done(link_id, pending.READY_EMAIL)
             return "failed"
-        countdown = min(3600, 30 * 2**self.request.retries)
+        countdown = self.backoff(self.request.retries)
         pending.postpone(link_id, pending.READY_EMAIL, countdown)
         raise self.retry(exc=error, countdown=countdown) from error
     pending.done(link_id, pending.READY_EMAIL)
@@ -153,7 +225,12 @@ def gallery_published(self, link_id: int) -> str:
 
 
 @shared_task(
-    name="pictime.send_expiry_reminder", bind=True, acks_late=True, max_retries=REMINDER_RETRIES, **RETRY_OURS
+    name="pictime.send_expiry_reminder",
+    bind=True,
+    acks_late=True,
+    max_retries=REMINDER_RETRIES,
+    **MAIL_BACKOFF,
+    **RETRY_OURS,
 )
 def send_expiry_reminder(self, link_id: int) -> str:
     """A gallery's expiry reminder (due by the sweep or asked by Remind client), retried with backoff
@@ -164,7 +241,7 @@ def send_expiry_reminder(self, link_id: int) -> str:
         last_try = self.request.retries >= self.max_retries
         reminders.record_failure(link_id, final=last_try)
         if not last_try:
-            raise self.retry(exc=error, countdown=reminders.retry_in(self.request.retries)) from error
+            raise self.retry(exc=error) from error
         return "failed"
 
 

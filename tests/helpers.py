@@ -78,3 +78,10 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_task(task, *args, **options):
+    """A task run eagerly, in this process, and its result. (A live server's thread running an eager
+    task at the same moment makes Celery's process-wide "inside a task" flag true, and result.get()
+    would refuse to block.)"""
+    return task.apply(args=args, **options).get(disable_sync_subtasks=False)

@@ -16,7 +16,6 @@ Plain Python: no Django import.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 import requests
 
 from pictime import errors
+from pictime.backoff import retry_delay
 
 from .answers import decode_json, error_for, float_header, int_header, parse_retry_after
 
@@ -53,7 +53,8 @@ class RateLimitInfo:
 class RetryPolicy:
     """How a paged read rides out Pic-Time's refusals, call by call: a 429 waits its Retry-After
     (at most ``max_wait``) and repeats the same call, at most ``rate_limited`` times; a transient
-    failure backs off (0.5 s doubling, jittered, at most ``max_wait``) at most ``transient`` times.
+    failure backs off (1 s doubling, jittered, at most ``max_wait``: ``pictime.backoff``) at most
+    ``transient`` times.
     With retries on, an empty bucket (``X-RateLimit-Remaining: 0``) paces the next call."""
 
     rate_limited: int = 6
@@ -290,13 +291,15 @@ class ApiClient:
         kwargs: dict[str, Any],
         extra: dict[str, Any],
     ) -> requests.Response:
+        waited = 0.0
         while self.limiter is not None and (wait := self.limiter.acquire()) > 0:
-            if wait > self.max_inline_wait:
+            if waited + wait > self.max_inline_wait:  # in all: a task's turn is kept only this close
                 raise errors.Throttled(
                     f"Pic-Time's rate limit for this account: wait {wait:.2f} s before {method} {path}",
-                    wait=wait,
+                    wait=max(wait, waited),
                 )
             sleep(wait)  # a turn this close is kept, not given up for a reschedule
+            waited += wait
         send_headers = {
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
@@ -380,13 +383,14 @@ class ApiClient:
                 rate_limited += 1
                 if rate_limited > retry.rate_limited:
                     raise
-                sleep(min(retry.max_wait, error.retry_after) + random.uniform(0, 0.1))
+                wait = retry_delay(rate_limited, base=1.0, cap=retry.max_wait, retry_after=error.retry_after)
+                sleep(min(retry.max_wait, wait))
                 continue
             except errors.PicTimeError as error:
                 transient += 1
                 if error.permanent or transient > retry.transient:
                     raise
-                sleep(min(retry.max_wait, 0.5 * 2**transient) * random.uniform(0.5, 1.0))
+                sleep(retry_delay(transient, base=1.0, cap=retry.max_wait))
                 continue
             info = self.last_rate_limit
             empty = info.remaining is not None and info.remaining < 1 and info.limit

@@ -29,7 +29,6 @@ and are recorded. A connection that needs reconnecting parks the job until it is
 from __future__ import annotations
 
 import logging
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,11 +40,12 @@ from django.utils import timezone
 from crm.payments.models import Payment
 from crm.projects.activity import log_activity
 from crm.projects.models import Activity, Project
+from pictime.backoff import retry_delay
+from pictime.client import NO_RETRY
 from pictime.errors import Conflict, NeedsReconnection, PicTimeError, RateLimited, Throttled
-from pictime.models import AutoCreateJob, Connection, GalleryLink, touch_projects
+from pictime.models import AutoCreateJob, Connection, GalleryLink, Order, touch_projects
 from pictime.schemas import Gallery
 from pictime.services.galleries import GalleryData, external_ref
-from pictime.services.sync import fetch_earlier_orders
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +69,6 @@ def resend_after() -> timedelta:
     """A pending job whose message no worker has taken this long after it was sent is sent again by
     the sweep (the message was lost with the broker, or taken by a worker that died)."""
     return timedelta(seconds=settings.PICTIME_PENDING_WORK_LEASE_SECONDS)
-
-
-def backoff_seconds(attempt: int, retry_after: int | None = None) -> float:
-    """Exponential backoff with jitter and a ceiling, never shorter than Pic-Time's Retry-After."""
-    base = settings.PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS
-    ceiling = settings.PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS
-    delay = min(ceiling, base * 2 ** max(0, attempt - 1))
-    delay = delay * random.uniform(0.5, 1.0)  # jitter: spread retries of many jobs
-    return max(delay, float(retry_after or 0))
 
 
 # --------------------------------------------------------------------------- the trigger
@@ -180,6 +171,7 @@ def run_for_first_payment(project_id: int, payment_id: int, run_id: str = "") ->
 class RunResult:
     status: str
     retry_in: float | None = None  # seconds until the next attempt, when one is due
+    orders_due: int | None = None  # the new link whose earlier orders wait for a worker
 
 
 def _claimable(now, run_id: str = "") -> Q:
@@ -220,7 +212,7 @@ def _attempt_claimed(which: Q) -> RunResult:
 
 
 def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
-    """One try of a claimed job: one call to Pic-Time, then its outcome recorded."""
+    """One try of a claimed job: the create, then the gallery's orders, then its outcome recorded."""
     project = job.project
     try:
         api = Connection.require(connection).api(background=True)
@@ -240,7 +232,7 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
             gallery = _find_by_external_ref(api, project)
             if gallery is None:
                 raise
-        result = _succeed(job, connection, gallery)
+        return _succeed(job, connection, gallery, _earlier_orders(api, job, gallery))
     except NeedsReconnection as error:  # NotConnected included: parked until a reconnection
         return _wait_for_reconnection(job, error.user_message)
     except Throttled as error:
@@ -257,12 +249,17 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
     except Exception as error:  # a bug or the database: record it and retry like a transient error
         log.exception("pictime.autocreate.unexpected", extra={"job": job.pk})
         return _retry_or_fail(job, "Something went wrong on our side.", detail=repr(error))
-    # The gallery's orders, as for any link: a gallery found again (a replayed or conflicting
-    # create) may have been sold already.
-    link = GalleryLink.objects.filter(autocreate_job=job.pk).first()
-    if link is not None:
-        fetch_earlier_orders(link, background=True)
-    return result
+
+
+def _earlier_orders(api, job: AutoCreateJob, gallery: Gallery) -> list | None:
+    """The gallery's orders, as for any new link (a gallery found again, by a replayed or conflicting
+    create, may have been sold already): one try, no wait in the worker. None when Pic-Time can't
+    answer now: the link then records them as due, for sync_link's own retries."""
+    try:
+        return list(api.iter_orders(gallery_id=gallery.id, retry=NO_RETRY))
+    except PicTimeError as error:
+        log.info("pictime.autocreate.orders_later", extra={"job": job.pk, "error": str(error)})
+        return None
 
 
 def _find_by_external_ref(api, project: Project) -> Gallery | None:
@@ -278,21 +275,25 @@ class _FinishedElsewhere(Exception):
     """A worker that took over after our lease ran out finished the job first."""
 
 
-def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> RunResult:
-    """The link, the job and the activity line in one transaction: INSERT … ON CONFLICT of the link
-    (one per project and gallery), the job completed by a conditional UPDATE (still running, so
-    ours), the activity line. Three statements, no row read or lock."""
+def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery, orders: list | None) -> RunResult:
+    """The link (with its orders, or their fetch recorded as due), the job and the activity line in
+    one transaction: INSERT … ON CONFLICT of the link (one per project and gallery), the job
+    completed by a conditional UPDATE (still running, so ours), the project's panel stamp, the
+    activity line. Four statements (and one per order), no row read or lock."""
     project = job.project
     link = GalleryLink.to_gallery(project, connection, gallery, origin=GalleryLink.Origin.AUTO_CREATED)
     now = timezone.now()
+    link.orders_due_at = None if orders is not None else now + resend_after()
     try:
         with transaction.atomic():
             GalleryLink.objects.bulk_create(
                 [link],
                 update_conflicts=True,
                 unique_fields=["project", "gallery_id"],
-                update_fields=GalleryLink.REMOTE_FIELDS,
+                update_fields=[*GalleryLink.REMOTE_FIELDS, "orders_due_at"],
             )
+            for order in orders or ():
+                Order.objects.store_remote(project.company_id, order)
             completed = AutoCreateJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
                 status=Status.SUCCEEDED,
                 link=link,
@@ -311,9 +312,9 @@ def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery) -> Ru
         return RunResult(AutoCreateJob.objects.values_list("status", flat=True).get(pk=job.pk))
     except IntegrityError:
         # The project has its auto-created gallery under another id already (a run before ours,
-        # whose worker was taken for dead, linked it): keep that one.
+        # whose worker was taken for dead, linked it): keep that one; the sync reads its orders.
         return _succeed_with_the_existing_link(job, gallery)
-    return RunResult(Status.SUCCEEDED)
+    return RunResult(Status.SUCCEEDED, orders_due=None if orders is not None else link.pk)
 
 
 def _succeed_with_the_existing_link(job: AutoCreateJob, gallery: Gallery) -> RunResult:
@@ -386,7 +387,12 @@ def _retry_or_fail(
     limit = max_attempts()
     if attempts >= limit:
         return _fail(job, f"{reason} (gave up after {attempts} attempts)", detail=detail)
-    delay = backoff_seconds(attempts, retry_after)
+    delay = retry_delay(
+        attempts,
+        base=settings.PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS,
+        cap=settings.PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS,
+        retry_after=retry_after,
+    )
     _record(
         job,
         status=Status.RETRYING,
@@ -410,35 +416,7 @@ def _human(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-# --------------------------------------------------------------------------- the beat's sweep
-def take_due_jobs(limit: int = 500) -> list[tuple[int, int]]:
-    """The beat's sweep: (project_id, payment_id) of the jobs whose message may be lost, to send
-    again: pending ones no worker took within the lease after they were sent (or whose send failed),
-    retries that are due (their countdown message lost with the broker), runs whose worker died.
-
-    Each is marked pending, to be looked at again only a lease from now, in the same transaction
-    (rows locked, SKIP LOCKED), so the sweep sends a job at most once a lease; the claim lets one run
-    do it however many of its messages arrive."""
-    now = timezone.now()
-    sent = Q(status=Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    due = sent | (_claimable(now) & ~Q(status=Status.PENDING))
-    with transaction.atomic():
-        ids = list(
-            AutoCreateJob.objects.select_for_update(skip_locked=True)
-            .filter(due)
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        AutoCreateJob.objects.filter(pk__in=ids).update(
-            status=Status.PENDING, next_attempt_at=now + resend_after(), claimed_by="", updated_at=now
-        )
-        jobs = list(AutoCreateJob.objects.filter(pk__in=ids).values_list("project_id", "payment_id"))
-        touch_projects([project_id for project_id, _ in jobs])
-        return jobs
-
-
+# --------------------------------------------------------------------------- for the sweep (services.pending)
 def mark_unsent(project_ids: list[int]) -> None:
     """Their message could not be sent (the broker is down): the sweep sends them at its next run,
     not a lease later."""

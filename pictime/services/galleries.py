@@ -21,7 +21,7 @@ from crm.projects.models import Activity, Project
 from pictime.errors import NotFound
 from pictime.models import Connection, GalleryLink, SyncRun, touch_projects
 from pictime.schemas import Gallery, GalleryCreate, Page
-from pictime.services.sync import fetch_earlier_orders, sync_links
+from pictime.services.sync import fetch_earlier_orders_or_later, sync_links
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def link_existing(project: Project, connection: Connection, gallery_id: str, use
         raise NotInAccount() from None
     link = _store_link(project, connection, gallery, origin=GalleryLink.Origin.LINKED, user=user)
     log_activity(project, Activity.Kind.INTEGRATION, f"Pic-Time gallery “{link.name}” linked.")
-    fetch_earlier_orders(link)
+    fetch_earlier_orders_or_later(link)
     return link
 
 
@@ -186,7 +186,7 @@ def create_and_link(
             project=project, gallery_id=gallery.id
         )  # the same submission, replayed
     log_activity(project, Activity.Kind.INTEGRATION, f"Pic-Time gallery “{link.name}” created and linked.")
-    fetch_earlier_orders(link)
+    fetch_earlier_orders_or_later(link)
     return link
 
 

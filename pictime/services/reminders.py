@@ -149,11 +149,6 @@ def record_failure(link_id: int, *, final: bool) -> None:
     ready_email.record_failure(link_id, final=final, prefix="reminder", what="Expiry reminder")
 
 
-def retry_in(attempt: int) -> int:
-    """Seconds before the next try of a failed send: 30 s, doubling, at most an hour."""
-    return min(3600, 30 * 2**attempt)
-
-
 # --------------------------------------------------------------------------- Remind client
 @dataclass
 class Reminded:

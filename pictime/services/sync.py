@@ -113,27 +113,33 @@ def _sync_gallery_orders(
             run.orders_upserted += int(Order.objects.store_remote(connection.company_id, order)[1])
 
 
-def fetch_earlier_orders(link: GalleryLink, *, background: bool = False) -> int:
+def fetch_earlier_orders(
+    link: GalleryLink, *, background: bool = False, retry: RetryPolicy | None = None
+) -> int:
     """A gallery just linked (chosen, created or auto-created): its orders, fetched now
     (``GET /orders?gallery_id=``), so Photo sales shows them right after linking. Returns how many
-    were stored. If Pic-Time can't answer now, a worker fetches them (``orders_unfetched``, retried);
-    the link is made either way.
+    were stored. A failure is raised (the link stays; see fetch_earlier_orders_or_later).
 
     Always asked, whatever the account's orders cursor says: a gallery created and sold since the
     last periodic sync would otherwise wait for the next one (up to its interval).
     """
+    connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
+    api = connection.api(background=background)
+    retry = retry or (BACKGROUND if background else NO_RETRY)  # a task retrying by itself: NO_RETRY
     stored = 0
+    for order in api.iter_orders(gallery_id=link.gallery_id, retry=retry):
+        stored += int(Order.objects.store_remote(connection.company_id, order)[1])
+    return stored
+
+
+def fetch_earlier_orders_or_later(link: GalleryLink) -> None:
+    """fetch_earlier_orders, for a person's click; if Pic-Time can't answer now, a worker fetches
+    them (``orders_unfetched``, retried): the link is made either way."""
     try:
-        connection = Connection.objects.for_company(link.company_id).get(pk=link.connection_id)
-        api = connection.api(background=background)
-        for order in api.iter_orders(
-            gallery_id=link.gallery_id, retry=BACKGROUND if background else NO_RETRY
-        ):
-            stored += int(Order.objects.store_remote(connection.company_id, order)[1])
+        fetch_earlier_orders(link)
     except PicTimeError as error:
         log.warning("pictime.sync.orders_later", extra={"link": link.pk, "error": str(error)})
         orders_unfetched.send(sender=GalleryLink, link=link)
-    return stored
 
 
 # --------------------------------------------------------------------------- runs

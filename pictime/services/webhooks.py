@@ -283,11 +283,11 @@ def _apply_order(connection: Connection, order: Order) -> bool:
 GIVE_UP_AFTER = timedelta(days=1)
 
 
-def requeue_stale_events(older_than_seconds: int = 300) -> list[int]:
-    """Connections with events stored but never processed (the broker was down when they arrived,
-    or a task died): their ids, to queue their processing again. Processing is idempotent, so queueing
-    it twice does no harm. Events queued for more than a day are marked failed instead, so that none
-    is requeued for ever."""
+def requeue_stale_events(received_before=None) -> list[int]:
+    """Connections with events stored before ``received_before`` (default: 5 minutes ago) but never
+    processed (the broker was down when they arrived, or a task died): their ids, to queue their
+    processing again. Processing is idempotent, so queueing it twice does no harm. Events queued for
+    more than a day are marked failed instead, so that none is requeued for ever."""
     now = timezone.now()
     WebhookEvent.objects.filter(
         status=WebhookEvent.Status.QUEUED, received_at__lt=now - GIVE_UP_AFTER
@@ -296,7 +296,7 @@ def requeue_stale_events(older_than_seconds: int = 300) -> list[int]:
         error="Not processed within a day: given up (the periodic sync repairs what it would have changed).",
         processed_at=now,
     )
-    cutoff = now - timedelta(seconds=older_than_seconds)
+    cutoff = received_before or now - timedelta(minutes=5)
     return list(
         WebhookEvent.objects.filter(status=WebhookEvent.Status.QUEUED, received_at__lt=cutoff)
         .order_by("connection_id")

@@ -56,6 +56,7 @@ def test_a_short_chaos_run_loses_no_gallery_and_doubles_none():
     assert figure("paid projects without a link") == "0", report
     assert figure("links differing from the sandbox") == "0", report
     assert figure("webhook events not processed") == "0", report
+    assert figure("links whose orders wait a worker") == "0", report
     assert figure("CRM 500s").startswith("0 outside"), report
     done = re.match(r"([\d.]+) s", figure("last fault to all done"))
     assert done and float(done.group(1)) <= 180, report

@@ -57,7 +57,13 @@ def test_photographer_manages_pictime_galleries_from_the_workspace(
     expect(pictime.get_by_role("status")).to_have_text("Gallery published.")
     pictime.close()
 
-    # Sync: the new figures, and View gallery opens the live gallery in a new tab.
+    # Pic-Time tells the CRM by webhook, and the open panel shows it by itself. Sync after that: a
+    # webhook landing after Sync's answer would make the workspace's poll replace its message.
+    wedding = panel.get_by_role("listitem", name="Bella & Ben Wedding")
+    expect(wedding).to_contain_text("Online", timeout=15_000)
+    expect(wedding).to_contain_text("25 images", timeout=15_000)
+
+    # Sync: the figures hold, and View gallery opens the live gallery in a new tab.
     wedding.get_by_role("button", name="Sync").click()
     expect(panel.get_by_role("status").first).to_contain_text("is up to date")
     wedding = panel.get_by_role("listitem", name="Bella & Ben Wedding")

@@ -145,7 +145,7 @@ def test_a_worker_dying_after_pictime_answered_leaves_one_gallery_after_the_retr
 
     made = []
 
-    def die(job, connection, gallery):  # between Pic-Time's answer and our commit
+    def die(job, connection, gallery, orders):  # between Pic-Time's answers and our commit
         made.append(gallery.id)
         raise WorkerDied
 
@@ -185,11 +185,11 @@ def test_an_error_after_pictime_answered_retries_and_finds_the_same_gallery(
     calls = []
     store = autocreate._succeed
 
-    def database_hiccup(job, connection, gallery):  # between Pic-Time's answer and our commit
+    def database_hiccup(job, connection, gallery, orders):  # between Pic-Time's answers and our commit
         calls.append(gallery.id)
         if len(calls) == 1:
             raise RuntimeError("connection to the database lost")
-        return store(job, connection, gallery)
+        return store(job, connection, gallery, orders)
 
     monkeypatch.setattr(autocreate, "_succeed", database_hiccup)
     pay(installment, django_capture_on_commit_callbacks)
@@ -322,13 +322,3 @@ def test_it_waits_for_a_reconnection_then_creates_the_gallery(
     assert job.status == AutoCreateJob.Status.SUCCEEDED
     assert galleries_at_pictime(sandbox, pictime_account) == 1
     assert GalleryLink.objects.get(project=project).origin == GalleryLink.Origin.AUTO_CREATED
-
-
-def test_backoff_grows_with_jitter_up_to_the_maximum_and_honours_retry_after(settings):
-    settings.PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS = 5
-    settings.PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS = 60
-    first = [autocreate.backoff_seconds(1) for _ in range(50)]
-    assert all(2.5 <= d <= 5 for d in first) and len(set(first)) > 1
-    assert all(20 <= autocreate.backoff_seconds(4) <= 40 for _ in range(20))
-    assert all(autocreate.backoff_seconds(30) <= 60 for _ in range(20))
-    assert autocreate.backoff_seconds(1, retry_after=30) == 30

@@ -16,14 +16,14 @@ from pictime.services import webhooks
 from pictime.services.connection import set_auto_create
 from pictime.tasks import autocreate_gallery
 from tests.factories import deliver, event, link_gallery
-from tests.helpers import statements
+from tests.helpers import run_task, statements
 
 # The claim of the job the payment recorded (an UPDATE), its read with the project, client and
-# connection, the token's read, then the link, the job, the project's panel version and the
-# activity line; then the gallery's orders, asked as for any new link: the link, the connection,
-# the token's read.
-JOB_QUERIES = 10
-RETRY_QUERIES = 10  # the same
+# connection, the token's read; the create and the gallery's orders (asked as for any new link; a new
+# gallery has none) on the same client; then the link, the job, the project's panel version and the
+# activity line.
+JOB_QUERIES = 7
+RETRY_QUERIES = 7  # the same
 JOB_CALLS = 2  # POST /galleries, GET /orders?gallery_id=
 WEBHOOK_RECEIPT_QUERIES = 3  # the connection, the event, the delivery log line
 # The event (locked), its links (locked), the link, its project's panel version, the event's status.
@@ -49,7 +49,7 @@ def _paid_project(company, client_person, installments=1):
 def _run_job(sandbox, account, project, payment):
     before = sandbox.stats(account["id"])["api_requests"]
     with CaptureQueriesContext(db) as ctx:
-        status = autocreate_gallery.apply(args=(project.pk, payment.pk)).get()
+        status = run_task(autocreate_gallery, project.pk, payment.pk)
     assert status == AutoCreateJob.Status.SUCCEEDED
     return statements(ctx), sandbox.stats(account["id"])["api_requests"] - before
 
@@ -86,7 +86,7 @@ def test_a_retry_takes_the_same_queries_and_calls(
     with django_capture_on_commit_callbacks(execute=False):
         project, payment = _paid_project(company, client_person, installments=3)
     sandbox.set_faults(fail_next=1)
-    assert autocreate_gallery.apply(args=(project.pk, payment.pk)).get() == AutoCreateJob.Status.RETRYING
+    assert run_task(autocreate_gallery, project.pk, payment.pk) == AutoCreateJob.Status.RETRYING
     AutoCreateJob.objects.filter(project=project).update(next_attempt_at=timezone.now())  # due now
     queries, calls = _run_job(sandbox, pictime_account, project, payment)
     assert (len(queries), calls) == (RETRY_QUERIES, JOB_CALLS), queries
@@ -108,7 +108,7 @@ def test_a_job_of_another_companys_project_changes_nothing_here(
         payment = record_payment(
             installment=invoice.installments.get(), amount=Decimal("50.00"), method="cash"
         )
-    assert autocreate_gallery.apply(args=(other_project.pk, payment.pk)).get() == "not_eligible"
+    assert run_task(autocreate_gallery, other_project.pk, payment.pk) == "not_eligible"
     assert not AutoCreateJob.objects.exists()
     assert not GalleryLink.objects.exists()
 

@@ -3,6 +3,7 @@ With the broker down, a first payment succeeds (portal card payment, staff "Reco
 gallery comes once the broker is back and the beat's sweep runs, exactly once."""
 
 import datetime
+import time
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from crm.payments.models import Payment
 from pictime.models import AutoCreateJob, GalleryLink
 from pictime.tasks import run_pending_work
 from tests.factories import galleries_at_pictime
+from tests.helpers import run_task
 
 CARD = {"name": "Bella Bride", "number": "4242424242424242", "expiry": "12/39", "cvc": "123"}
 
@@ -130,7 +132,7 @@ def test_a_payment_without_auto_create_records_no_job_and_the_sweep_sends_nothin
     pay_in_portal(client, installment, django_capture_on_commit_callbacks)
     assert not AutoCreateJob.objects.exists()
     broker_down.back()
-    assert run_pending_work() == {"autocreate": 0, "webhooks": 0, "ready_email": 0, "orders": 0}
+    assert run_pending_work() == {"autocreate": 0, "webhooks": 0, "ready_email": 0, "orders": 0, "refresh": 0}
     assert galleries_at_pictime(sandbox, pictime_account) == 0
 
 
@@ -156,3 +158,81 @@ def test_a_linked_gallerys_orders_handed_to_a_worker_with_the_broker_down_are_fe
     link.refresh_from_db()
     assert link.orders_due_at is None
     assert run_pending_work()["orders"] == 0
+
+
+@pytest.mark.django_db
+def test_an_auto_created_gallerys_orders_pic_time_refused_are_fetched_by_the_sweep_once_the_broker_is_back(
+    auto_create_on, installment, sandbox, broker_down, monkeypatch
+):
+    """The job makes the gallery, then asks for its orders once (no wait in the worker): Pic-Time
+    refuses, so the new link records the fetch as due with it; its message can't be sent (the
+    broker is down), and the sweep sends it once the broker is back."""
+    from crm.payments.services import record_payment
+    from pictime.client import PicTimeClient
+    from pictime.models import Order
+    from pictime.tasks import autocreate_gallery
+
+    create = PicTimeClient.create_gallery
+    sold = []
+
+    def create_then_sold_and_refusing(client, *args, **kwargs):
+        gallery = create(client, *args, **kwargs)
+        sold.append(sandbox.place_order(gallery.id))  # sold already (a replayed create finds it so)
+        sandbox.set_faults(fail_next=1)  # the orders request that follows is answered 500
+        return gallery
+
+    monkeypatch.setattr(PicTimeClient, "create_gallery", create_then_sold_and_refusing)
+    project = installment.invoice.project
+    payment = record_payment(installment=installment, amount=installment.amount, method="card")
+    assert run_task(autocreate_gallery, project.pk, payment.pk) == AutoCreateJob.Status.SUCCEEDED
+    link = GalleryLink.objects.get(project=project)
+    assert link.orders_due_at is not None and link.orders_due_at <= timezone.now()  # its send failed
+    assert not Order.objects.exists()
+    assert run_pending_work()["orders"] == 1  # the broker still down: its send fails, nothing is lost
+
+    broker_down.back()
+    assert run_pending_work()["orders"] == 1
+    assert list(Order.objects.values_list("order_id", flat=True)) == [sold[0]["id"]]
+    link.refresh_from_db()
+    assert link.orders_due_at is None
+    assert run_pending_work()["orders"] == 0
+
+
+def sweep_now():
+    """The beat's sweep as a worker runs it, its message just sent (not queued behind a backlog)."""
+    return run_task(run_pending_work, headers={"sent_at": time.time()})
+
+
+@pytest.mark.django_db
+def test_a_token_refresh_handed_to_a_worker_with_the_broker_down_is_finished_by_the_sweep(
+    connection, sandbox, pictime_account, broker_down, django_capture_on_commit_callbacks
+):
+    """The token endpoint loses its answers; the request hands the refresh to a worker, but the
+    broker refuses the message. Once it is back, the sweep sends it, within Pic-Time's grace: the
+    same refresh token is answered again, no reuse, the grant lives on."""
+    from pictime.errors import RefreshRetrying
+    from pictime.models import Connection
+    from pictime.tokens import get_access_token
+
+    Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)  # due by the clock
+    sandbox.set_faults(account_id=pictime_account["id"], token_down_seconds=5)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RefreshRetrying):
+        get_access_token(connection.pk)  # the request's share (0.5 + 1 + 2 s), then handed over
+    connection.refresh_from_db()
+    assert connection.refresh_retrying and connection.is_connected
+    # As if the next minute's sweep came 12 s after the first send (13 s of our margin left).
+    earlier = datetime.timedelta(seconds=12)
+    Connection.objects.filter(pk=connection.pk).update(
+        refresh_sent_at=connection.refresh_sent_at - earlier,
+        refresh_retry_until=connection.refresh_retry_until - earlier,
+    )
+
+    broker_down.back()
+    assert sweep_now()["refresh"] == 1  # the worker asks until the token endpoint answers
+    connection.refresh_from_db()
+    assert connection.is_connected and not connection.refresh_retrying
+    assert connection.refresh_sent_at is None  # refreshed
+    stats = sandbox.stats(pictime_account["id"])
+    assert stats["refresh_reuse"] == 0 and stats["grace_replays"] == 1
+    assert sweep_now()["refresh"] == 0  # finished: nothing is sent again
+    assert get_access_token(connection.pk) == connection.access_token
