@@ -191,10 +191,12 @@ def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Paymen
         f"by {payment.get_method_display()} "
         f"(invoice {invoice.display_number}, payment {locked.position})",
     )
-    # A project paid before stays paid (first_paid_at is never cleared): no claim to make.
+    # A project paid before stays paid (first_paid_at is never cleared): no claim to make. A first
+    # payment is news to what integrations show in the workspace (a gallery being made): its open
+    # panels reload, with no statement of their own.
     first = project.first_paid_at is None and Project.objects.filter(
         pk=project.pk, first_paid_at__isnull=True
-    ).update(first_paid_at=payment.paid_at)
+    ).update(first_paid_at=payment.paid_at, integrations_changed_at=timezone.now())
     if first:  # in this transaction: what it causes is recorded with the payment (see the signal)
         project_first_paid.send(
             sender=Payment, project_id=project.pk, payment_id=payment.pk, company_id=project.company_id

@@ -122,7 +122,6 @@ def _insert_pending_job(project: Project, payment_id: int) -> None:
         next_attempt_at=timezone.now() + resend_after(),
     )
     AutoCreateJob.objects.bulk_create([job], ignore_conflicts=True)
-    touch_projects([project.pk])  # the panel says "Creating the Pic-Time gallery…"
 
 
 def record_for_first_payment(project_id: int, payment_id: int) -> bool:
@@ -134,7 +133,7 @@ def record_for_first_payment(project_id: int, payment_id: int) -> bool:
         return False
     if not _eligible(project, _connection_of(project)):
         return False
-    _insert_pending_job(project, payment_id)
+    _insert_pending_job(project, payment_id)  # the payment's claim told the panel (its stamp)
     return True
 
 
@@ -147,6 +146,7 @@ def start_for_first_payment(project_id: int, payment_id: int) -> AutoCreateJob |
     job = _job_of(project)
     if job is None and _eligible(project, _connection_of(project)):
         _insert_pending_job(project, payment_id)
+        touch_projects([project.pk])  # the panel says "Creating the Pic-Time gallery…"
         job = AutoCreateJob.objects.get(project_id=project_id)
     return job
 
