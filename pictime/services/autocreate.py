@@ -21,9 +21,9 @@ link, the job and the activity line).
 
 This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
 with Celery); ``pictime.queue`` holds what sends a job to the worker (Retry, reconnection).
-Transient errors (timeouts, 5xx, 429, request in progress, garbled answers) retry with exponential
-backoff, jitter and a maximum, and never sooner than Pic-Time's Retry-After; permanent errors stop
-and are recorded. A connection that needs reconnecting parks the job until it is reconnected.
+Transient errors (timeouts, 5xx, request in progress, garbled answers) retry with exponential
+backoff, jitter and a maximum; a 429 comes back after its Retry-After and is not counted as a failed
+attempt (nor is a turn our own shared limit gives); permanent errors stop and are recorded. A connection that needs reconnecting parks the job until it is reconnected.
 """
 
 from __future__ import annotations
@@ -237,11 +237,14 @@ def _attempt(job: AutoCreateJob, connection: Connection | None) -> RunResult:
         return _wait_for_reconnection(job, error.user_message)
     except Throttled as error:
         return _wait_for_rate_limit(job, error.wait)
+    except RateLimited as error:
+        # Pic-Time's 429 says when to come back: like our own limiter's turn, not a failed attempt
+        # (counted, it would push the job's next real retry minutes away for no fault of Pic-Time's).
+        return _wait_for_rate_limit(job, retry_delay(0, base=0, cap=0, retry_after=error.retry_after))
     except PicTimeError as error:
         if error.permanent:
             return _fail(job, error.user_message, detail=str(error))
-        retry_after = error.retry_after if isinstance(error, RateLimited) else None
-        return _retry_or_fail(job, error.user_message, detail=str(error), retry_after=retry_after)
+        return _retry_or_fail(job, error.user_message, detail=str(error))
     except (OperationalError, InterfaceError):
         # The database is restarting: nothing can be recorded now. The task retries with the claim
         # (its task id); if it gives up, the lease and the sweep run the job again.
@@ -357,8 +360,8 @@ def _wait_for_reconnection(job: AutoCreateJob, reason: str) -> RunResult:
 
 
 def _wait_for_rate_limit(job: AutoCreateJob, wait: float) -> RunResult:
-    """Nothing was sent: the account's shared rate limit gave this run a later turn. Not a failed
-    attempt, and nothing the photographer needs to read."""
+    """Nothing was done: the account's rate limit (ours, shared, or Pic-Time's 429) gave this run a
+    later turn. Not a failed attempt, and nothing the photographer needs to read."""
     _record(
         job,
         status=Status.RETRYING,
@@ -380,9 +383,7 @@ def _fail(job: AutoCreateJob, reason: str, *, detail: str) -> RunResult:
     return RunResult(Status.FAILED)
 
 
-def _retry_or_fail(
-    job: AutoCreateJob, reason: str, *, detail: str, retry_after: int | None = None
-) -> RunResult:
+def _retry_or_fail(job: AutoCreateJob, reason: str, *, detail: str) -> RunResult:
     attempts = AutoCreateJob.objects.filter(pk=job.pk).values_list("attempts", flat=True).get()
     limit = max_attempts()
     if attempts >= limit:
@@ -391,7 +392,6 @@ def _retry_or_fail(
         attempts,
         base=settings.PICTIME_AUTOCREATE_BASE_BACKOFF_SECONDS,
         cap=settings.PICTIME_AUTOCREATE_MAX_BACKOFF_SECONDS,
-        retry_after=retry_after,
     )
     _record(
         job,
