@@ -4,7 +4,9 @@ The work a task does is recorded in a row before its message is sent (services.p
 gives up leaves the row pending, and the beat's sweep (run_pending_work) sends it again.
 
 Every retry goes through Celery's (``self.retry``, or ``autoretry_for``) with one delay,
-``pictime.backoff.retry_delay``, given by the base class ``Task`` when the task names none.
+``pictime.backoff.retry_delay``, given by the base class ``Task`` when the task names none. Where a
+row records the work (an auto-create job, a link's pending work: ``LinkWork``), the row counts the
+tries and says when the next is due; the task keeps no count of its own.
 """
 
 import logging
@@ -28,9 +30,9 @@ from pictime.services import autocreate, pending, ready_email, reminders, sync, 
 
 log = logging.getLogger(__name__)
 
-READY_EMAIL_RETRIES = 5
+READY_EMAIL_TRIES = 6
 REMINDER_RETRIES = 5
-LINK_SYNC_RETRIES = 8
+LINK_SYNC_TRIES = 9
 
 # Transient on our side, not Pic-Time's: PostgreSQL restarting ("the database system is shutting
 # down", a connection cut), the broker or the rate limiter's Redis unreachable. Retried with backoff
@@ -56,6 +58,29 @@ class Task(CeleryTask):
 
 
 RETRY_OURS = {"base": Task, "autoretry_for": OURS_TRANSIENT}
+
+
+class LinkWork(Task):
+    """A link's pending work (services.pending, ``work``): the link's row counts the tries that failed
+    and holds when the next is due, not the task's message (Celery's count is not used), so a message
+    the sweep sends again carries on the count and the backoff. Given up after ``tries``. The task
+    retries with ``throw=False``: run eagerly (tests), one run is one try, and the next is the
+    test's to run, as a worker would when the countdown ends."""
+
+    max_retries = None
+    work = ""
+    tries = 1
+
+    def count_failure(
+        self, link_id: int, *, permanent=False, retry_after: float | None = None
+    ) -> float | None:
+        """A try failed: counted on the row with the next one's time; the seconds until it, or None
+        when it is given up (the last of ``tries``, or ``permanent``; the row keeps its count)."""
+        failed = pending.failed_tries(link_id, self.work)  # before this one
+        last = permanent or failed + 1 >= self.tries
+        retry_in = None if last else self.backoff(failed, retry_after)
+        pending.failed(link_id, self.work, retry_in)
+        return retry_in
 
 
 @shared_task(name="pictime.process_webhook_events", acks_late=True, max_retries=10, **RETRY_OURS)
@@ -161,10 +186,12 @@ def sync_all_connections() -> int:
     name="pictime.sync_link",
     acks_late=True,
     bind=True,
-    max_retries=LINK_SYNC_RETRIES,
+    base=LinkWork,
+    work=pending.ORDERS,
+    tries=LINK_SYNC_TRIES,
     backoff_base=5,
     backoff_cap=900,
-    **RETRY_OURS,
+    autoretry_for=OURS_TRANSIENT,
 )
 def sync_link_task(self, link_id: int) -> str:
     """A gallery just linked whose earlier orders couldn't be fetched at once (pictime.queue,
@@ -175,14 +202,13 @@ def sync_link_task(self, link_id: int) -> str:
     try:
         sync.fetch_earlier_orders(link, background=True, retry=NO_RETRY)
     except PicTimeError as error:
-        if not error.permanent and self.request.retries < LINK_SYNC_RETRIES:
-            countdown = self.backoff(self.request.retries, retry_after=getattr(error, "retry_after", None))
-            pending.postpone(link_id, pending.ORDERS, countdown)  # the sweep leaves it to this retry
-            self.retry(countdown=countdown, throw=False)
+        retry_after = getattr(error, "retry_after", None)
+        retry_in = self.count_failure(link_id, permanent=error.permanent, retry_after=retry_after)
+        if retry_in is not None:
+            self.retry(countdown=retry_in, throw=False)
             return "retrying"
         # Given up on (or the grant is gone): the account's sync reads them, after a reconnection.
         log.warning("pictime.link_orders.given_up", extra={"link": link_id, "error": str(error)})
-        pending.done(link_id, pending.ORDERS)
         return "failed"
     pending.done(link_id, pending.ORDERS)
     return "fetched"
@@ -202,24 +228,24 @@ MAIL_BACKOFF = {"backoff_base": 30, "backoff_cap": 3600}
     name="pictime.gallery_published",
     bind=True,
     acks_late=True,
-    max_retries=READY_EMAIL_RETRIES,
+    base=LinkWork,
+    work=pending.READY_EMAIL,
+    tries=READY_EMAIL_TRIES,
+    autoretry_for=OURS_TRANSIENT,
     **MAIL_BACKOFF,
-    **RETRY_OURS,
 )
 def gallery_published(self, link_id: int) -> str:
     """A linked gallery went online: Delivered, and the "gallery ready" email, retried with backoff
     while the mail server fails."""
     try:
         status = ready_email.handle_published(link_id)
-    except ready_email.SendFailed as error:
-        final = self.request.retries >= self.max_retries
-        ready_email.record_failure(link_id, final=final)
-        if final:
-            pending.done(link_id, pending.READY_EMAIL)
+    except ready_email.SendFailed:
+        retry_in = self.count_failure(link_id)
+        ready_email.record_failure(link_id, final=retry_in is None)
+        if retry_in is None:
             return "failed"
-        countdown = self.backoff(self.request.retries)
-        pending.postpone(link_id, pending.READY_EMAIL, countdown)
-        raise self.retry(exc=error, countdown=countdown) from error
+        self.retry(countdown=retry_in, throw=False)
+        return "retrying"
     pending.done(link_id, pending.READY_EMAIL)
     return status
 

@@ -270,7 +270,7 @@ def smtp_server_factory():
 class BrokerDown:
     """Celery's broker unreachable, as with Redis down: tasks are published (not run here, as in the
     other tests) to a closed port, and publishing fails for real. ``back()`` ends it: tasks run here
-    again, as a worker would take them once Redis is back."""
+    again, as a worker would take them once Redis is back. Also a ``with`` block: down inside it."""
 
     UNREACHABLE = "redis://127.0.0.1:1/0"
 
@@ -291,6 +291,12 @@ class BrokerDown:
         if self.down:
             self.down = False
             self._use(eager=self.saved[0], url=self.saved[1])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.back()
 
 
 @pytest.fixture

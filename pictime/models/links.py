@@ -105,12 +105,20 @@ class GalleryLink(models.Model):
     reminder_error = models.CharField(max_length=300, blank=True)
     # Pending work of the link, recorded in the transaction that makes it due (the broker's message is
     # only the fast path): set when it is handed to a worker, cleared when it is done; one still set
-    # after its time is sent again by the beat's sweep (services.pending).
+    # after its time is sent again by the beat's sweep (services.pending). Its tries that failed are
+    # counted here, not in the task's message, so a message sent again carries on the count: 0 again
+    # when it is recorded anew or done; kept when it is given up (no time, a count).
     ready_email_due_at = models.DateTimeField(
         null=True, blank=True, help_text="The gallery-ready email and Delivered wait for a worker"
     )
+    ready_email_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Tries of the gallery-ready email that failed"
+    )
     orders_due_at = models.DateTimeField(
         null=True, blank=True, help_text="The gallery's earlier orders wait for a worker"
+    )
+    orders_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Tries of the earlier orders' fetch that failed"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

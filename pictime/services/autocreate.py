@@ -279,7 +279,7 @@ class _FinishedElsewhere(Exception):
 
 
 def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery, orders: list | None) -> RunResult:
-    """The link (with its orders, or their fetch recorded as due), the job and the activity line in
+    """The link (with its orders, or their fetch recorded as due, anew), the job and the activity line in
     one transaction: INSERT … ON CONFLICT of the link (one per project and gallery), the job
     completed by a conditional UPDATE (still running, so ours), the project's panel stamp, the
     activity line. Four statements (and one per order), no row read or lock."""
@@ -293,7 +293,7 @@ def _succeed(job: AutoCreateJob, connection: Connection, gallery: Gallery, order
                 [link],
                 update_conflicts=True,
                 unique_fields=["project", "gallery_id"],
-                update_fields=[*GalleryLink.REMOTE_FIELDS, "orders_due_at"],
+                update_fields=[*GalleryLink.REMOTE_FIELDS, "orders_due_at", "orders_attempts"],
             )
             for order in orders or ():
                 Order.objects.store_remote(project.company_id, order)

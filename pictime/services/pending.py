@@ -3,12 +3,14 @@ gallery-ready email (and Delivered) after a publication, the earlier orders of a
 fetch failed when it was linked. The broker's message is only the fast path.
 
 A row's ``<work>_due_at`` is set to a lease ahead when its message is sent; the task clears it when
-the work is done (or given up on), or moves it past its own Celery retry. The beat's sweep takes the
-rows whose message was sent before the sweep's own and is still not done (lost with the broker, or
-taken by a worker that died; see tasks.run_pending_work), moves them a lease ahead in the same
-transaction (SKIP LOCKED) and sends them again; each task's own claim (the email's conditional
-UPDATE, the orders' upsert) makes running it twice harmless. Auto-create jobs and webhook events
-are rows of their own, swept the same way (take_due_jobs,
+the work is done (or given up on), or moves it past its own Celery retry. The row, not the message,
+counts the tries that failed (``<work>_attempts``, in the UPDATE that moves it): the task takes its
+backoff and its last try from it, so a message sent again carries on where the lost one was. The
+beat's sweep takes the rows whose message was sent before the sweep's own and is still not done
+(lost with the broker, or taken by a worker that died; see tasks.run_pending_work), moves them a
+lease ahead in the same transaction (SKIP LOCKED) and sends them again; each task's own claim (the
+email's conditional UPDATE, the orders' upsert) makes running it twice harmless. Auto-create jobs
+and webhook events are rows of their own, swept the same way (take_due_jobs,
 services.webhooks.requeue_stale_events), and so is a token refresh handed to a worker
 (pictime.tokens).
 """
@@ -18,7 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.models import CompanyIntegration
@@ -27,8 +29,17 @@ from pictime.models import AutoCreateJob, Connection, GalleryLink, touch_project
 log = logging.getLogger(__name__)
 JobStatus = AutoCreateJob.Status
 
-READY_EMAIL = "ready_email_due_at"
-ORDERS = "orders_due_at"
+# The kinds of work: the link's `<work>_due_at` and `<work>_attempts`.
+READY_EMAIL = "ready_email"
+ORDERS = "orders"
+
+
+def _due(work: str) -> str:
+    return f"{work}_due_at"
+
+
+def _attempts(work: str) -> str:
+    return f"{work}_attempts"
 
 
 # A message sent this long before the sweep's own may still be behind it in the queue: published
@@ -41,11 +52,12 @@ def lease_seconds() -> int:
 
 
 def record(link: GalleryLink, work: str) -> None:
-    """In the caller's transaction: the link's `work` is due, its message about to be sent on commit.
-    Set on the object too, so that a caller saving the whole link keeps it."""
-    due = timezone.now() + timedelta(seconds=lease_seconds())
-    setattr(link, work, due)
-    GalleryLink.objects.filter(pk=link.pk).update(**{work: due})
+    """In the caller's transaction: the link's `work` is due, its message about to be sent on commit,
+    no try of it failed yet. Set on the object too, so that a caller saving the whole link keeps it."""
+    values = {_due(work): timezone.now() + timedelta(seconds=lease_seconds()), _attempts(work): 0}
+    for name, value in values.items():
+        setattr(link, name, value)
+    GalleryLink.objects.filter(pk=link.pk).update(**values)
 
 
 def publish(link_id: int, work: str, task) -> None:
@@ -54,7 +66,8 @@ def publish(link_id: int, work: str, task) -> None:
     from crm.celery import publish
 
     if not publish(task, link_id):
-        GalleryLink.objects.filter(pk=link_id, **{f"{work}__isnull": False}).update(**{work: timezone.now()})
+        due = _due(work)
+        GalleryLink.objects.filter(pk=link_id, **{f"{due}__isnull": False}).update(**{due: timezone.now()})
 
 
 def publish_on_commit(link_id: int, work: str, task) -> None:
@@ -62,29 +75,40 @@ def publish_on_commit(link_id: int, work: str, task) -> None:
     transaction.on_commit(lambda: publish(link_id, work, task), robust=True)
 
 
-def postpone(link_id: int, work: str, seconds: float) -> None:
-    """The task retries by itself in `seconds`: the sweep leaves the row alone until a lease after that."""
-    due = timezone.now() + timedelta(seconds=seconds + lease_seconds())
-    GalleryLink.objects.filter(pk=link_id).update(**{work: due})
+def failed_tries(link_id: int, work: str) -> int:
+    """How many tries of the link's `work` failed so far (0 for a link gone)."""
+    return GalleryLink.objects.filter(pk=link_id).values_list(_attempts(work), flat=True).first() or 0
+
+
+def failed(link_id: int, work: str, retry_in: float | None) -> None:
+    """A try of the link's `work` failed: counted on the row, in the UPDATE that sets when the next
+    is due. The task retries by itself in `retry_in` seconds (the sweep leaves the row alone until a
+    lease after that); None: given up, no longer due (the row keeps the count: it says so)."""
+    due = None if retry_in is None else timezone.now() + timedelta(seconds=retry_in + lease_seconds())
+    attempts = _attempts(work)
+    GalleryLink.objects.filter(pk=link_id).update(**{_due(work): due, attempts: F(attempts) + 1})
 
 
 def done(link_id: int, work: str) -> None:
-    GalleryLink.objects.filter(pk=link_id, **{f"{work}__isnull": False}).update(**{work: None})
+    """The link's `work` is done: no longer due, no failed try counted."""
+    due, attempts = _due(work), _attempts(work)
+    unfinished = Q(**{f"{due}__isnull": False}) | Q(**{f"{attempts}__gt": 0})
+    GalleryLink.objects.filter(unfinished, pk=link_id).update(**{due: None, attempts: 0})
 
 
 def take_due_links(work: str, sent_before) -> list[int]:
     """The sweep: links whose `work` was sent before ``sent_before`` and is not done (its message was
     lost), moved a lease ahead, to send again. (A row's time is a lease after its last send.)"""
-    now = timezone.now()
+    now, due = timezone.now(), _due(work)
     with transaction.atomic():
         ids = list(
             GalleryLink.objects.select_for_update(skip_locked=True)
-            .filter(**{f"{work}__lte": sent_before + timedelta(seconds=lease_seconds())})
-            .order_by(work)
+            .filter(**{f"{due}__lte": sent_before + timedelta(seconds=lease_seconds())})
+            .order_by(due)
             .values_list("pk", flat=True)[:500]
         )
-        if ids:
-            GalleryLink.objects.filter(pk__in=ids).update(**{work: now + timedelta(seconds=lease_seconds())})
+        if ids:  # its count of failed tries carries on
+            GalleryLink.objects.filter(pk__in=ids).update(**{due: now + timedelta(seconds=lease_seconds())})
     if ids:
         log.info("pictime.pending.resent", extra={"work": work, "count": len(ids)})
     return ids
