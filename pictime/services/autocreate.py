@@ -23,7 +23,8 @@ This module is the work of one attempt (the task ``pictime.autocreate_gallery`` 
 with Celery); ``pictime.queue`` holds what sends a job to the worker (Retry, reconnection).
 Transient errors (timeouts, 5xx, request in progress, garbled answers) retry with exponential
 backoff, jitter and a maximum; a 429 comes back after its Retry-After and is not counted as a failed
-attempt (nor is a turn our own shared limit gives); permanent errors stop and are recorded. A connection that needs reconnecting parks the job until it is reconnected.
+attempt (nor is a turn our own shared limit gives); permanent errors stop and are recorded. A
+connection that needs reconnecting parks the job until it is reconnected.
 """
 
 from __future__ import annotations
