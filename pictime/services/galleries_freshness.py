@@ -14,11 +14,10 @@ import datetime
 import hashlib
 from typing import NamedTuple
 
-from django.db.models import Count, FloatField, Max, OuterRef, Subquery, Sum
-from django.db.models.functions import Extract
+from django.db.models import CharField, F, FloatField, Func, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
-from crm.clients.models import Client
 from crm.companies.models import Company
 from crm.projects.models import Project
 from pictime.models import Connection, GalleryLink, Order
@@ -27,47 +26,48 @@ CACHE_SECONDS = 600  # a backstop: the key changes with everything the page show
 
 
 class Version(NamedTuple):
-    connection_id: int | None
-    connection_status: str | None
-    projects_changed: float | None  # integrations_changed_at
-    projects_updated: float | None  # updated_at: project names
-    projects: int | None
-    clients_updated: float | None  # client names
-    clients: int | None
-    links: int | None
-    newest_link: int | None
-    newest_order: int | None
-    orders_updated: datetime.datetime | None  # a refund moves an order's remote_updated_at
+    connection: str | None  # "id:status"; None without a connection
+    projects: str  # their Pic-Time stamps, names (updated_at), their clients' names, how many
+    links: str  # how many, the newest
+    orders: str  # the newest, the newest change (a refund moves an order's remote_updated_at)
 
 
 def _stamps(field):
     """The sum of a column of stamps (seconds): unlike their Max, it moves whenever any row's stamp
     moves forward, even when another row's later stamp committed first."""
-    return Sum(Extract(field, "epoch", tzinfo=datetime.UTC, output_field=FloatField()))
+    return Func(F(field), template="SUM(EXTRACT(EPOCH FROM %(expressions)s))", output_field=FloatField())
 
 
-def _of(queryset, aggregate):
-    """One aggregate over the company's rows of `queryset`, as a subquery of the company's row."""
-    rows = queryset.filter(company=OuterRef("pk")).order_by().values("company")
-    return Subquery(rows.annotate(value=aggregate).values("value"))
+def _sql(function, field):
+    """An SQL aggregate as a plain function, so that the subquery has no GROUP BY (PostgreSQL then
+    answers MAX(id) from an index rather than grouping every order of the company)."""
+    return Func(F(field), function=function)
+
+
+def _of(queryset, *parts):
+    """The company's rows of `queryset` as one text value "a:b:…" (a subquery gives one column;
+    one subquery per table keeps the ORM's work per view small)."""
+    joined = [parts[0]]
+    for part in parts[1:]:
+        joined += [Value(":"), part]
+    text = Concat(*joined, output_field=CharField())
+    return Subquery(queryset.filter(company=OuterRef("pk")).order_by().values(value=text))
 
 
 def page_version(company) -> Version:
-    """Everything the page's cached figures depend on, but the time: one query."""
+    """Everything the page's kept figures depend on but the time and the company's settings: one
+    query of four subqueries."""
     parts = {
-        "connection_id": _of(Connection.objects, Max("id")),
-        "connection_status": Subquery(
-            Connection.objects.filter(company=OuterRef("pk")).values("integration__status")[:1]
+        "connection": _of(Connection.objects, F("id"), F("integration__status")),
+        "projects": _of(
+            Project.objects,
+            _stamps("integrations_changed_at"),
+            _stamps("updated_at"),
+            _stamps("client__updated_at"),  # a client can't be deleted while it has projects
+            _sql("COUNT", "id"),
         ),
-        "projects_changed": _of(Project.objects, _stamps("integrations_changed_at")),
-        "projects_updated": _of(Project.objects, _stamps("updated_at")),
-        "projects": _of(Project.objects, Count("id")),
-        "clients_updated": _of(Client.objects, _stamps("updated_at")),
-        "clients": _of(Client.objects, Count("id")),
-        "links": _of(GalleryLink.objects, Count("id")),
-        "newest_link": _of(GalleryLink.objects, Max("id")),
-        "newest_order": _of(Order.objects, Max("id")),
-        "orders_updated": _of(Order.objects, Max("remote_updated_at")),
+        "links": _of(GalleryLink.objects, _sql("COUNT", "id"), _sql("MAX", "id")),
+        "orders": _of(Order.objects, _sql("MAX", "id"), _sql("MAX", "remote_updated_at")),
     }
     named = {f"version_{name}": part for name, part in parts.items()}  # not the company's relations
     row = Company.objects.filter(pk=company.pk).annotate(**named).values_list(*named).get()

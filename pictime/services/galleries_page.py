@@ -208,11 +208,9 @@ def order_figures(company, now, version) -> dict:
             company.pk,
             months[0],
             timezone.get_current_timezone_name(),
-            version.newest_order,
-            version.orders_updated and version.orders_updated.timestamp(),
+            version.orders,
             version.links,
-            version.newest_link,
-            version.projects_changed,  # an order stored by the services, whatever its dates
+            version.projects,  # an order stored by the services moves its projects' stamps
         )
     )
     figures = cache.get(key)
@@ -405,7 +403,7 @@ def page_context(company, filters: Filters, page_number, now=None) -> dict:
     now = now or timezone.now()
     version = freshness.page_version(company)
     context = {"connection": None, "now": now, "filters": filters, "company_currency": company.currency}
-    if version.connection_id is None:
+    if version.connection is None:
         return context
     query = (filters.status, filters.within, filters.q, filters.sort, page_number)
     key = freshness.page_key(company, version, now, *query)
