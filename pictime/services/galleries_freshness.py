@@ -14,8 +14,7 @@ import datetime
 import hashlib
 from typing import NamedTuple
 
-from django.db.models import CharField, F, FloatField, Func, OuterRef, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models import CharField, F, FloatField, Func, OuterRef, Subquery
 from django.utils import timezone
 
 from crm.companies.models import Company
@@ -47,31 +46,30 @@ def _sql(function, field):
 def _of(queryset, *parts):
     """The company's rows of `queryset` as one text value "a:b:…" (a subquery gives one column;
     one subquery per table keeps the ORM's work per view small)."""
-    joined = [parts[0]]
-    for part in parts[1:]:
-        joined += [Value(":"), part]
-    text = Concat(*joined, output_field=CharField())
+    text = Func(*parts, template="CONCAT_WS(':', %(expressions)s)", output_field=CharField())
     return Subquery(queryset.filter(company=OuterRef("pk")).order_by().values(value=text))
+
+
+# Built once (a queryset is lazy): each view only adds its company and compiles it.
+_PARTS = {
+    "version_connection": _of(Connection.objects, F("id"), F("integration__status")),
+    "version_projects": _of(
+        Project.objects,
+        _stamps("integrations_changed_at"),
+        _stamps("updated_at"),
+        _stamps("client__updated_at"),  # a client can't be deleted while it has projects
+        _sql("COUNT", "id"),
+    ),
+    "version_links": _of(GalleryLink.objects, _sql("COUNT", "id"), _sql("MAX", "id")),
+    "version_orders": _of(Order.objects, _sql("MAX", "id"), _sql("MAX", "remote_updated_at")),
+}
+_VERSIONS = Company.objects.annotate(**_PARTS).values_list(*_PARTS)  # (names: not its relations)
 
 
 def page_version(company) -> Version:
     """Everything the page's kept figures depend on but the time and the company's settings: one
     query of four subqueries."""
-    parts = {
-        "connection": _of(Connection.objects, F("id"), F("integration__status")),
-        "projects": _of(
-            Project.objects,
-            _stamps("integrations_changed_at"),
-            _stamps("updated_at"),
-            _stamps("client__updated_at"),  # a client can't be deleted while it has projects
-            _sql("COUNT", "id"),
-        ),
-        "links": _of(GalleryLink.objects, _sql("COUNT", "id"), _sql("MAX", "id")),
-        "orders": _of(Order.objects, _sql("MAX", "id"), _sql("MAX", "remote_updated_at")),
-    }
-    named = {f"version_{name}": part for name, part in parts.items()}  # not the company's relations
-    row = Company.objects.filter(pk=company.pk).annotate(**named).values_list(*named).get()
-    return Version(*row)
+    return Version(*_VERSIONS.filter(pk=company.pk).get())
 
 
 def page_key(company, version: Version, now, *query) -> str:
