@@ -15,6 +15,7 @@ gallery; a gallery's orders are those stored for its Pic-Time id.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -201,18 +202,15 @@ def order_figures(company, now, version) -> dict:
     from the page's version (galleries_freshness); shared by every filter, sort and page of the
     list. No query when cached, two when not."""
     months = month_starts(now)
-    key = ":".join(
-        str(part)
-        for part in (
-            "galleries-page:3",
-            company.pk,
-            months[0],
-            timezone.get_current_timezone_name(),
-            version.orders,
-            version.links,
-            version.projects,  # an order stored by the services moves its projects' stamps
-        )
+    parts = (
+        company.pk,
+        months[0],
+        timezone.get_current_timezone_name(),
+        version.orders,
+        version.links,
+        version.projects,  # an order stored by the services moves its projects' stamps
     )
+    key = "galleries-page:5:" + hashlib.sha256(repr(parts).encode()).hexdigest()  # no spaces
     figures = cache.get(key)
     if figures is None:
         orders = linked_orders(company).order_by()
