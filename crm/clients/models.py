@@ -16,6 +16,8 @@ class Client(models.Model):
     email = models.EmailField()
     phone = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it was last saved: pages that keep figures with client names key on it (Galleries).
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CompanyScopedQuerySet.as_manager()
 

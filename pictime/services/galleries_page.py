@@ -3,9 +3,10 @@ expires next, and the revenue of the last 12 months (its Export CSV: galleries_e
 
 Only the CRM's own rows (links, orders, payments), never Pic-Time; every figure is aggregated by
 the database (conditional Count, Sum over TruncMonth, Count/Sum grouped by gallery), so the page
-costs the same handful of queries with 10 galleries or 1,000. The aggregates over every order are
-cached under a key that changes with any order or link (order_figures); the tables read plain
-values (no model instances) and each row's sales from those figures.
+costs the same handful of queries with 10 galleries or 1,000. What a view computes is kept in the
+cache under a key that moves with everything it shows (page_context, galleries_freshness); the
+aggregates over every order are also kept on their own, for every view (order_figures); the tables
+read plain values (no model instances) and each row's sales from those figures.
 
 Net sales: an order counts its total while it is paid; a refunded or cancelled order counts 0 (it
 keeps one row in its latest state, so nothing is counted twice). Sales are per currency and never
@@ -14,6 +15,7 @@ gallery; a gallery's orders are those stored for its Pic-Time id.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -24,6 +26,7 @@ from django.db.models import (
     Count,
     F,
     Max,
+    Min,
     Q,
     Sum,
 )
@@ -33,6 +36,7 @@ from django.utils import timezone
 
 from crm.payments.models import Payment
 from pictime.models import Connection, GalleryLink, Order
+from pictime.services import galleries_freshness as freshness
 
 ZERO = Decimal("0.00")
 PER_PAGE = 50
@@ -80,9 +84,11 @@ def linked_orders(company):
 
 
 # --------------------------------------------------------------------------- the figures
-def summary(company, now) -> dict:
+def summary(company, now, horizons=(0, EXPIRING_DAYS)) -> dict:
     """Galleries online, offline, expired, deleted and expiring within 30 days: one query of flat
-    conditional counts (cheaper to build than one per state_q), each state a difference of two."""
+    conditional counts (cheaper to build than one per state_q), each state a difference of two.
+    With `next`: for each of `horizons` (days), the soonest expiry after now + days (when a count
+    or a "within N days" list next changes)."""
     alive, ended = Q(deleted_at__isnull=True), Q(expires_at__lte=now)
     online = alive & Q(status=GalleryLink.Status.ONLINE)
     soon = Q(expires_at__gt=now, expires_at__lte=now + datetime.timedelta(days=EXPIRING_DAYS))
@@ -93,8 +99,12 @@ def summary(company, now) -> dict:
         online_all=Count("id", filter=online),
         online_ended=Count("id", filter=online & ended),
         expiring=Count("id", filter=online & soon),
-        last_linked=Max("created_at"),  # with the total: the order figures' cache key
+        **{
+            f"next_{days}": Min("expires_at", filter=Q(expires_at__gt=now + datetime.timedelta(days=days)))
+            for days in horizons
+        },
     )
+    counts["next"] = {days: counts.pop(f"next_{days}") for days in horizons}
     counts["online"] = counts["online_all"] - counts["online_ended"]
     counts["offline"] = counts["total"] - counts["deleted"] - counts["expired"] - counts["online"]
     return counts
@@ -183,29 +193,24 @@ def revenue(company, now, sold) -> Revenue:
     return result
 
 
-def order_figures(company, now, links_version) -> dict:
+def order_figures(company, now, version) -> dict:
     """The figures that read every order: net sales per month and currency (`sold`); each linked
     gallery's orders, net sales, currency and rank by net sales (`sales`, see per_gallery); and the
     galleries the top 10 is drawn from (`top`). Kept in the cache (CACHE_URL, shared by every web
-    process) under a key that changes with the orders (the newest row, and the newest change: a
-    refund moves an order's remote_updated_at forward), the links (count and newest) and the month,
-    so a page shows a new sale or refund at once, and the aggregates over 20,000 orders run once per
-    change rather than per view. One query when cached, three when not."""
-    version = Order.objects.for_company(company).aggregate(n=Max("id"), last=Max("remote_updated_at"))
+    process) under a key that changes with the orders (the newest row, the newest change, and the
+    projects' stamp that storing an order moves), the links (count and newest) and the month, all
+    from the page's version (galleries_freshness); shared by every filter, sort and page of the
+    list. No query when cached, two when not."""
     months = month_starts(now)
-    key = ":".join(
-        str(part)
-        for part in (
-            "galleries-page:3",
-            company.pk,
-            months[0],
-            timezone.get_current_timezone_name(),
-            version["n"],
-            version["last"] and version["last"].timestamp(),
-            links_version[0],
-            links_version[1] and links_version[1].timestamp(),
-        )
+    parts = (
+        company.pk,
+        months[0],
+        timezone.get_current_timezone_name(),
+        version.orders,
+        version.links,
+        version.projects,  # an order stored by the services moves its projects' stamps
     )
+    key = "galleries-page:5:" + hashlib.sha256(repr(parts).encode()).hexdigest()  # no spaces
     figures = cache.get(key)
     if figures is None:
         orders = linked_orders(company).order_by()
@@ -390,27 +395,50 @@ def gallery_list(company, now, filters: Filters, page_number, figures):
 
 
 def page_context(company, filters: Filters, page_number, now=None) -> dict:
-    """Everything the page shows, in a fixed number of queries."""
+    """Everything the page shows. The figures computed from links and orders are reused while the
+    page's version (one query, galleries_freshness) and the time allow; session payments are read
+    fresh. Warm: two queries; cold: eight, ten when the orders are aggregated again."""
     now = now or timezone.now()
-    # Only what the page reads of it (not its tokens or settings).
-    connection = Connection.objects.for_company(company).only("id", "integration__status").first()
-    context = {"connection": connection, "now": now, "filters": filters, "company_currency": company.currency}
-    if connection is None:
+    version = freshness.page_version(company)
+    context = {"connection": None, "now": now, "filters": filters, "company_currency": company.currency}
+    if version.connection is None:
         return context
-    counts = summary(company, now)
-    figures = order_figures(company, now, (counts["total"], counts["last_linked"]))
-    result = revenue(company, now, figures["sold"])
-    page, paginator, rows = gallery_list(company, now, filters, page_number, figures)
+    query = (filters.status, filters.within, filters.q, filters.sort, page_number)
+    key = freshness.page_key(company, version, now, *query)
+    computed = cache.get(key)
+    if computed is None or not computed["since"] <= now < computed["until"]:
+        computed = _computed(company, now, filters, page_number, version)
+        seconds = min(freshness.CACHE_SECONDS, (computed["until"] - now).total_seconds())
+        cache.set(key, computed, max(1, int(seconds)))
+    result = revenue(company, now, computed["sold"])
     context.update(
-        summary=counts,
+        computed,
         revenue=result,
         sales_this_month=result.this_month(),
         sales_last_12_months=result.last_12_months(),
-        top=top_galleries(company, figures, now),
-        expiring=expiring_soon(company, now, figures),
-        page=page,
-        paginator=paginator,
-        rows=rows,
         expiring_days=EXPIRING_DAYS,
     )
     return context
+
+
+def _computed(company, now, filters: Filters, page_number, version) -> dict:
+    """What page_context keeps: plain values (the page as its numbers, not the paginated query)."""
+    # Only what the page reads of it (not its tokens or settings).
+    connection = Connection.objects.for_company(company).only("id", "integration__status").first()
+    horizons = (0, EXPIRING_DAYS, *([filters.within] if filters.within else []))
+    counts = summary(company, now, horizons)
+    figures = order_figures(company, now, version)
+    page, paginator, rows = gallery_list(company, now, filters, page_number, figures)
+    paginator = Paginator(range(paginator.count), PER_PAGE)
+    return {
+        "connection": connection,
+        "summary": counts,
+        "sold": figures["sold"],
+        "top": top_galleries(company, figures, now),
+        "expiring": expiring_soon(company, now, figures),
+        "page": paginator.page(page.number),
+        "paginator": paginator,
+        "rows": rows,
+        "since": now,  # valid from here (the version was read first) until the next expiry instant
+        "until": freshness.valid_until(now, counts["next"], horizons),
+    }
