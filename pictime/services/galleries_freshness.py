@@ -14,7 +14,8 @@ import datetime
 import hashlib
 from typing import NamedTuple
 
-from django.db.models import CharField, F, FloatField, Func, OuterRef, Subquery
+from django.db.models import CharField, F, FloatField, Func, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from crm.companies.models import Company
@@ -31,10 +32,22 @@ class Version(NamedTuple):
     orders: str  # the newest, the newest change (a refund moves an order's remote_updated_at)
 
 
-def _stamps(field):
+class _Stamps(Func):
     """The sum of a column of stamps (seconds): unlike their Max, it moves whenever any row's stamp
-    moves forward, even when another row's later stamp committed first."""
-    return Func(F(field), template="SUM(EXTRACT(EPOCH FROM %(expressions)s))", output_field=FloatField())
+    moves forward, even when another row's later stamp committed first. (Django has no epoch
+    transform; each backend spells it, as Django's own functions do with as_<vendor>.)"""
+
+    template = "SUM(EXTRACT(EPOCH FROM %(expressions)s))"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):  # `make run`'s embedded database
+        return self.as_sql(
+            compiler, connection, template="SUM(julianday(%(expressions)s) * 86400.0)", **extra_context
+        )
+
+
+def _stamps(field):
+    return _Stamps(F(field))
 
 
 def _sql(function, field):
@@ -46,7 +59,8 @@ def _sql(function, field):
 def _of(queryset, *parts):
     """The company's rows of `queryset` as one text value "a:b:…" (a subquery gives one column;
     one subquery per table keeps the ORM's work per view small)."""
-    text = Func(*parts, template="CONCAT_WS(':', %(expressions)s)", output_field=CharField())
+    separated = [item for part in parts for item in (Value(":"), Cast(part, CharField()))][1:]
+    text = Concat(*separated, output_field=CharField())
     return Subquery(queryset.filter(company=OuterRef("pk")).order_by().values(value=text))
 
 
