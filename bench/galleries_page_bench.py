@@ -133,6 +133,7 @@ def seed(galleries, orders):
             amount=Decimal(rng.randint(300, 3000)),
             method="card",
             paid_at=now - datetime.timedelta(seconds=rng.randint(0, 365 * 86400)),
+            number=n // len(invoices) + 1,
         )
         for n in range(600)
     )

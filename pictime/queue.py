@@ -41,10 +41,10 @@ def _enqueue_autocreate(jobs: list[tuple[int, int]]) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def autocreate_for_first_payment(project_id: int, payment_id: int) -> None:
+def autocreate_for_first_payment(project_id: int, payment_id: int, company_id: int, paid_at) -> None:
     """In the transaction of a project's first payment: its auto-create job is recorded (pending)
     when auto-create applies, and its task sent after commit."""
-    if autocreate.record_for_first_payment(project_id, payment_id):
+    if autocreate.record_for_first_payment(project_id, payment_id, company_id, paid_at):
         _enqueue_autocreate([(project_id, payment_id)])
 
 

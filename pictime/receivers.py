@@ -12,10 +12,10 @@ from pictime.tasks import finish_refresh
 
 
 @receiver(project_first_paid, dispatch_uid="pictime-autocreate-on-first-payment")
-def autocreate_on_first_payment(sender, project_id, payment_id, company_id, **kwargs):
+def autocreate_on_first_payment(sender, project_id, payment_id, company_id, paid_at, **kwargs):
     """A project's first payment, in its transaction: the auto-create job is recorded with it when
     auto-create applies; its task is sent after commit."""
-    queue.autocreate_for_first_payment(project_id, payment_id)
+    queue.autocreate_for_first_payment(project_id, payment_id, company_id, paid_at)
 
 
 @receiver(signals.grant_refreshed, dispatch_uid="pictime-resume-autocreates-on-refresh")

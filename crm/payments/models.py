@@ -27,9 +27,6 @@ class Invoice(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Counts the payments recorded against the invoice: a payment is written only if no other was
-    # recorded since its balances were read (record_payment's conditional UPDATE).
-    payments_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CompanyScopedQuerySet.as_manager()
 
@@ -132,13 +129,19 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     paid_at = models.DateTimeField()
+    # 1, 2, 3… within the invoice. Unique, so of two payments recorded at once from the same read of
+    # the balances only one is written: the other reads them again (record_payment).
+    number = models.PositiveIntegerField(editable=False, help_text="The payment's number within its invoice")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CompanyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-paid_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["invoice", "number"], name="payment_number_unique_per_invoice"),
+        ]
 
     def __str__(self):
         return f"{self.amount} by {self.get_method_display()} on {self.paid_at:%Y-%m-%d}"

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -111,41 +111,47 @@ def record_payment(
     successful payment of a project sends `project_first_paid` exactly once: the claim is a
     conditional UPDATE on the project row, which two concurrent payments can't both win.
 
-    Four queries, five for a project's first payment (and its receivers' own: pictime's auto-create
-    job, two), however many installments and payments the invoice has: the rows and both balances in
-    one read, then a conditional UPDATE of the invoice (its payments_version unchanged since that
-    read, else the read is stale and is done again), the payment, the activity line and the
-    first-paid claim.
+    Three queries, four for a project's first payment (and its receivers' own: pictime's, one or
+    two), one more when it pays the invoice off, however many installments and payments the invoice
+    has: the rows, both balances and the invoice's last payment number in one read; the payment,
+    numbered next (of two payments written from the same read only one is: the other reads again);
+    the activity line; the first-paid claim; the invoice marked paid.
     """
     if amount is None or amount <= 0:
         raise ValidationError({"amount": "Enter an amount greater than zero."})
     if method not in Payment.Method.values:
         raise ValidationError({"method": "Choose how the payment was made."})
+    fields = {"method": method, "reference": reference, "card_last4": card_last4, "recorded_by": recorded_by}
     while True:
-        with transaction.atomic():
-            payment = _record_if_unchanged(
-                installment.pk,
-                amount,
-                method=method,
-                reference=reference,
-                card_last4=card_last4,
-                recorded_by=recorded_by,
-                paid_at=paid_at or timezone.now(),
-            )
-        if payment is not None:
-            return payment
-        # Another payment of the invoice was recorded meanwhile: read the balances again.
+        try:
+            with transaction.atomic():
+                return _record(installment.pk, amount, paid_at=paid_at or timezone.now(), **fields)
+        except _NumberTaken as taken:
+            if not taken.by_another_payment():
+                raise taken.__cause__ from None
+            # Another payment of the invoice was recorded after our read: read the balances again.
+
+
+class _NumberTaken(Exception):
+    """The payment's INSERT was refused: its number went to a payment recorded meanwhile, usually."""
+
+    def __init__(self, invoice_id: int, number: int):
+        self.invoice_id, self.number = invoice_id, number
+
+    def by_another_payment(self) -> bool:
+        return Payment.objects.filter(invoice_id=self.invoice_id, number=self.number).exists()
 
 
 def _with_balances(installment_id):
-    """The installment with its invoice, project and company, the invoice's total, and what was paid
-    of the installment and of the invoice: one query."""
+    """The installment with its invoice, project and company, the invoice's total, what was paid of
+    the installment and of the invoice, and the invoice's last payment number: one query."""
     money = models.DecimalField(max_digits=12, decimal_places=2)
 
     def total(rows, by):
         summed = rows.order_by().values(by).annotate(total=Sum("amount")).values("total")
         return Coalesce(Subquery(summed, output_field=money), ZERO, output_field=money)
 
+    payments = Payment.objects.filter(invoice_id=OuterRef("invoice_id")).order_by().values("invoice_id")
     succeeded = Payment.objects.filter(status=Payment.Status.SUCCEEDED)
     return (
         Installment.objects.select_related("invoice__project__company")
@@ -153,13 +159,14 @@ def _with_balances(installment_id):
             installment_paid=total(succeeded.filter(installment_id=OuterRef("pk")), "installment_id"),
             invoice_paid=total(succeeded.filter(invoice_id=OuterRef("invoice_id")), "invoice_id"),
             invoice_total=total(Installment.objects.filter(invoice_id=OuterRef("invoice_id")), "invoice_id"),
+            last_payment_number=Coalesce(Subquery(payments.annotate(last=Max("number")).values("last")), 0),
         )
         .get(pk=installment_id)
     )
 
 
-def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Payment | None:
-    """One attempt; None when another payment of the invoice was recorded after our read."""
+def _record(installment_id, amount, *, paid_at, **fields) -> Payment:
+    """One attempt, in a transaction; raises _NumberTaken when the payment's number is taken."""
     locked = _with_balances(installment_id)
     invoice, project = locked.invoice, locked.invoice.project
     company = project.company
@@ -169,21 +176,22 @@ def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Paymen
     if amount > balance:
         most = format_money(balance, company.currency, company.locale)
         raise ValidationError({"amount": f"The most that can be paid here is {most}."})
-    claim = {"payments_version": F("payments_version") + 1}
+    number = locked.last_payment_number + 1
+    try:
+        payment = Payment.objects.create(
+            company_id=project.company_id,
+            project=project,
+            invoice=invoice,
+            installment=locked,
+            amount=amount,
+            paid_at=paid_at,
+            number=number,
+            **fields,
+        )
+    except IntegrityError as refused:
+        raise _NumberTaken(invoice.pk, number) from refused
     if locked.invoice_paid + amount >= locked.invoice_total:
-        claim["status"] = Invoice.Status.PAID
-    # Takes the invoice's row lock until commit: the payments of one invoice are recorded in turn.
-    if not Invoice.objects.filter(pk=invoice.pk, payments_version=invoice.payments_version).update(**claim):
-        return None
-    payment = Payment.objects.create(
-        company_id=project.company_id,
-        project=project,
-        invoice=invoice,
-        installment=locked,
-        amount=amount,
-        paid_at=paid_at,
-        **fields,
-    )
+        Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.PAID)
     log_activity(
         project,
         Activity.Kind.PAYMENT_RECEIVED,
@@ -199,7 +207,11 @@ def _record_if_unchanged(installment_id, amount, *, paid_at, **fields) -> Paymen
     ).update(first_paid_at=payment.paid_at, integrations_changed_at=timezone.now())
     if first:  # in this transaction: what it causes is recorded with the payment (see the signal)
         project_first_paid.send(
-            sender=Payment, project_id=project.pk, payment_id=payment.pk, company_id=project.company_id
+            sender=Payment,
+            project_id=project.pk,
+            payment_id=payment.pk,
+            company_id=project.company_id,
+            paid_at=payment.paid_at,
         )
     return payment
 

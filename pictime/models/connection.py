@@ -46,6 +46,13 @@ class ConnectionQuerySet(CompanyScopedQuerySet):
         page, form and API call that needs Pic-Time."""
         return Connection.require(self.for_company(company).first())
 
+    def auto_creating(self, company_id: int, first_paid_at) -> bool:
+        """Whether Auto-create applies to the company's project first paid at `first_paid_at`: on,
+        and turned on before then (not retroactive). Connection.auto_creates is the same rule."""
+        return self.filter(
+            company_id=company_id, auto_create_enabled=True, auto_create_enabled_at__lte=first_paid_at
+        ).exists()
+
 
 class Connection(models.Model):
     """A company's Pic-Time account, its OAuth grant and its settings. One per company.
@@ -154,6 +161,12 @@ class Connection(models.Model):
     def webhook_url(self) -> str:
         base = settings.PICTIME_WEBHOOK_BASE_URL or settings.SITE_URL
         return base + reverse("pictime:webhook", args=[self.webhook_token])
+
+    def auto_creates(self, first_paid_at) -> bool:
+        """Whether Auto-create applies to a project first paid at `first_paid_at` (the rule of
+        ConnectionQuerySet.auto_creating, on a loaded row)."""
+        enabled_at = self.auto_create_enabled_at
+        return self.auto_create_enabled and enabled_at is not None and enabled_at <= first_paid_at
 
     @staticmethod
     def require(connection: Connection | None) -> Connection:

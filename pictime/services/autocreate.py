@@ -14,10 +14,10 @@ Exactly one gallery per project, whatever happens:
 - the link is one row under the "one auto-created gallery per project" constraint, written in one
   transaction with the job's completion (a conditional UPDATE) and the activity line.
 
-The payment's transaction pays two queries for it (the project with its connection, and the job's
-INSERT). An attempt costs six queries and one call to Pic-Time (the claim, a conditional UPDATE; the
-job with its project, client and connection; the token, without a row lock while it is fresh; the
-link, the job and the activity line).
+The payment's transaction pays one query for it (whether auto-create applies), two when it does
+(the job's INSERT). An attempt costs six queries and one call to Pic-Time (the claim, a conditional
+UPDATE; the job with its project, client and connection; the token, without a row lock while it is
+fresh; the link, the job and the activity line).
 
 This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
 with Celery); ``pictime.queue`` holds what sends a job to the worker (Retry, reconnection).
@@ -104,37 +104,33 @@ def _job_of(project: Project) -> AutoCreateJob | None:
 
 def _eligible(project: Project, connection: Connection | None) -> bool:
     """Auto-create was on, and turned on before the project's first payment (not retroactive)."""
-    if project.payment_paid_at is None:
+    if project.payment_paid_at is None or connection is None:
         return False
-    if connection is None or not connection.auto_create_enabled or not connection.auto_create_enabled_at:
-        return False
-    return connection.auto_create_enabled_at <= (project.first_paid_at or project.payment_paid_at)
+    return connection.auto_creates(project.first_paid_at or project.payment_paid_at)
 
 
-def _insert_pending_job(project: Project, payment_id: int) -> None:
+def _insert_pending_job(project_id: int, company_id: int, payment_id: int) -> None:
     """INSERTs the project's one job, pending, unless it has one (the one-to-one column lets one
     INSERT win: ON CONFLICT DO NOTHING, no savepoint)."""
     job = AutoCreateJob(
-        project=project,
-        company_id=project.company_id,
+        project_id=project_id,
+        company_id=company_id,
         payment_id=payment_id,
-        idempotency_key=idempotency_key_for(project.pk),
+        idempotency_key=idempotency_key_for(project_id),
         status=Status.PENDING,
         next_attempt_at=timezone.now() + resend_after(),
     )
     AutoCreateJob.objects.bulk_create([job], ignore_conflicts=True)
 
 
-def record_for_first_payment(project_id: int, payment_id: int) -> bool:
-    """In the transaction of the project's first payment: its job, pending, when auto-create is on
-    and was turned on before that payment (not retroactive). Whether a job was recorded (its task
-    is to be sent after commit)."""
-    project = _load(project_id, payment_id)
-    if project is None or _job_of(project) is not None:
+def record_for_first_payment(project_id: int, payment_id: int, company_id: int, paid_at) -> bool:
+    """In the transaction of the project's first payment (at `paid_at`): its job, pending, when
+    auto-create is on and was turned on before that payment. Whether auto-create applies (its task
+    is to be sent after commit). One query when it doesn't, two when it does: the payment's claim
+    already told the panel (its stamp), and a job recorded before (a message that came first) stays."""
+    if not Connection.objects.auto_creating(company_id, paid_at):
         return False
-    if not _eligible(project, _connection_of(project)):
-        return False
-    _insert_pending_job(project, payment_id)  # the payment's claim told the panel (its stamp)
+    _insert_pending_job(project_id, company_id, payment_id)
     return True
 
 
@@ -146,7 +142,7 @@ def start_for_first_payment(project_id: int, payment_id: int) -> AutoCreateJob |
         return None
     job = _job_of(project)
     if job is None and _eligible(project, _connection_of(project)):
-        _insert_pending_job(project, payment_id)
+        _insert_pending_job(project.pk, project.company_id, payment_id)
         touch_projects([project.pk])  # the panel says "Creating the Pic-Time gallery…"
         job = AutoCreateJob.objects.get(project_id=project_id)
     return job

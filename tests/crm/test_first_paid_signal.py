@@ -50,6 +50,7 @@ def test_it_fires_once_for_two_sequential_payments(invoice, first_paid, django_c
             "project_id": invoice.project_id,
             "payment_id": p1.pk,
             "company_id": invoice.company_id,
+            "paid_at": p1.paid_at,
         }
     ]
     project = Project.objects.get(pk=invoice.project_id)

@@ -90,7 +90,7 @@ def build_studio(company, connection=None, now=None) -> Studio:
     order_for(links["Grove Mini-session"], "10.00", this, currency="EUR")
     project = links["Aurora Wedding"].project
     invoice = create_invoice(project=project, title="Wedding", schedule=[(Decimal("3500.00"), now.date())])
-    for amount, moment in (("1000.00", this), ("2500.00", month_moment(now, 3))):
+    for number, (amount, moment) in enumerate((("1000.00", this), ("2500.00", month_moment(now, 3))), 1):
         Payment.objects.create(
             company=company,
             project=project,
@@ -98,6 +98,7 @@ def build_studio(company, connection=None, now=None) -> Studio:
             amount=Decimal(amount),
             method="card",
             paid_at=moment,
+            number=number,
         )
     return Studio(links=links, now=now)
 

@@ -68,7 +68,11 @@ def test_the_signal_delivered_five_times_makes_one_gallery(
     for _ in range(4):
         with django_capture_on_commit_callbacks(execute=True):
             project_first_paid.send(
-                sender=Payment, project_id=project.pk, payment_id=payment.pk, company_id=project.company_id
+                sender=Payment,
+                project_id=project.pk,
+                payment_id=payment.pk,
+                company_id=project.company_id,
+                paid_at=payment.paid_at,
             )
 
     assert galleries_at_pictime(sandbox, pictime_account) == 1

@@ -34,7 +34,11 @@ def test_a_first_payment_makes_one_gallery_on_a_real_worker(
 
     for _ in range(5):  # the signal again, as a duplicate delivery would
         project_first_paid.send(
-            sender=Payment, project_id=project.pk, payment_id=payment.pk, company_id=project.company_id
+            sender=Payment,
+            project_id=project.pk,
+            payment_id=payment.pk,
+            company_id=project.company_id,
+            paid_at=payment.paid_at,
         )
     time.sleep(2)
     assert sandbox.stats(pictime_account["id"])["galleries"] == 1
