@@ -3,7 +3,7 @@
     python bench/panel_poll_bench.py [--workspaces 50] [--interval 1] [--requests 3000] [--threads 4]
 
 Seeds a company with a project holding 10 linked galleries (as bench/workspace_bench.py does),
-starts ONE web process as the Dockerfile runs each (gunicorn, 4 threads, access log), and sends
+starts ONE web process as the Dockerfile runs each (gunicorn with crm/gunicorn_conf.py, 4 threads), and sends
 the workspace's poll with the version the panel shows (the common case: nothing changed, 204)
 from a few client threads, as fast as it answers: the process's capacity for polls, as requests
 a second on this machine and as the worker's CPU time per poll. 50 open workspaces polling every
@@ -30,8 +30,11 @@ from bench.workspace_bench import (  # noqa: E402
 
 
 def start_web(env, port, log_path):
-    """One web process as the Dockerfile runs each: gunicorn, 4 threads, access log on."""
-    return start_gunicorn(env, port, log_path, "--workers", "1", "--threads", "4", "--access-logfile", "-")
+    """One web process as the Dockerfile runs each: gunicorn with crm/gunicorn_conf.py (its access
+    log), 4 threads."""
+    return start_gunicorn(
+        env, port, log_path, "-c", "python:crm.gunicorn_conf", "--workers", "1", "--threads", "4"
+    )
 
 
 def cpu_seconds(pid):

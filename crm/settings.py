@@ -68,13 +68,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # An open workspace's poll that finds nothing new: 204 before the rest (pictime/views/live.py),
+    # with no request id (it logs nothing). Its path and ticket hold no NUL byte it would store.
+    "pictime.views.live.UnchangedPollMiddleware",
     "crm.ops.logging.RequestIdMiddleware",
     # /healthz for load balancers: before the Host check (CommonMiddleware) and the SSL redirect.
     "crm.ops.health.HealthCheckMiddleware",
     # NUL bytes in the path or query string: 400 before any view (PostgreSQL can't store them).
     "crm.middleware.RejectNulBytesMiddleware",
-    # An open workspace's poll that finds nothing new: 204 before the rest (pictime/views/live.py).
-    "pictime.views.live.UnchangedPollMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "crm.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -7,6 +7,9 @@ link `/portal/<token>/`, Pic-Time's webhook endpoint `/integrations/pictime/webh
 environ values) as its path only, those segments masked, and never the query string.
 gunicorn's own error lines ("Error handling request <uri>") get the same treatment.
 `SecretPathFilter` does the same to the paths Django logs itself ("Not Found: /portal/<token>/").
+
+A request the app marks quiet (`keep_out_of_access_log`) is not logged at all: an open workspace's
+poll that finds nothing new, once a second per open tab, would be most of the log and say nothing.
 """
 
 import logging
@@ -28,6 +31,12 @@ URL_ATOMS = (
     "{http_referer}e",
 )
 QUERY_ATOMS = ("q", "{query_string}e")
+QUIET = "crm.quiet"  # a WSGI environ key: Django's request.META is the environ
+
+
+def keep_out_of_access_log(request) -> None:
+    """The request's line is not written to the access log (see the module's docstring)."""
+    request.META[QUIET] = True
 
 
 def safe_url(url: str) -> str:
@@ -39,6 +48,10 @@ def safe_url(url: str) -> str:
 
 
 class SafeAccessLogger(Logger):
+    def access(self, resp, req, environ, request_time):
+        if not environ.get(QUIET):
+            super().access(resp, req, environ, request_time)
+
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         atoms["r"] = " ".join(

@@ -125,3 +125,27 @@ def test_gunicorns_error_line_has_the_path_without_query_or_token(tmp_path):
     logged = (tmp_path / "error.log").read_text()
     assert "Error handling request GET /portal/***/" in logged and "BrokenPipeError" in logged
     assert PORTAL_TOKEN not in logged and CODE not in logged and STATE not in logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_workspaces_poll_that_finds_nothing_new_is_not_logged_and_one_with_news_is(
+    crm_gunicorn, project
+):
+    """Every open workspace polls once a second: its 204s would be most of the log, saying nothing."""
+    from pictime.services.live import project_version, ticket
+
+    url, log_path = crm_gunicorn
+    live = f"{url}/integrations/pictime/projects/{project.pk}/galleries/live/"
+    current = project_version(project.company, project.pk)
+    for _ in range(3):
+        answer = requests.get(f"{live}?v={current}&t={ticket(project)}", allow_redirects=False, timeout=10)
+        assert answer.status_code == 204
+    news = requests.get(f"{live}?v=older&t={ticket(project)}", allow_redirects=False, timeout=10)
+    assert news.status_code == 302  # not signed in: the full check sends to the sign-in page
+    time.sleep(0.5)  # the access log is written after the answer
+
+    lines = [line for line in log_path.read_text().splitlines() if "/galleries/live/" in line]
+    assert (
+        len(lines) == 1
+        and f'"GET /integrations/pictime/projects/{project.pk}/galleries/live/ HTTP/1.1" 302' in lines[0]
+    )
