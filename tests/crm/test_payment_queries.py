@@ -122,3 +122,44 @@ def test_two_last_payments_at_once_leave_the_invoice_paid(project):
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
     assert sorted(Payment.objects.filter(invoice=invoice).values_list("number", flat=True)) == [1, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_recorded_between_our_read_and_our_insert_makes_us_read_again(project, monkeypatch):
+    """Another payment of the invoice commits after our read of the balances: ours can't take the
+    number it read as next, so it reads again and is recorded after it, with both balances right."""
+    from crm.payments import services
+
+    invoice = _invoice(project, ["100.00", "200.00"])
+    first, second = invoice.installments.order_by("position")
+    read = services._with_balances
+    reads = []
+
+    def read_then_another_payment_commits(installment_id):
+        locked = read(installment_id)
+        reads.append(locked.last_payment_number)
+        if len(reads) == 1:  # in another connection, as another request would
+            other = threading.Thread(
+                target=lambda: (
+                    record_payment(installment=second, amount=Decimal("200.00"), method="cash"),
+                    connection.close(),
+                )
+            )
+            other.start()
+            other.join(timeout=30)
+        return locked
+
+    monkeypatch.setattr(services, "_with_balances", read_then_another_payment_commits)
+    ours = record_payment(installment=first, amount=Decimal("100.00"), method="card")
+
+    assert reads == [0, 0, 1]  # ours, the other's (it took number 1), ours again
+    assert ours.number == 2
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    assert list(
+        Payment.objects.filter(invoice=invoice).order_by("number").values_list("method", "amount")
+    ) == [
+        ("cash", Decimal("200.00")),
+        ("card", Decimal("100.00")),
+    ]
