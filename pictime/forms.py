@@ -2,6 +2,7 @@ from django import forms
 from django.forms.renderers import Jinja2
 
 from .schemas import IDEMPOTENCY_KEY_RE
+from .services.galleries_page import State
 
 
 class GalleryDefaultsForm(forms.Form):
@@ -224,13 +225,7 @@ class GalleryFiltersForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[
-            ("", "Any status"),
-            ("online", "Online"),
-            ("offline", "Offline"),
-            ("expired", "Expired"),
-            ("deleted", "Deleted"),
-        ],
+        choices=[("", "Any status"), *State.choices],
     )
     within = forms.IntegerField(
         label="Expires within (days)",
