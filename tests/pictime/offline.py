@@ -24,6 +24,7 @@ def offline_connection(mocked_connection):
     """Connected as connecting leaves it: the account's brands and presets read, the first of each
     the default for new galleries."""
     account = copy.deepcopy(ACCOUNT)
+    account["presets"].append({"id": "pr_2", "name": "Portrait default"})
     mocked_connection.brands, mocked_connection.presets = account["brands"], account["presets"]
     mocked_connection.default_brand_id = account["brands"][0]["id"]
     mocked_connection.default_preset_id = account["presets"][0]["id"]
@@ -33,7 +34,7 @@ def offline_connection(mocked_connection):
 
 @pytest.fixture(name="pictime_account")
 def offline_account(mocked_connection):
-    return {"id": mocked_connection.account_id}
+    return {"id": mocked_connection.account_id, "name": mocked_connection.account_name}
 
 
 @pytest.fixture(name="gallery")
