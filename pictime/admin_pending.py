@@ -17,18 +17,18 @@ def _at(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _tries(count: int) -> str:
-    return f"{count} failed tr{'y' if count == 1 else 'ies'}"
+def _tries(count: int, failed: bool = False) -> str:
+    return f"{count} {'failed ' if failed else ''}tr{'y' if count == 1 else 'ies'}"
 
 
 def link_work(link, prefix: str, what: str) -> str:
-    """One kind of the link's work: "" when none is pending or was given up."""
-    due, failed = getattr(link, f"{prefix}_due_at"), getattr(link, f"{prefix}_attempts")
+    """One kind of the link's work: "" when it is neither waiting nor given up."""
+    due, failures = getattr(link, f"{prefix}_due_at"), getattr(link, f"{prefix}_attempts")
     if due is not None:
-        tried = f" after {_tries(failed)}" if failed else ""
+        tried = f" after {_tries(failures, failed=True)}" if failures else ""
         return f"{what}: waiting for a worker{tried}; sent again at {_at(due)} if not done by then"
-    if failed:
-        return f"{what}: given up after {_tries(failed)}"
+    if failures:
+        return f"{what}: given up after {_tries(failures, failed=True)}"
     return ""
 
 
@@ -48,9 +48,9 @@ def job_pending_work(job) -> str:
         when = f" at {_at(job.next_attempt_at)}" if job.next_attempt_at else " soon"
         return f"Try {tries} of {limit} failed; next try{when}"
     if job.status == Status.WAITING_RECONNECT:
-        return f"Waits for Pic-Time to be reconnected ({tries} tries made)"
+        return f"Waits for Pic-Time to be reconnected ({_tries(tries)} made)"
     if job.status == Status.FAILED:
-        return f"Given up after {tries} tries: select it and run “Retry the failed auto-create”"
+        return f"Given up after {_tries(tries)}: select it and run “Retry the failed auto-create”"
     return "—"
 
 

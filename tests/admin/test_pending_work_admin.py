@@ -99,3 +99,9 @@ def test_a_failed_job_says_it_was_given_up_and_how_to_retry_it(support_client, d
         "Tries and pending work: Given up after 8 tries: select it and run “Retry the failed auto-create”"
         in page
     )
+
+
+def test_a_job_waiting_for_a_reconnection_counts_its_one_try(support_client, db):
+    job = make_job(make_connection(), status=AutoCreateJob.Status.WAITING_RECONNECT)
+    AutoCreateJob.objects.filter(pk=job.pk).update(attempts=1)
+    assert "Waits for Pic-Time to be reconnected (1 try made)" in row(support_client, JOBS, job.project.name)
