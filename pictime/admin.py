@@ -24,6 +24,7 @@ from crm.audit.services import record
 from integrations.models import CompanyIntegration
 
 from . import queue
+from .admin_pending import LinkPendingWorkFilter, PendingWorkFirst, job_pending_work, link_pending_work
 from .errors import PicTimeError
 from .models import AutoCreateJob, Connection, GalleryLink, Order, SyncRun, WebhookDelivery, WebhookEvent
 from .services import connection as connection_service
@@ -239,11 +240,12 @@ class ConnectionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GalleryLink)
-class GalleryLinkAdmin(ReadOnlyAdmin):
+class GalleryLinkAdmin(PendingWorkFirst, ReadOnlyAdmin):
     list_display = [
         "name",
         "status",
         "sync_error",
+        "pending_work",
         "project",
         "company",
         "gallery_id",
@@ -251,7 +253,7 @@ class GalleryLinkAdmin(ReadOnlyAdmin):
         "last_synced_at",
     ]
     list_select_related = ["project", "company"]
-    list_filter = ["status", "is_active", "origin"]
+    list_filter = ["status", LinkPendingWorkFilter, "is_active", "origin"]
     search_fields = [
         "name",
         "gallery_id",
@@ -266,10 +268,14 @@ class GalleryLinkAdmin(ReadOnlyAdmin):
     def sync_error(self, obj):
         return _short(obj.last_sync_error)
 
+    @admin.display(description="pending work")
+    def pending_work(self, obj):
+        return link_pending_work(obj)
+
 
 @admin.register(AutoCreateJob)
-class AutoCreateJobAdmin(ReadOnlyAdmin):
-    list_display = ["project", "status", "error", "company", "attempts", "next_attempt_at", "updated_at"]
+class AutoCreateJobAdmin(PendingWorkFirst, ReadOnlyAdmin):
+    list_display = ["project", "status", "pending_work", "error", "company", "updated_at"]
     list_select_related = ["project", "company"]
     list_filter = ["status"]
     search_fields = [
@@ -284,6 +290,10 @@ class AutoCreateJobAdmin(ReadOnlyAdmin):
     @admin.display(description="last error")
     def error(self, obj):
         return _short(obj.last_error)
+
+    @admin.display(description="tries and pending work")
+    def pending_work(self, obj):
+        return job_pending_work(obj)
 
     def has_retry_autocreate_permission(self, request):
         return request.user.has_perm("pictime.retry_autocreate")

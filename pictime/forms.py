@@ -2,6 +2,7 @@ from django import forms
 from django.forms.renderers import Jinja2
 
 from .schemas import IDEMPOTENCY_KEY_RE
+from .services.galleries_page import State
 
 
 class GalleryDefaultsForm(forms.Form):
@@ -31,10 +32,10 @@ PLACEHOLDER_HELP = (
 )
 
 
-def email_settings_form(prefix, title, noun, placeholders, above):
+def email_settings_form(prefix, noun, placeholders, above):
     """The base of an email's settings form: `<prefix>_subject` (one line) and `<prefix>_message`,
-    named after the `noun` ("email": "Email subject", "Enter a subject for the email."); `title`
-    names the email in messages. Each form adds its `<prefix>_enabled` switch and its own fields."""
+    named after the `noun` ("email": "Email subject", "Enter a subject for the email."). Each form
+    adds its `<prefix>_enabled` switch, its own fields, and `settings()`: its service's arguments."""
 
     def clean_subject(self):
         return " ".join(self.cleaned_data[f"{prefix}_subject"].split())  # one line in mail clients
@@ -52,16 +53,14 @@ def email_settings_form(prefix, title, noun, placeholders, above):
         error_messages={"required": "Enter the message clients read above their gallery."},
         help_text=f"{above} {placeholders}",
     )
-    attributes = {"title": title, f"{prefix}_subject": subject, f"{prefix}_message": message}
+    attributes = {f"{prefix}_subject": subject, f"{prefix}_message": message}
     return type(f"{prefix}_form", (forms.Form,), {**attributes, f"clean_{prefix}_subject": clean_subject})
 
 
 READY_ABOVE = "Shown above the gallery's cover and its View your gallery button."
 
 
-class ReadyEmailForm(
-    email_settings_form("ready_email", "Gallery ready email", "email", PLACEHOLDER_HELP, READY_ABOVE)
-):
+class ReadyEmailForm(email_settings_form("ready_email", "email", PLACEHOLDER_HELP, READY_ABOVE)):
     """The "gallery ready" email to the client when a linked gallery is first published."""
 
     ready_email_enabled = forms.BooleanField(
@@ -76,6 +75,16 @@ class ReadyEmailForm(
     )
     field_order = ["ready_email_enabled"]
 
+    def settings(self) -> dict:
+        """The arguments of services.connection.save_ready_email."""
+        data = self.cleaned_data
+        return {
+            "enabled": data["ready_email_enabled"],
+            "subject": data["ready_email_subject"],
+            "message": data["ready_email_message"],
+            "signoff": data["ready_email_signoff"],
+        }
+
 
 REMINDER_PLACEHOLDER_HELP = (
     "You can use {client_name}, {gallery_name}, {project_name}, {studio_name}, {expiry_date}, {days_left}, "
@@ -85,9 +94,7 @@ REMINDER_ABOVE = "Shown above the gallery's cover, its closing date and an Open 
 
 
 class ExpiryReminderForm(
-    email_settings_form(
-        "reminder_email", "Expiry reminder", "reminder", REMINDER_PLACEHOLDER_HELP, REMINDER_ABOVE
-    )
+    email_settings_form("reminder_email", "reminder", REMINDER_PLACEHOLDER_HELP, REMINDER_ABOVE)
 ):
     """The reminder to the client some days before a linked gallery expires."""
 
@@ -102,6 +109,16 @@ class ExpiryReminderForm(
         error_messages={"required": "Enter how many days before expiry to send the reminder."},
     )
     field_order = ["reminder_email_enabled", "reminder_days_before"]
+
+    def settings(self) -> dict:
+        """The arguments of services.reminders.save_settings."""
+        data = self.cleaned_data
+        return {
+            "enabled": data["reminder_email_enabled"],
+            "days_before": data["reminder_days_before"],
+            "subject": data["reminder_email_subject"],
+            "message": data["reminder_email_message"],
+        }
 
 
 SLUG_HELP = (
@@ -224,13 +241,7 @@ class GalleryFiltersForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[
-            ("", "Any status"),
-            ("online", "Online"),
-            ("offline", "Offline"),
-            ("expired", "Expired"),
-            ("deleted", "Deleted"),
-        ],
+        choices=[("", "Any status"), *State.choices],
     )
     within = forms.IntegerField(
         label="Expires within (days)",

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import (
     Count,
     F,
@@ -60,21 +61,30 @@ SORTS = {
 }
 
 
-def state_q(now) -> dict[str, Q]:
+class State(models.TextChoices):
     """A link's state as the page shows it: deleted, else expired, else online or offline."""
+
+    ONLINE = "online", "Online"
+    OFFLINE = "offline", "Offline"
+    EXPIRED = "expired", "Expired"
+    DELETED = "deleted", "Deleted"
+
+
+def state_q(now) -> dict[str, Q]:
+    """Each State as a filter of links."""
     alive = Q(deleted_at__isnull=True)
     expired = alive & Q(expires_at__lte=now)
     current = alive & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     return {
-        "online": current & Q(status=GalleryLink.Status.ONLINE),
-        "offline": current & Q(status=GalleryLink.Status.OFFLINE),
-        "expired": expired,
-        "deleted": Q(deleted_at__isnull=False),
+        State.ONLINE: current & Q(status=GalleryLink.Status.ONLINE),
+        State.OFFLINE: current & Q(status=GalleryLink.Status.OFFLINE),
+        State.EXPIRED: expired,
+        State.DELETED: Q(deleted_at__isnull=False),
     }
 
 
 def expiring_q(now, days) -> Q:
-    return state_q(now)["online"] & Q(expires_at__lte=now + datetime.timedelta(days=days))
+    return state_q(now)[State.ONLINE] & Q(expires_at__lte=now + datetime.timedelta(days=days))
 
 
 def linked_orders(company):
@@ -293,6 +303,9 @@ ROW_FIELDS = (
 class Row:
     """One gallery in a table, with its state, its sales and the link to its project."""
 
+    State = State  # what the templates compare `state` with
+    ReadyEmail = GalleryLink.ReadyEmail  # and `reminder_status`
+
     id: int
     gallery_id: str
     name: str
@@ -309,7 +322,7 @@ class Row:
     project_id: int
     project_name: str
     client_name: str
-    state: str = ""
+    state: State = State.OFFLINE
     sales: Sales = NO_SALES
     workspace_url: str = ""
     remind_url: str = ""
@@ -329,11 +342,11 @@ def rows_of(values, figures, now) -> list[Row]:
     for value in values:
         row = Row(*value)
         if row.deleted_at:
-            row.state = "deleted"
+            row.state = State.DELETED
         elif row.expires_at is not None and row.expires_at <= now:
-            row.state = "expired"
+            row.state = State.EXPIRED
         else:
-            row.state = "online" if row.status == GalleryLink.Status.ONLINE else "offline"
+            row.state = State.ONLINE if row.status == GalleryLink.Status.ONLINE else State.OFFLINE
         row.sales = sales_of(figures, row.gallery_id)
         row.workspace_url, row.remind_url = workspace(row.project_id), remind(row.id)
         row.expires_on = row.expires_at and timezone.localdate(row.expires_at)

@@ -152,6 +152,30 @@ def auto_create(request):
     return _back()
 
 
+def _refused(request, form):
+    """Each error of the refused form as a message on the tab, after its field's label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {errors[0]}" if label else errors[0])
+
+
+def _email_form(request, form_class):
+    """(the company's connection, the email's settings form bound to the POST and valid); (None,
+    None) when Pic-Time is not connected or the form is refused, each said on the tab."""
+    connection = _connected(request, "Connect Pic-Time first.")
+    if connection is None:
+        return None, None
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _refused(request, form)
+        return None, None
+    return connection, form
+
+
+def _on_off(enabled):
+    return "ON" if enabled else "OFF"
+
+
 @owner_required
 @require_POST
 def gallery_defaults(request):
@@ -160,9 +184,7 @@ def gallery_defaults(request):
         return _back()
     form = GalleryDefaultsForm(request.POST, connection=connection)
     if not form.is_valid():
-        for field, errs in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {errs[0]}" if label else errs[0])
+        _refused(request, form)
         return _back()
     connection_service.save_gallery_defaults(
         connection,
@@ -174,50 +196,30 @@ def gallery_defaults(request):
     return _back()
 
 
-def _email_settings(request, form_class):
-    """(connection, the form's cleaned data) for an email's settings; (connection, None) when Pic-Time
-    is not connected or the form is refused, each said in a message."""
-    connection = _connected(request, "Connect Pic-Time first.")
-    if connection is None:
-        return None, None
-    form = form_class(request.POST)
-    if not form.is_valid():
-        for field, errs in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {errs[0]}")
-        return connection, None
-    return connection, form.cleaned_data
-
-
-def _save_email(request, form_class, save, fields):
-    """Save an email's settings: `save(connection, **{argument: the form's field})` for `fields`,
-    then say it is saved and whether it is ON (its `enabled` field's label)."""
-    connection, data = _email_settings(request, form_class)
-    if data is None:
-        return _back()
-    save(connection, **{argument: data[field] for argument, field in fields.items()})
-    enabled = fields["enabled"]
-    state = "ON" if data[enabled] else "OFF"
-    messages.success(
-        request, f"{form_class.title} saved: {form_class.base_fields[enabled].label} is {state}."
-    )
-    return _back()
-
-
 @owner_required
 @require_POST
 def ready_email(request):
     """Email clients when a gallery is published: on/off, subject, message and sign-off."""
-    fields = {name: f"ready_email_{name}" for name in ("enabled", "subject", "message", "signoff")}
-    return _save_email(request, ReadyEmailForm, connection_service.save_ready_email, fields)
+    connection, form = _email_form(request, ReadyEmailForm)
+    if form is not None:
+        settings = form.settings()
+        connection_service.save_ready_email(connection, **settings)
+        switch = form.fields["ready_email_enabled"].label
+        messages.success(request, f"Gallery ready email saved: {switch} is {_on_off(settings['enabled'])}.")
+    return _back()
 
 
 @owner_required
 @require_POST
 def expiry_reminder(request):
     """Email clients before a gallery expires: on/off, days before, subject and message."""
-    fields = {name: f"reminder_email_{name}" for name in ("enabled", "subject", "message")}
-    fields["days_before"] = "reminder_days_before"
-    return _save_email(request, ExpiryReminderForm, reminders.save_settings, fields)
+    connection, form = _email_form(request, ExpiryReminderForm)
+    if form is not None:
+        settings = form.settings()
+        reminders.save_settings(connection, **settings)
+        switch = form.fields["reminder_email_enabled"].label
+        messages.success(request, f"Expiry reminder saved: {switch} is {_on_off(settings['enabled'])}.")
+    return _back()
 
 
 # The emails that share the preview: the form field prefix and the service that renders each.

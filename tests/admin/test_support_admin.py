@@ -1,10 +1,11 @@
 """The admin site as support staff use it: a staff user in the "Support" group, not a superuser.
 
 The list and change pages read rows only, so their rows are made in the database (factories). The
-three actions run the real services against the Pic-Time sandbox, and their effect is checked there.
+three actions run the real services against Pic-Time's API mocked on the network
+(tests/pictime/offline.py): each test registers the answers it expects, and checks what was asked.
 """
 
-from decimal import Decimal
+from urllib.parse import parse_qs
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -16,15 +17,11 @@ from django.urls import reverse
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import record
-from crm.payments.services import record_payment
 from integrations.models import CompanyIntegration
-from pictime.client import PicTimeClient
-from pictime.errors import NeedsReconnection
 from pictime.models import AutoCreateJob, Connection, GalleryLink, SyncRun
-from pictime.oauth import oauth_client
 from pictime.services.connection import disconnect, set_auto_create
 from tests.factories import (
-    galleries_at_pictime,
+    link_gallery,
     make_connection,
     make_delivery,
     make_event,
@@ -32,8 +29,19 @@ from tests.factories import (
     make_link,
     make_order,
     make_sync_run,
-    requests_at_pictime,
 )
+from tests.fixtures import PICTIME_URL
+from tests.helpers import pay
+from tests.pictime.offline import (  # noqa: F401  (fixtures)
+    DOWN,
+    answer_create,
+    answer_galleries,
+    answer_orders,
+    offline_account,
+    offline_connection,
+    sent,
+)
+from tests.pictime_client.conftest import gallery_dict, order_dict
 
 CHANGELISTS = [
     "admin:pictime_connection_changelist",
@@ -160,18 +168,30 @@ def _run_action(http, model, action, pks, **extra):
     return http.post(url, {"action": action, ACTION_CHECKBOX_NAME: [str(pk) for pk in pks], **extra})
 
 
+@pytest.fixture
+def linked(connection, project):
+    """A gallery of the connected account linked to the project."""
+    return link_gallery(connection, project, gallery_dict(id="gal_wed", name="Wedding day"))
+
+
+def revoke_answered(pictime_api, status=200):
+    pictime_api.post(PICTIME_URL + "/oauth/revoke", status=status)
+
+
 def test_support_disconnects_a_connection_after_confirming(
-    support_user, support_client, connection, linked, pictime_settings
+    support_user, support_client, connection, linked, pictime_api
 ):
     connection.refresh_from_db()
-    access_token, refresh_token = connection.access_token, connection.refresh_token
+    refresh_token = connection.refresh_token
     response = _run_action(support_client, "connection", "disconnect_connection", [connection.pk])
     assert response.status_code == 200
     assert b"Yes, disconnect" in response.content
     connection.refresh_from_db()
     assert connection.is_connected  # nothing happened before the confirmation
     assert not AuditEntry.objects.exists()
+    assert sent(pictime_api) == []
 
+    revoke_answered(pictime_api)
     response = _run_action(
         support_client, "connection", "disconnect_connection", [connection.pk], confirm="yes"
     )
@@ -182,11 +202,10 @@ def test_support_disconnects_a_connection_after_confirming(
     assert connection.refresh_token == "" and connection.access_token == ""
     linked.refresh_from_db()
     assert not linked.is_active  # the link stays, inactive
-    # Pic-Time revoked the grant: neither the refresh token nor the access token works any more.
-    with pytest.raises(NeedsReconnection):
-        oauth_client().refresh(refresh_token)
-    with pytest.raises(NeedsReconnection):
-        PicTimeClient(pictime_settings.PICTIME_BASE_URL, access_token).get_account()
+    # Pic-Time was asked to revoke the grant (which ends its access token too).
+    [revoke] = sent(pictime_api)
+    assert revoke.path_url == "/oauth/revoke"
+    assert parse_qs(revoke.body) == {"token": [refresh_token], "token_type_hint": ["refresh_token"]}
     entry = AuditEntry.objects.get()
     assert entry.actor == support_user
     assert entry.action == "pictime.disconnect"
@@ -197,7 +216,10 @@ def test_support_disconnects_a_connection_after_confirming(
     assert "revoked the grant" in entry.message
 
 
-def test_disconnecting_a_disconnected_connection_is_refused_and_audited(support_client, connection):
+def test_disconnecting_a_disconnected_connection_is_refused_and_audited(
+    support_client, connection, pictime_api
+):
+    revoke_answered(pictime_api)
     disconnect(connection)
     _run_action(support_client, "connection", "disconnect_connection", [connection.pk], confirm="yes")
     entry = AuditEntry.objects.get()
@@ -206,15 +228,17 @@ def test_disconnecting_a_disconnected_connection_is_refused_and_audited(support_
         "failed",
         "Already disconnected.",
     )
+    assert len(sent(pictime_api)) == 1  # the first disconnect's revoke only
 
 
 def test_support_reruns_a_sync_on_the_worker(
-    support_user, support_client, connection, linked, project, django_capture_on_commit_callbacks
+    support_user, support_client, connection, linked, project, pictime_api, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = _run_action(support_client, "connection", "run_sync", [connection.pk])
     assert response.status_code == 302
     assert not SyncRun.objects.exists()  # the request only queued it
+    assert sent(pictime_api) == []
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.outcome) == (support_user, "pictime.run_sync", "succeeded")
     assert (entry.target_type, entry.target_id) == ("pictime.connection", str(connection.pk))
@@ -223,34 +247,48 @@ def test_support_reruns_a_sync_on_the_worker(
     page = support_client.get(response.url).content.decode()
     assert "Sync queued: its result appears under Sync runs" in page
 
+    # Meanwhile at Pic-Time: 5 photos and an order.
+    answer_galleries(
+        pictime_api,
+        gallery_dict(
+            id="gal_wed", name="Wedding day", image_count=5, updated_at="2026-11-26T10:05:00.000000Z"
+        ),
+        ids="gal_wed",
+    )
+    pictime_api.get(
+        PICTIME_URL + "/api/v2/orders", json={"data": [order_dict(gallery_id="gal_wed")], "next_cursor": None}
+    )
     for task in queued:  # the worker runs it (eagerly here)
         task()
     run = SyncRun.objects.get(connection=connection)
     assert (run.trigger, run.status, run.error) == ("support", "succeeded", "")
     assert (run.galleries_checked, run.galleries_updated, run.orders_upserted) == (1, 1, 1)
-    assert run.requests_made == 2  # one batch of galleries, one page of orders
+    assert run.requests_made == 2 == len(sent(pictime_api))  # one batch of galleries, one page of orders
     linked.refresh_from_db()
     assert linked.image_count == 5
     assert project.company.pictime_orders.count() == 1
 
 
 def test_a_sync_of_a_disconnected_connection_is_refused_and_audited(
-    support_client, connection, linked, sandbox, pictime_account
+    support_client, connection, linked, pictime_api
 ):
+    revoke_answered(pictime_api)
     disconnect(connection)
-    before = requests_at_pictime(sandbox, pictime_account)
     _run_action(support_client, "connection", "run_sync", [connection.pk])
     assert not SyncRun.objects.exists()
-    assert requests_at_pictime(sandbox, pictime_account) == before
+    assert len(sent(pictime_api)) == 1  # the disconnect's revoke; nothing for the sync
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.outcome) == ("pictime.run_sync", "failed")
     assert "Disconnected" in entry.message
 
 
 def test_a_queued_sync_that_fails_shows_why_in_its_sync_run(
-    support_client, connection, linked, django_capture_on_commit_callbacks
+    support_client, connection, linked, pictime_api, django_capture_on_commit_callbacks
 ):
-    oauth_client().revoke(connection.refresh_token)  # the grant was revoked at Pic-Time
+    # The grant was revoked at Pic-Time: the token is refused, and so is its refresh.
+    refused = {"error": {"code": "invalid_token", "message": "The access token was revoked"}}
+    pictime_api.get(PICTIME_URL + "/api/v2/galleries", status=401, json=refused)
+    pictime_api.post(PICTIME_URL + "/oauth/token", status=400, json={"error": "invalid_grant"})
     with django_capture_on_commit_callbacks(execute=True):
         response = _run_action(support_client, "connection", "run_sync", [connection.pk])
     assert response.status_code == 302
@@ -263,30 +301,38 @@ def test_a_queued_sync_that_fails_shows_why_in_its_sync_run(
     assert "Failed" in page
 
 
-def _pay(installment, capture):
-    with capture(execute=True):  # the first payment's task runs after the commit, here eagerly
-        record_payment(installment=installment, amount=Decimal("1000.00"), method="card")
-
-
 @pytest.fixture
-def failed_job(
-    settings, connection, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
-):
+def failed_job(settings, connection, installment, pictime_api, django_capture_on_commit_callbacks):
     """A failed auto-create, the way the product makes one: auto-create is on, the first payment
     arrives, Pic-Time fails the create and that was the last attempt allowed."""
     settings.PICTIME_AUTOCREATE_MAX_ATTEMPTS = 1
     set_auto_create(connection, True)
-    sandbox.set_faults(fail_next=1)
-    _pay(installment, django_capture_on_commit_callbacks)
+    pictime_api.post(PICTIME_URL + "/api/v2/galleries", status=500, json=DOWN)
+    pay(installment, django_capture_on_commit_callbacks)
     job = AutoCreateJob.objects.get(project=installment.invoice.project)
     assert job.status == AutoCreateJob.Status.FAILED and job.attempts == 1, job.last_error
-    assert galleries_at_pictime(sandbox, pictime_account) == 0
+    assert asked_to_create(pictime_api) == [job.idempotency_key]
+    pictime_api.reset()  # what the job asked is asked; the tests register what comes next
     return job
 
 
+def created(pictime_api, project):
+    """Pic-Time creates the project's gallery and has no orders for it yet."""
+    pictime_api.post(
+        PICTIME_URL + "/api/v2/galleries", json=gallery_dict(id="gal_auto", name=project.name), status=201
+    )
+    answer_orders(pictime_api, "gal_auto")
+
+
+def asked_to_create(pictime_api) -> list[str]:
+    """The Idempotency-Key of each create sent to Pic-Time."""
+    return [r.headers["Idempotency-Key"] for r in sent(pictime_api, "POST", "/galleries")]
+
+
 def test_support_retries_a_failed_autocreate(
-    support_user, support_client, failed_job, sandbox, pictime_account, django_capture_on_commit_callbacks
+    support_user, support_client, failed_job, pictime_api, django_capture_on_commit_callbacks
 ):
+    created(pictime_api, failed_job.project)
     with django_capture_on_commit_callbacks(execute=True):  # the retry is queued after the commit
         response = _run_action(support_client, "autocreatejob", "retry_autocreate", [failed_job.pk])
     assert response.status_code == 302
@@ -294,7 +340,7 @@ def test_support_retries_a_failed_autocreate(
     failed_job.refresh_from_db()
     assert failed_job.status == AutoCreateJob.Status.SUCCEEDED
     assert failed_job.attempts == 1 and failed_job.last_error == ""
-    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert asked_to_create(pictime_api) == [failed_job.idempotency_key]  # the key of the failed try
     link = GalleryLink.objects.get(project=failed_job.project)
     assert link.origin == GalleryLink.Origin.AUTO_CREATED and failed_job.link == link
     entry = AuditEntry.objects.get()
@@ -309,24 +355,25 @@ def test_support_retries_a_failed_autocreate(
 
 
 def test_only_a_failed_autocreate_is_retried(
-    support_client, connection, installment, sandbox, pictime_account, django_capture_on_commit_callbacks
+    support_client, connection, installment, pictime_api, django_capture_on_commit_callbacks
 ):
     set_auto_create(connection, True)
-    _pay(installment, django_capture_on_commit_callbacks)
+    created(pictime_api, installment.invoice.project)
+    pay(installment, django_capture_on_commit_callbacks)
     job = AutoCreateJob.objects.get(project=installment.invoice.project)
     assert job.status == AutoCreateJob.Status.SUCCEEDED
     with django_capture_on_commit_callbacks(execute=True):
         _run_action(support_client, "autocreatejob", "retry_autocreate", [job.pk])
     job.refresh_from_db()
     assert job.status == AutoCreateJob.Status.SUCCEEDED and job.attempts == 1
-    assert galleries_at_pictime(sandbox, pictime_account) == 1
+    assert asked_to_create(pictime_api) == [job.idempotency_key]  # the payment's only
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.outcome) == ("pictime.retry_autocreate", "failed")
     assert "not retried" in entry.message
 
 
 def test_a_staff_user_without_the_action_permission_can_not_run_it(
-    support_group, connection, linked, sandbox, pictime_account
+    support_group, connection, linked, pictime_api
 ):
     from django.contrib.auth.models import Permission
 
@@ -339,10 +386,9 @@ def test_a_staff_user_without_the_action_permission_can_not_run_it(
     page = http.get(reverse("admin:pictime_connection_changelist"))
     assert page.status_code == 200
     assert b"run_sync" not in page.content and b"disconnect_connection" not in page.content
-    before = requests_at_pictime(sandbox, pictime_account)
     _run_action(http, "connection", "run_sync", [connection.pk])
     _run_action(http, "connection", "disconnect_connection", [connection.pk], confirm="yes")
-    assert requests_at_pictime(sandbox, pictime_account) == before
+    assert sent(pictime_api) == []
     assert not SyncRun.objects.exists()
     assert Connection.objects.get(pk=connection.pk).is_connected
     assert not AuditEntry.objects.exists()

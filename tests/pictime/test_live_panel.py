@@ -1,11 +1,17 @@
 """The open workspace's poll: 204 while nothing changed, the panel and Photo sales when something did
-(a webhook, an order, an auto-create), for the company's own projects only."""
+(a webhook, an order, an auto-create), for the company's own projects only. Pic-Time's API is
+mocked on the network (tests/pictime/offline.py): the changes arrive as its webhooks or answers."""
 
+import json
 import re
+from urllib.parse import parse_qs
 
 import pytest
 
 from pictime.services.live import project_version, read_ticket, ticket
+from tests.fixtures import PICTIME_URL
+from tests.pictime.offline import offline_account, offline_connection, offline_gallery  # noqa: F401
+from tests.pictime_client.conftest import TOKEN, order_dict
 
 
 def live_url(project):
@@ -63,15 +69,13 @@ def test_a_webhook_changes_the_version_and_the_poll_answers_the_new_panel(
 
 
 @pytest.mark.django_db
-def test_an_order_and_an_unlink_change_the_version(project, link, connection, sandbox, gallery):
+def test_an_order_and_an_unlink_change_the_version(project, link, connection, gallery):
     from pictime.models import Order
     from pictime.schemas import Order as RemoteOrder
     from pictime.services.galleries import unlink
 
     seen = {project_version(project.company, project.pk)}
-    order = sandbox.place_order(
-        gallery["id"], items=[{"sku": "P", "name": "Print", "quantity": 1, "unit_price": "9.00"}]
-    )
+    order = order_dict(gallery_id=gallery["id"])
     Order.objects.store_remote(project.company_id, RemoteOrder.from_dict(order))
     seen.add(project_version(project.company, project.pk))
     unlink(link)
@@ -81,28 +85,55 @@ def test_an_order_and_an_unlink_change_the_version(project, link, connection, sa
 
 @pytest.mark.django_db
 def test_a_refresh_retried_by_a_worker_shows_in_the_open_panel_and_goes_when_it_is_done(
-    owner_client, project, link, connection, sandbox, pictime_account, django_capture_on_commit_callbacks
+    owner_client,
+    project,
+    link,
+    connection,
+    pictime_api,
+    monkeypatch,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
+    from pictime import tokens
     from pictime.errors import RefreshRetrying
     from pictime.models import Connection
-    from pictime.tokens import get_access_token
 
+    waited = []
+    monkeypatch.setattr(tokens, "sleep", waited.append)  # the request's waits, recorded, not waited
+    pictime_down = {"down": True}
+
+    def token_endpoint(request):
+        if pictime_down["down"]:
+            return 503, {}, json.dumps({"error": "temporarily_unavailable"})
+        return 200, {}, json.dumps(TOKEN)
+
+    pictime_api.add_callback(
+        "POST", PICTIME_URL + "/oauth/token", callback=token_endpoint, content_type="application/json"
+    )
+    refresh_token = connection.refresh_token
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
-    sandbox.set_faults(account_id=pictime_account["id"], token_down_seconds=4)
     before = project_version(project.company, project.pk)
     with django_capture_on_commit_callbacks() as worker, pytest.raises(RefreshRetrying):
-        get_access_token(connection.pk)  # a background sync, say
+        tokens.get_access_token(connection.pk)  # a background sync, say
 
     response = owner_client.get(live_url(project), {"v": before, "t": ticket(project)})
     assert response.status_code == 200
     retrying = version_on(response.content.decode())
     assert "Pic-Time is not answering, retrying." in response.content.decode()
+    assert waited == list(settings.PICTIME_REFRESH_RETRY_DELAYS)  # asked again after each, then handed over
 
+    pictime_down["down"] = False
     for task in worker:  # the worker gets the answer once Pic-Time is back
         task()
     response = owner_client.get(live_url(project), {"v": retrying, "t": ticket(project)})
     assert response.status_code == 200
     assert "not answering" not in response.content.decode()
+    # Every try, the request's and the worker's, presented the same refresh token.
+    asked = [parse_qs(call.request.body) for call in pictime_api.calls]
+    assert len(asked) > 1 and {a["refresh_token"][0] for a in asked} == {refresh_token}
+    assert [c.response.status_code for c in pictime_api.calls][-2:] == [503, 200]  # its first try
+    connection.refresh_from_db()
+    assert connection.is_connected and connection.access_token == TOKEN["access_token"]
 
 
 @pytest.mark.django_db

@@ -1,73 +1,77 @@
-"""One test (or a few) per use case of pictime.services.galleries, against the sandbox over HTTP."""
+"""One test (or a few) per use case of pictime.services.galleries, against Pic-Time's API mocked on
+the network (tests/pictime/offline.py): what we ask Pic-Time and what we do with its answers."""
 
 import datetime
+import json
 import uuid
 
 import pytest
+import responses
 
 from crm.projects.models import Activity
 from pictime.errors import NotConnected, Unavailable
 from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import galleries
 from pictime.services.galleries import AlreadyLinked, GalleryData, LinkInactive, NotInAccount
-from tests.factories import galleries_at_pictime, requests_at_pictime
+from tests.factories import later
+from tests.pictime.offline import (  # noqa: F401  (fixtures)
+    answer_create,
+    answer_down,
+    answer_galleries,
+    answer_gallery,
+    answer_orders,
+    offline_account,
+    offline_connection,
+    sent,
+)
+from tests.pictime_client.conftest import gallery_dict, order_dict
 
 WEDDING = datetime.date(2027, 6, 12)
 
 
-def test_list_account_galleries_searches_and_pages_with_cursors(connection, sandbox, pictime_account):
-    for i in range(12):
-        sandbox.create_gallery(pictime_account["id"], name=f"Smith wedding {i:02}")
-    sandbox.create_gallery(pictime_account["id"], name="Jones engagement")
+def test_list_account_galleries_searches_and_pages_with_cursors(connection, pictime_api):
+    smiths = [gallery_dict(id=f"gal_{i}", name=f"Smith wedding {i:02}") for i in range(12)]
+    answer_galleries(pictime_api, *smiths[:10], next_cursor="cur-2", q="smith")
+    answer_galleries(pictime_api, *smiths[10:], cursor="cur-2")
 
-    first = galleries.list_account_galleries(connection, q="smith")
-    assert len(first.data) == galleries.PAGE_SIZE and first.next_cursor
+    first = galleries.list_account_galleries(connection, q=" smith ")
     second = galleries.list_account_galleries(connection, cursor=first.next_cursor)
-    assert second.next_cursor is None
-    names = [g.name for g in first.data + second.data]
-    assert sorted(names) == [f"Smith wedding {i:02}" for i in range(12)]
 
-    assert [g.name for g in galleries.list_account_galleries(connection, q="JONES").data] == [
-        "Jones engagement"
+    assert len(first.data) == galleries.PAGE_SIZE and first.next_cursor == "cur-2"
+    assert second.next_cursor is None
+    assert [g.name for g in first.data + second.data] == [f"Smith wedding {i:02}" for i in range(12)]
+    # The search is sent once; the next page sends only the cursor, which carries it.
+    assert [r.params for r in sent(pictime_api)] == [
+        {"q": "smith", "limit": str(galleries.PAGE_SIZE)},
+        {"cursor": "cur-2", "limit": str(galleries.PAGE_SIZE)},
     ]
 
 
-def test_find_duplicates_matches_client_email_and_event_date(connection, sandbox, pictime_account):
-    acc = pictime_account["id"]
-    same = sandbox.create_gallery(
-        acc,
-        name="Bella wedding",
-        client={"name": "Bella", "email": "Bella@Example.com"},
-        event_date="2027-06-12",
-    )
-    sandbox.create_gallery(
-        acc,
-        name="Bella engagement",
-        client={"name": "Bella", "email": "bella@example.com"},
-        event_date="2027-01-02",
-    )
-    sandbox.create_gallery(
-        acc,
-        name="Other client",
-        client={"name": "Cleo", "email": "cleo@example.com"},
-        event_date="2027-06-12",
+def test_find_duplicates_matches_client_email_and_event_date(connection, pictime_api):
+    bella = {"name": "Bella", "email": "Bella@Example.com"}
+    same = gallery_dict(id="gal_same", name="Bella wedding", client=bella, event_date="2027-06-12")
+    answer_galleries(
+        pictime_api,
+        same,
+        gallery_dict(id="gal_eng", name="Bella engagement", client=bella, event_date="2027-01-02"),
+        gallery_dict(
+            id="gal_cleo", client={"name": "Cleo", "email": "cleo@example.com"}, event_date="2027-06-12"
+        ),
+        q="bella@example.com",
     )
 
-    found = galleries.find_duplicates(connection, "bella@example.com", WEDDING)
-    assert [g.id for g in found] == [same["id"]]
-    assert galleries.find_duplicates(connection, "nobody@example.com", WEDDING) == []
+    found = galleries.find_duplicates(connection, " Bella@example.com ", WEDDING)
+
+    assert [g.id for g in found] == ["gal_same"]
 
 
-def test_find_duplicates_without_email_or_date_asks_nothing(connection, sandbox, pictime_account):
-    before = requests_at_pictime(sandbox, pictime_account)
+def test_find_duplicates_without_email_or_date_asks_nothing(connection, pictime_api):
     assert galleries.find_duplicates(connection, "", WEDDING) == []
     assert galleries.find_duplicates(connection, "bella@example.com", None) == []
-    assert requests_at_pictime(sandbox, pictime_account) == before
+    assert sent(pictime_api) == []
 
 
-def test_create_and_link_creates_once_per_idempotency_key(
-    connection, project, sandbox, pictime_account, owner
-):
+def test_create_and_link_creates_once_per_idempotency_key(connection, project, pictime_api, owner):
     data = GalleryData(
         name="Bella & Ben Wedding",
         event_date=WEDDING,
@@ -75,50 +79,62 @@ def test_create_and_link_creates_once_per_idempotency_key(
         client_email="bella@example.com",
         brand_id=connection.default_brand_id,
         preset_id=connection.default_preset_id,
-        slug=f"bella-ben-{uuid.uuid4().hex[:6]}",
+        slug="bella-ben",
     )
     key = uuid.uuid4().hex
-    before = galleries_at_pictime(sandbox, pictime_account)
+    made = gallery_dict(
+        id="gal_new",
+        name="Bella & Ben Wedding",
+        slug="bella-ben",
+        event_date="2027-06-12",
+        client={"name": "Bella Bride", "email": "bella@example.com"},
+    )
+    answer_create(pictime_api, made, key)  # Pic-Time answers the same gallery for the same key
+    answer_orders(pictime_api, "gal_new")
 
     link = galleries.create_and_link(project, connection, data, key, owner)
     again = galleries.create_and_link(project, connection, data, key, owner)  # a double submit
 
     assert again.pk == link.pk
-    assert galleries_at_pictime(sandbox, pictime_account) == before + 1
+    creates = sent(pictime_api, "POST", "/galleries")
+    assert len(creates) == 2 and {r.headers["Idempotency-Key"] for r in creates} == {key}
+    body = json.loads(creates[0].body)
+    assert body["name"] == "Bella & Ben Wedding" and body["slug"] == "bella-ben"
+    assert body["client"] == {"name": "Bella Bride", "email": "bella@example.com"}
+    assert body["external_ref"] == galleries.external_ref(project.pk)
     assert GalleryLink.objects.filter(project=project).count() == 1
     assert link.origin == GalleryLink.Origin.CREATED
     assert link.status == "offline" and link.image_count == 0 and not link.can_view
     assert link.client_email == "bella@example.com" and link.event_date == WEDDING
-    assert link.created_by == owner and link.account_id == pictime_account["id"]
+    assert link.created_by == owner and link.account_id == connection.account_id
     messages = list(
         project.activities.filter(kind=Activity.Kind.INTEGRATION).values_list("message", flat=True)
     )
     assert messages == ["Pic-Time gallery “Bella & Ben Wedding” created and linked."]
 
 
-def test_link_existing_links_a_gallery_of_the_account_once(
-    connection, project, sandbox, pictime_account, owner
-):
-    remote = sandbox.create_gallery(pictime_account["id"], name="Engagement session")
-    sandbox.add_photos(remote["id"], 12)
+def test_link_existing_links_a_gallery_of_the_account_once(connection, project, pictime_api, owner):
+    answer_gallery(pictime_api, gallery_dict(id="gal_eng", name="Engagement session", image_count=12))
+    answer_orders(pictime_api, "gal_eng", order_dict(id="ord_1", gallery_id="gal_eng"))
 
-    link = galleries.link_existing(project, connection, remote["id"], owner)
+    link = galleries.link_existing(project, connection, " gal_eng ", owner)
 
     assert link.name == "Engagement session" and link.image_count == 12
     assert link.origin == GalleryLink.Origin.LINKED and link.last_synced_at is not None
+    assert Order.objects.filter(gallery_id="gal_eng").count() == 1  # its earlier orders, at once
     with pytest.raises(AlreadyLinked) as refused:
-        galleries.link_existing(project, connection, remote["id"], owner)
+        galleries.link_existing(project, connection, "gal_eng", owner)
     assert refused.value.user_message == "“Engagement session” is already linked to this project."
     assert GalleryLink.objects.filter(project=project).count() == 1
     assert project.activities.filter(message="Pic-Time gallery “Engagement session” linked.").exists()
+    assert len(sent(pictime_api, "GET", "/galleries/gal_eng")) == 1  # the second was refused here
 
 
-def test_link_existing_refuses_another_accounts_gallery(connection, project, sandbox):
-    stranger = sandbox.create_account(name="Someone else", email=f"else-{uuid.uuid4().hex[:8]}@pictime.test")
-    theirs = sandbox.create_gallery(stranger["id"], name="Not yours")
+def test_link_existing_refuses_another_accounts_gallery(connection, project, pictime_api):
+    answer_gallery(pictime_api, {"id": "gal_theirs"}, status=404)  # Pic-Time: not in this account
 
     with pytest.raises(NotInAccount) as refused:
-        galleries.link_existing(project, connection, theirs["id"])
+        galleries.link_existing(project, connection, "gal_theirs")
 
     assert "isn't in your connected Pic-Time account" in refused.value.user_message
     assert not GalleryLink.objects.exists()
@@ -130,27 +146,33 @@ def test_actions_need_a_connection(project, company):
     assert "Pic-Time is not connected" in refused.value.user_message
 
 
-def test_sync_link_reads_the_gallery_now(connection, project, sandbox, pictime_account):
-    remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
-    link = galleries.link_existing(project, connection, remote["id"])
-    sandbox.add_photos(remote["id"], 40)
-    sandbox.publish(remote["id"])
-    sandbox.place_order(remote["id"])
+def linked(pictime_api, project, connection, gallery):
+    answer_gallery(pictime_api, gallery)
+    answer_orders(pictime_api, gallery["id"])
+    return galleries.link_existing(project, connection, gallery["id"])
+
+
+def test_sync_link_reads_the_gallery_now(connection, project, pictime_api):
+    gallery = gallery_dict(id="gal_w", name="Wedding day")
+    link = linked(pictime_api, project, connection, gallery)
+    published = later(gallery, 60, status="online", image_count=40, published_at=gallery["updated_at"])
+    answer_galleries(pictime_api, published, ids="gal_w")
+    answer_orders(pictime_api, "gal_w", order_dict(id="ord_9", gallery_id="gal_w"))
 
     galleries.sync_link(link)
 
     link.refresh_from_db()
     assert link.status == "online" and link.image_count == 40 and link.can_view
     run = SyncRun.objects.get(project=project, trigger=SyncRun.Trigger.MANUAL)  # linking made one too
-    assert run.trigger == SyncRun.Trigger.MANUAL and run.status == SyncRun.Status.SUCCEEDED
+    assert run.status == SyncRun.Status.SUCCEEDED
     assert run.requests_made == 2  # the gallery, then its orders (one sync path: sync_links)
-    assert run.orders_upserted == 1 and Order.objects.filter(gallery_id=remote["id"]).count() == 1
+    assert run.orders_upserted == 1 and Order.objects.filter(gallery_id="gal_w").count() == 1
 
 
-def test_sync_link_marks_a_gallery_deleted_in_pictime(connection, project, sandbox, pictime_account):
-    remote = sandbox.create_gallery(pictime_account["id"], name="Gone soon")
-    link = galleries.link_existing(project, connection, remote["id"])
-    sandbox.delete_gallery(remote["id"])
+def test_sync_link_marks_a_gallery_deleted_in_pictime(connection, project, pictime_api):
+    link = linked(pictime_api, project, connection, gallery_dict(id="gal_gone", name="Gone soon"))
+    answer_galleries(pictime_api, ids="gal_gone")  # Pic-Time leaves out a gallery it no longer has
+    answer_orders(pictime_api, "gal_gone")
 
     galleries.sync_link(link)
 
@@ -158,14 +180,10 @@ def test_sync_link_marks_a_gallery_deleted_in_pictime(connection, project, sandb
     assert link.is_deleted and link.status == "offline" and not link.can_view
 
 
-def test_sync_link_leaves_the_link_as_it_was_when_pictime_is_down(
-    connection, project, sandbox, pictime_account
-):
-    remote = sandbox.create_gallery(pictime_account["id"], name="Wedding day")
-    link = galleries.link_existing(project, connection, remote["id"])
-    sandbox.add_photos(remote["id"], 5)
+def test_sync_link_leaves_the_link_as_it_was_when_pictime_is_down(connection, project, pictime_api):
+    link = linked(pictime_api, project, connection, gallery_dict(id="gal_w", name="Wedding day"))
     synced_at = link.last_synced_at
-    sandbox.set_faults(fail_next=5)
+    answer_down(pictime_api, responses.GET, "/galleries")
 
     with pytest.raises(Unavailable) as failed:
         galleries.sync_link(link)
@@ -178,27 +196,25 @@ def test_sync_link_leaves_the_link_as_it_was_when_pictime_is_down(
     )
 
 
-def test_sync_link_refuses_an_inactive_link(connection, project, sandbox, pictime_account):
-    remote = sandbox.create_gallery(pictime_account["id"], name="Old account's gallery")
-    link = galleries.link_existing(project, connection, remote["id"])
+def test_sync_link_refuses_an_inactive_link(connection, project, pictime_api):
+    link = linked(pictime_api, project, connection, gallery_dict(id="gal_old", name="Old account's gallery"))
     GalleryLink.objects.filter(pk=link.pk).update(is_active=False)
     link.refresh_from_db()
-    before = requests_at_pictime(sandbox, pictime_account)
+    asked = len(sent(pictime_api))
 
     with pytest.raises(LinkInactive):
         galleries.sync_link(link)
-    assert requests_at_pictime(sandbox, pictime_account) == before
+    assert len(sent(pictime_api)) == asked
 
 
-def test_unlink_removes_the_link_and_keeps_the_gallery(connection, project, sandbox, pictime_account):
-    remote = sandbox.create_gallery(pictime_account["id"], name="Keep me")
-    link = galleries.link_existing(project, connection, remote["id"])
-    before = galleries_at_pictime(sandbox, pictime_account)
+def test_unlink_removes_the_link_and_keeps_the_gallery(connection, project, pictime_api):
+    link = linked(pictime_api, project, connection, gallery_dict(id="gal_keep", name="Keep me"))
+    asked = len(sent(pictime_api))
 
     galleries.unlink(link)
 
     assert not GalleryLink.objects.filter(project=project).exists()
-    assert galleries_at_pictime(sandbox, pictime_account) == before
+    assert len(sent(pictime_api)) == asked  # nothing asked of Pic-Time, let alone deleted
     assert project.activities.filter(
         message="Pic-Time gallery “Keep me” unlinked (kept in Pic-Time)."
     ).exists()

@@ -1,4 +1,5 @@
-"""Photo sales in the project workspace: each order once, refunds and cancellations counting 0."""
+"""Photo sales in the project workspace: each order once, refunds and cancellations counting 0.
+The orders arrive by the sync, from Pic-Time's API mocked on the network (tests/pictime/offline.py)."""
 
 import datetime
 from decimal import Decimal
@@ -11,8 +12,16 @@ from pictime.models import Order, SyncRun
 from pictime.services import sync
 from pictime.services.sales import sales_context
 from tests.factories import link_gallery
-from tests.fixtures import other_company_project
+from tests.fixtures import PICTIME_API, other_company_project
 from tests.helpers import workspace
+from tests.pictime.offline import (  # noqa: F401  (fixtures)
+    answer_galleries,
+    offline_account,
+    offline_connection,
+    page,
+    sent,
+)
+from tests.pictime_client.conftest import gallery_dict, order_dict
 
 PRINTS = [{"sku": "PRINT-8x10", "name": "8x10 print", "quantity": 2, "unit_price": "25.00"}]
 ALBUM = [
@@ -22,19 +31,38 @@ ALBUM = [
 
 
 @pytest.fixture
-def gallery(sandbox, pictime_account, connection, project):
-    made = sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+def gallery(connection, project):
+    made = gallery_dict(id="gal_bella", name="Bella & Ben Wedding")
     link_gallery(connection, project, made)
     return made
 
 
+def placed(gallery, n, items, **fields):
+    """Order number n of the gallery as Pic-Time sends it (no tax: its total is its items')."""
+    total = f"{sum(Decimal(i['unit_price']) * i['quantity'] for i in items):.2f}"
+    values = {"id": f"ord_{n}", "number": f"PT-{1000 + n}", "gallery_id": gallery["id"], "items": items}
+    return order_dict(**{**values, "subtotal": total, "total": total, **fields})
+
+
+def refunded(order):
+    return {**order, "status": "refunded", "updated_at": "2026-11-27T09:00:00Z"}
+
+
+def periodic_sync(pictime_api, connection, gallery, *orders):
+    """The periodic sync: Pic-Time answers the linked gallery and the account's changed orders."""
+    answer_galleries(pictime_api, gallery, ids=gallery["id"])
+    pictime_api.get(PICTIME_API + "/orders", json=page(*orders))
+    run = sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    assert run.status == "succeeded", run.error
+
+
 @pytest.mark.django_db
-def test_the_workspace_lists_orders_and_the_sales_total(owner_client, connection, project, gallery, sandbox):
-    prints = sandbox.place_order(
-        gallery["id"], items=PRINTS, customer={"name": "Aunt May", "email": "may@example.com"}
-    )
-    album = sandbox.place_order(gallery["id"], items=ALBUM)
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+def test_the_workspace_lists_orders_and_the_sales_total(
+    owner_client, connection, project, gallery, pictime_api
+):
+    prints = placed(gallery, 1, PRINTS, customer={"name": "Aunt May", "email": "may@example.com"})
+    album = placed(gallery, 2, ALBUM)
+    periodic_sync(pictime_api, connection, gallery, prints, album)
 
     html = workspace(owner_client, project)
     assert "Photo sales" in html
@@ -47,16 +75,14 @@ def test_the_workspace_lists_orders_and_the_sales_total(owner_client, connection
 
 @pytest.mark.django_db
 def test_a_refund_drops_the_total_and_nothing_is_counted_twice(
-    owner_client, connection, project, gallery, sandbox
+    owner_client, connection, project, gallery, pictime_api
 ):
-    prints = sandbox.place_order(gallery["id"], items=PRINTS)
-    sandbox.place_order(gallery["id"], items=ALBUM)
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
-    sandbox.refund_order(prints["id"])
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
-    sync.sync_links(
-        connection, project.gallery_links.all(), SyncRun.Trigger.MANUAL, project=project
-    )  # the same orders, fetched again
+    prints, album = placed(gallery, 1, PRINTS), placed(gallery, 2, ALBUM)
+    periodic_sync(pictime_api, connection, gallery, prints, album)
+    periodic_sync(pictime_api, connection, gallery, refunded(prints))
+    # The same orders, fetched again by the project's Sync.
+    pictime_api.get(PICTIME_API + "/orders", json=page(refunded(prints), album))
+    sync.sync_links(connection, project.gallery_links.all(), SyncRun.Trigger.MANUAL, project=project)
 
     assert Order.objects.count() == 2
     html = workspace(owner_client, project)
@@ -65,10 +91,8 @@ def test_a_refund_drops_the_total_and_nothing_is_counted_twice(
 
 
 @pytest.mark.django_db
-def test_cancelled_orders_count_zero(connection, project, gallery, sandbox):
-    album = sandbox.place_order(gallery["id"], items=ALBUM)
-    sandbox.admin("POST", f"/_sandbox/orders/{album['id']}/cancel")
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+def test_cancelled_orders_count_zero(connection, project, gallery, pictime_api):
+    periodic_sync(pictime_api, connection, gallery, placed(gallery, 1, ALBUM, status="cancelled"))
     context = sales_context(project)
     assert [o.status for o in context["orders"]] == ["cancelled"]
     assert context["totals"] == [("USD", Decimal("0.00"))]
@@ -102,14 +126,11 @@ def test_an_order_of_another_company_with_the_same_gallery_id_is_not_shown(
 
 
 @pytest.mark.django_db
-def test_the_query_count_does_not_grow_with_the_orders(connection, project, gallery, sandbox):
-    sandbox.place_order(gallery["id"], items=PRINTS)
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+def test_the_query_count_does_not_grow_with_the_orders(connection, project, gallery, pictime_api):
+    periodic_sync(pictime_api, connection, gallery, placed(gallery, 0, PRINTS))
     with CaptureQueriesContext(db) as one:
         sales_context(project)
-    for _ in range(9):
-        sandbox.place_order(gallery["id"], items=PRINTS)
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    periodic_sync(pictime_api, connection, gallery, *[placed(gallery, n, PRINTS) for n in range(1, 10)])
     with CaptureQueriesContext(db) as ten:
         context = sales_context(project)
     assert len(context["orders"]) == 10
@@ -118,14 +139,14 @@ def test_the_query_count_does_not_grow_with_the_orders(connection, project, gall
 
 @pytest.mark.django_db
 def test_the_orders_are_queried_only_once_a_linked_gallery_has_sales(
-    owner_client, connection, project, gallery, sandbox
+    owner_client, connection, project, gallery, pictime_api
 ):
     with CaptureQueriesContext(db) as without_sales:
         html = workspace(owner_client, project)
     assert "No photo sales yet" in html
 
-    prints = sandbox.place_order(gallery["id"], items=PRINTS)
-    sync.sync_links(connection, None, SyncRun.Trigger.SCHEDULE)
+    prints = placed(gallery, 1, PRINTS)
+    periodic_sync(pictime_api, connection, gallery, prints)
     with CaptureQueriesContext(db) as with_sales:
         html = workspace(owner_client, project)
     assert prints["number"] in html
