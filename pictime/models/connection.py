@@ -165,8 +165,8 @@ class Connection(models.Model):
     def api(self, *, access_token: str = "", background: bool = False, returning: bool = False):
         """The one way to get the connection's Pic-Time API client, with a valid access token (the
         one this row was read with: no read of its own; refreshed first when it is about to expire,
-        and again when Pic-Time refuses it), held to the
-        account's shared rate limit; NotConnected when the company has no usable grant.
+        and again when Pic-Time refuses it), held to the account's shared rate limit; NotConnected
+        when the company has no usable grant.
 
         `access_token` only while connecting: the new grant's token reads the account before anything
         is stored (the connection may be unsaved then). `background`: for tasks, whose calls are
