@@ -148,7 +148,7 @@ class AccountLimit:
             if abs(rate - self.rate) > 1e-9:
                 self.rate = rate
                 self._apply("rate", rate)
-        if remaining is not None:
+        if remaining is not None and remaining < self.burst:  # our bucket never holds more than that
             self._apply("remaining", float(remaining))
 
     def _spacing(self) -> float:

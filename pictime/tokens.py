@@ -61,11 +61,17 @@ def _grace_ends(connection: Connection):
 
 def get_access_token(connection_id: int) -> str:
     """A token valid for at least a minute by the stored clock (refreshed first if not)."""
-    connection = Connection.objects.select_related("integration").get(pk=connection_id)
+    return access_token_of(Connection.objects.select_related("integration").get(pk=connection_id))
+
+
+def access_token_of(connection: Connection) -> str:
+    """The token of a connection just read (with its integration), when valid for at least a minute
+    by the stored clock; else refreshed first (the refresh reads the row again, under its lock). No
+    read of its own: a token rotated since the caller's read still works until it expires."""
     _usable(connection)
     if _fresh(connection):
         return connection.access_token
-    return refresh(connection_id)
+    return refresh(connection.pk)
 
 
 def _settled(connection: Connection, failed_token: str | None, background: bool) -> str | None:

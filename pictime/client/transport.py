@@ -15,7 +15,9 @@ Plain Python: no Django import.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from pictime import errors
 from pictime.backoff import retry_delay
@@ -113,6 +116,37 @@ def check_timeout(timeout: Any) -> tuple[float, float]:
     return (float(timeout[0]), float(timeout[1]))
 
 
+# --------------------------------------------------------------------------- the HTTP session
+@functools.cache
+def _adapter() -> HTTPAdapter:
+    """The process's connections to Pic-Time (urllib3's pool, safe across threads), kept alive from
+    one client to the next: a task or a page doesn't open one (in production, a TLS handshake) for
+    each client it makes."""
+    return HTTPAdapter()
+
+
+os.register_at_fork(after_in_child=_adapter.cache_clear)  # a forked worker opens its own
+
+
+@functools.cache
+def _environment(base_url: str) -> dict[str, Any]:
+    """The proxies and CA bundle the environment gives Pic-Time's URL, as requests reads them
+    (``trust_env``), read once a process rather than on every call (each read scans the whole
+    environment)."""
+    return requests.Session().merge_environment_settings(base_url, {}, None, None, None)
+
+
+def new_session(base_url: str) -> requests.Session:
+    """A client's own session (its cookies stay its own) on the process's kept-alive connections,
+    with the environment's settings read once."""
+    session = requests.Session()
+    environment = _environment(base_url)
+    session.trust_env = False  # no reading of the environment (and of ~/.netrc) per call
+    session.proxies, session.verify = environment["proxies"], environment["verify"]
+    session.mount(base_url, _adapter())
+    return session
+
+
 # --------------------------------------------------------------------------- one exchange
 class Exchange:
     """What :func:`exchange` logs of one call; ``hooks`` hands requests' response hook to a library
@@ -186,7 +220,8 @@ class ApiClient:
     """Pic-Time's REST API (``{base_url}/api/v2``) for one connected account, with a bearer token.
 
     An instance holds per-call state (``requests_made``, ``last_rate_limit``) and a
-    ``requests.Session``: use one instance per task / thread."""
+    ``requests.Session`` (on the process's kept-alive connections, see :func:`new_session`): use one
+    instance per task / thread."""
 
     def __init__(
         self,
@@ -210,7 +245,7 @@ class ApiClient:
         self.api_url = self.base_url + API_PREFIX
         self._access_token = access_token
         self.timeout = check_timeout(timeout)
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else new_session(self.base_url)
         self.company_id = company_id
         self.log_context = dict(log_context or {})
         self.requests_made = 0

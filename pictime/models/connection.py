@@ -176,9 +176,10 @@ class Connection(models.Model):
         return connection
 
     def api(self, *, access_token: str = "", background: bool = False, returning: bool = False):
-        """The one way to get the connection's Pic-Time API client, with a valid access token
-        (refreshed first when it is about to expire, and again when Pic-Time refuses it), held to the
-        account's shared rate limit; NotConnected when the company has no usable grant.
+        """The one way to get the connection's Pic-Time API client, with a valid access token (the
+        one this row was read with: no read of its own; refreshed first when it is about to expire,
+        and again when Pic-Time refuses it), held to the account's shared rate limit; NotConnected
+        when the company has no usable grant.
 
         `access_token` only while connecting: the new grant's token reads the account before anything
         is stored (the connection may be unsaved then). `background`: for tasks, whose calls are
@@ -188,7 +189,7 @@ class Connection(models.Model):
         # The client and the tokens import these models: imported when first called.
         from pictime import ratelimit
         from pictime.client import PicTimeClient
-        from pictime.tokens import ConnectionTokens, get_access_token
+        from pictime.tokens import ConnectionTokens, access_token_of
 
         base, timeout = settings.PICTIME_BASE_URL, settings.PICTIME_TIMEOUT
         if access_token:
@@ -196,7 +197,7 @@ class Connection(models.Model):
         Connection.require(self)
         return PicTimeClient(
             base,
-            get_access_token(self.pk),
+            access_token_of(self),
             timeout=timeout,
             company_id=self.company_id,
             tokens=ConnectionTokens(self.pk),

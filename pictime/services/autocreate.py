@@ -15,9 +15,10 @@ Exactly one gallery per project, whatever happens:
   transaction with the job's completion (a conditional UPDATE) and the activity line.
 
 The payment's transaction pays one query for it (whether auto-create applies), two when it does
-(the job's INSERT). An attempt costs six queries and one call to Pic-Time (the claim, a conditional
-UPDATE; the job with its project, client and connection; the token, without a row lock while it is
-fresh; the link, the job and the activity line).
+(the job's INSERT). An attempt costs six queries and two calls to Pic-Time (the claim, a conditional
+UPDATE; the job with its project, client and connection, whose token the client takes while it is
+fresh; the create and the new gallery's orders; the link, the job, the project's panel stamp and the
+activity line).
 
 This module is the work of one attempt (the task ``pictime.autocreate_gallery`` calls it and retries
 with Celery); ``pictime.queue`` holds what sends a job to the worker (Retry, reconnection).

@@ -19,11 +19,11 @@ from tests.factories import deliver, event, link_gallery
 from tests.helpers import run_task, statements
 
 # The claim of the job the payment recorded (an UPDATE), its read with the project, client and
-# connection, the token's read; the create and the gallery's orders (asked as for any new link; a new
-# gallery has none) on the same client; then the link, the job, the project's panel version and the
-# activity line.
-JOB_QUERIES = 7
-RETRY_QUERIES = 7  # the same
+# connection (whose token the client takes: no read of its own); the create and the gallery's orders
+# (asked as for any new link; a new gallery has none) on the same client; then the link, the job,
+# the project's panel version and the activity line.
+JOB_QUERIES = 6
+RETRY_QUERIES = 6  # the same
 JOB_CALLS = 2  # POST /galleries, GET /orders?gallery_id=
 WEBHOOK_RECEIPT_QUERIES = 3  # the connection, the event, the delivery log line
 # The event (locked), its links (locked), the link, its project's panel version, the event's status.

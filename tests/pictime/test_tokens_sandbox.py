@@ -324,6 +324,7 @@ def test_a_parked_job_goes_through_after_any_successful_refresh(
     assert recorded.update(status=AutoCreateJob.Status.WAITING_RECONNECT) == 1
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
 
+    connection.refresh_from_db()  # read as its callers read it
     with django_capture_on_commit_callbacks(execute=True):
         connection.api()  # the stored token is due: refreshed
 

@@ -9,6 +9,7 @@ detection. Needs the sandbox's pytest plugin::
 The ``sandbox`` fixture (function scope, after a reset) is a ``sandbox.testing.Sandbox``.
 """
 
+import os
 import threading
 import time
 import uuid
@@ -619,3 +620,38 @@ def test_reusing_a_spent_refresh_token_after_grace_revokes_the_grant(sandbox, oa
         oauth_app.refresh(first.refresh_token)
     with pytest.raises(errors.NeedsReconnection):
         PicTimeClient(sandbox.url, first.access_token).get_account()
+
+
+def test_the_clients_of_a_process_reuse_one_kept_alive_connection(sandbox, tokens):
+    """A task's client after another's (each its own session and cookies) sends on the connection
+    the first left open: no new connection (in production, no TLS handshake) for each job."""
+    first, second = (PicTimeClient(sandbox.url, tokens["access_token"]) for _ in range(2))
+    assert first.session.cookies is not second.session.cookies
+    pools = first.session.get_adapter(sandbox.url).poolmanager.pools  # urllib3's, one per host
+
+    def sent():  # connections opened and requests sent, by first's pools
+        return [
+            sum(getattr(pools[key], n) for key in pools.keys()) for n in ("num_connections", "num_requests")
+        ]
+
+    connections, requests_sent = sent()
+    first.get_account()
+    second.get_account()
+
+    assert sent()[1] - requests_sent == 2  # second's request went through first's pools too
+    assert sent()[0] - connections <= 1  # on one connection (opened now, or kept from an earlier test)
+
+
+def test_a_forked_process_opens_its_own_connections(sandbox, tokens):
+    """A worker child forked after its parent talked to Pic-Time never writes into the parent's sockets."""
+    parent = PicTimeClient(sandbox.url, tokens["access_token"])
+    parent.get_account()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its client's connections are not the parent's
+        child = PicTimeClient(sandbox.url, tokens["access_token"])
+        shared = child.session.get_adapter(sandbox.url) is parent.session.get_adapter(sandbox.url)
+        os.write(write, b"shared" if shared else b"own")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 16) == b"own"
