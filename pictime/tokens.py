@@ -59,11 +59,6 @@ def _grace_ends(connection: Connection):
     return connection.refresh_sent_at + timedelta(seconds=settings.PICTIME_REFRESH_GRACE_SECONDS)
 
 
-def get_access_token(connection_id: int) -> str:
-    """A token valid for at least a minute by the stored clock (refreshed first if not)."""
-    return access_token_of(Connection.objects.select_related("integration").get(pk=connection_id))
-
-
 def access_token_of(connection: Connection) -> str:
     """The token of a connection just read (with its integration), when valid for at least a minute
     by the stored clock; else refreshed first (the refresh reads the row again, under its lock). No

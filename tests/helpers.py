@@ -5,7 +5,8 @@
 - the SQL a block sent, without the savepoints of nested atomic blocks: statements;
 - a sent invoice, and a client's card payment with what it starts after the commit run here:
   sent_invoice, pay;
-- a loopback port nothing listens on: free_port.
+- a loopback port nothing listens on: free_port;
+- a connection's access token as a call to Pic-Time takes it (the row read now): access_token.
 """
 
 import html
@@ -85,3 +86,12 @@ def run_task(task, *args, **options):
     task at the same moment makes Celery's process-wide "inside a task" flag true, and result.get()
     would refuse to block.)"""
     return task.apply(args=args, **options).get(disable_sync_subtasks=False)
+
+
+def access_token(connection_id: int) -> str:
+    """The token a call to Pic-Time would take now: the connection read again, its token refreshed
+    first when it is about to expire (pictime.tokens.access_token_of)."""
+    from pictime.models import Connection
+    from pictime.tokens import access_token_of
+
+    return access_token_of(Connection.objects.select_related("integration").get(pk=connection_id))

@@ -10,6 +10,7 @@ import pytest
 
 from pictime.services.live import project_version, read_ticket, ticket
 from tests.fixtures import PICTIME_URL
+from tests.helpers import access_token
 from tests.pictime.offline import offline_account, offline_connection, offline_gallery  # noqa: F401
 from tests.pictime_client.conftest import TOKEN, order_dict
 
@@ -114,7 +115,7 @@ def test_a_refresh_retried_by_a_worker_shows_in_the_open_panel_and_goes_when_it_
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
     before = project_version(project.company, project.pk)
     with django_capture_on_commit_callbacks() as worker, pytest.raises(RefreshRetrying):
-        tokens.get_access_token(connection.pk)  # a background sync, say
+        access_token(connection.pk)  # a background sync, say
 
     response = owner_client.get(live_url(project), {"v": before, "t": ticket(project)})
     assert response.status_code == 200

@@ -16,9 +16,8 @@ from pictime.client import PicTimeClient
 from pictime.errors import NeedsReconnection
 from pictime.models import Connection, SyncRun
 from pictime.services.sync import sync_links
-from pictime.tokens import get_access_token
 from tests.factories import publication_sent_to
-from tests.helpers import integrations_tab, messages_of
+from tests.helpers import access_token, integrations_tab, messages_of
 from tests.oauth_forms import CALLBACK, approve
 
 
@@ -33,7 +32,7 @@ def lose_the_grant(how, http, connection, sandbox, account):
         sandbox.revoke_grants(account["id"])
         Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=timezone.now())
         with pytest.raises(NeedsReconnection):
-            get_access_token(connection.pk)
+            access_token(connection.pk)
     elif how == "disconnect":
         http.post("/integrations/pictime/disconnect/")
     elif how == "switch_account":

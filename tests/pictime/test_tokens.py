@@ -10,7 +10,7 @@ from pictime.client import PicTimeClient
 from pictime.errors import NeedsReconnection, RefreshRetrying, Unavailable
 from pictime.models import Connection
 from pictime.oauth import oauth_client
-from pictime.tokens import get_access_token
+from tests.helpers import access_token
 from tests.waiting import at_once
 
 
@@ -22,7 +22,7 @@ def expire(connection):
 
 def test_a_fresh_token_is_handed_out_without_calling_pictime(connection, sandbox, pictime_account):
     before = sandbox.stats(pictime_account["id"])["token_refreshes"]
-    assert get_access_token(connection.pk) == connection.access_token
+    assert access_token(connection.pk) == connection.access_token
     assert sandbox.stats(pictime_account["id"])["token_refreshes"] == before
 
 
@@ -31,7 +31,7 @@ def test_a_token_about_to_expire_is_refreshed_and_rotated(connection, sandbox, p
         access_token_expires_at=timezone.now() + timedelta(seconds=30)  # inside the 60 s margin
     )
     old_refresh = connection.refresh_token
-    token = get_access_token(connection.pk)
+    token = access_token(connection.pk)
     connection.refresh_from_db()
     assert token == connection.access_token
     assert connection.refresh_token != old_refresh
@@ -44,7 +44,7 @@ def test_a_token_about_to_expire_is_refreshed_and_rotated(connection, sandbox, p
 def test_ten_threads_share_one_refresh(connection, sandbox, pictime_account):
     expire(connection)
     before = sandbox.stats(pictime_account["id"])["token_refreshes"]
-    tokens, errors = at_once(*[lambda: get_access_token(connection.pk)] * 10)
+    tokens, errors = at_once(*[lambda: access_token(connection.pk)] * 10)
 
     assert errors == [None] * 10
     assert len(tokens) == 10 and len(set(tokens)) == 1
@@ -64,15 +64,15 @@ def test_a_refresh_timeout_does_not_mark_the_connection_broken(
     settings.PICTIME_REFRESH_RETRY_DELAYS = (0.1,)
     sandbox.set_faults(token_hang_seconds=3)
     with django_capture_on_commit_callbacks() as worker, pytest.raises(Unavailable):
-        get_access_token(connection.pk)
+        access_token(connection.pk)
     connection.refresh_from_db()
     assert connection.status == CompanyIntegration.Status.CONNECTED
     sandbox.reset()
     with pytest.raises(RefreshRetrying):  # a worker has it: the request doesn't send it again
-        get_access_token(connection.pk)
+        access_token(connection.pk)
     for task in worker:  # the worker asks again (run eagerly here), with the same refresh token
         task()
-    assert get_access_token(connection.pk)  # works again once Pic-Time answers
+    assert access_token(connection.pk)  # works again once Pic-Time answers
     assert sandbox.stats(connection.account_id)["refresh_reuse"] == 0
 
 
@@ -81,7 +81,7 @@ def test_a_pictime_500_on_refresh_does_not_mark_the_connection_broken(connection
     settings.PICTIME_REFRESH_RETRY_DELAYS = (0.1, 0.1)
     sandbox.set_faults(token_error_rate=1.0)  # every attempt, so the retries give up
     with pytest.raises(Unavailable):
-        get_access_token(connection.pk)
+        access_token(connection.pk)
     connection.refresh_from_db()
     assert connection.status == CompanyIntegration.Status.CONNECTED
 
@@ -90,12 +90,12 @@ def test_a_revoked_grant_marks_the_connection_as_needing_reconnection(connection
     oauth_client().revoke(connection.refresh_token)
     expire(connection)
     with pytest.raises(NeedsReconnection):
-        get_access_token(connection.pk)
+        access_token(connection.pk)
     connection.refresh_from_db()
     assert connection.status == CompanyIntegration.Status.NEEDS_RECONNECTION
     assert "refused the saved authorization" in connection.integration.last_error
     with pytest.raises(NeedsReconnection):  # and no further call is made with it
-        get_access_token(connection.pk)
+        access_token(connection.pk)
 
 
 def test_needs_reconnection_shows_a_banner_with_reconnect(owner_client, connection):
