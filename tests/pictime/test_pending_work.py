@@ -212,12 +212,12 @@ def test_a_token_refresh_handed_to_a_worker_with_the_broker_down_is_finished_by_
     same refresh token is answered again, no reuse, the grant lives on."""
     from pictime.errors import RefreshRetrying
     from pictime.models import Connection
-    from pictime.tokens import get_access_token
+    from tests.helpers import access_token
 
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)  # due by the clock
     sandbox.set_faults(account_id=pictime_account["id"], token_down_seconds=5)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RefreshRetrying):
-        get_access_token(connection.pk)  # the request's share (0.5 + 1 + 2 s), then handed over
+        access_token(connection.pk)  # the request's share (0.5 + 1 + 2 s), then handed over
     connection.refresh_from_db()
     assert connection.refresh_retrying and connection.is_connected
     # As if the next minute's sweep came 12 s after the first send (13 s of our margin left).
@@ -235,4 +235,4 @@ def test_a_token_refresh_handed_to_a_worker_with_the_broker_down_is_finished_by_
     stats = sandbox.stats(pictime_account["id"])
     assert stats["refresh_reuse"] == 0 and stats["grace_replays"] == 1
     assert sweep_now()["refresh"] == 0  # finished: nothing is sent again
-    assert get_access_token(connection.pk) == connection.access_token
+    assert access_token(connection.pk) == connection.access_token

@@ -20,9 +20,8 @@ from pictime.oauth import oauth_client
 from pictime.schemas import TokenSet
 from pictime.services import galleries
 from pictime.services.connection import connect_account, set_auto_create
-from pictime.tokens import get_access_token
 from tests.factories import link_gallery
-from tests.helpers import feed, integrations_tab, pay
+from tests.helpers import access_token, feed, integrations_tab, pay
 from tests.waiting import at_once, drive_retries
 
 
@@ -129,7 +128,7 @@ def test_a_lost_refresh_answer_is_asked_again_within_the_grace(connection, sandb
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)  # due by the clock
     sandbox.set_faults(account_id=pictime_account["id"], **{fault: 1})  # this account's token requests only
 
-    token = get_access_token(connection.pk)
+    token = access_token(connection.pk)
 
     after = stats(sandbox, pictime_account)
     assert after["grace_replays"] - before["grace_replays"] == 1
@@ -189,7 +188,7 @@ def test_a_refresh_unanswered_for_the_whole_grace_is_never_sent_again(
     Connection.objects.filter(pk=connection.pk).update(access_token_expires_at=None)
 
     with django_capture_on_commit_callbacks() as worker, pytest.raises(RefreshRetrying):
-        get_access_token(connection.pk)
+        access_token(connection.pk)
     for task in worker:
         task()
 
@@ -197,7 +196,7 @@ def test_a_refresh_unanswered_for_the_whole_grace_is_never_sent_again(
     assert connection.needs_reconnection and not connection.refresh_retrying
     time.sleep(5.5)  # the outage is over: nothing the CRM does now presents the spent token
     with pytest.raises(NeedsReconnection):
-        get_access_token(connection.pk)
+        access_token(connection.pk)
     assert "reconnect" in sync_in_panel(owner_client, linked).lower()
     assert stats(sandbox, pictime_account)["refresh_reuse"] == 0
     assert "Pic-Time needs to be reconnected." in integrations_tab(owner_client)
@@ -217,7 +216,7 @@ def test_a_refresh_cut_short_by_a_crash_is_finished_by_the_next_request_within_t
     connection, sandbox, pictime_account
 ):
     crashed_while_refreshing(connection, seconds_ago=5)
-    token = get_access_token(connection.pk)
+    token = access_token(connection.pk)
     after = stats(sandbox, pictime_account)
     assert after["grace_replays"] == 1 and after["refresh_reuse"] == 0
     connection.refresh_from_db()
@@ -232,7 +231,7 @@ def test_a_refresh_token_sent_longer_ago_than_the_margin_is_never_sent_again(
     crashed_while_refreshing(connection, seconds_ago=26)
     before = stats(sandbox, pictime_account)
     with pytest.raises(NeedsReconnection):
-        get_access_token(connection.pk)
+        access_token(connection.pk)
     after = stats(sandbox, pictime_account)
     assert after["token_refreshes"] == before["token_refreshes"] and after["refresh_reuse"] == 0
     connection.refresh_from_db()
