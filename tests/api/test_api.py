@@ -21,16 +21,8 @@ from pictime.services import sync
 from pictime.services.galleries import PAGE_SIZE, external_ref
 from tests.factories import link_gallery
 from tests.fixtures import PICTIME_API
-from tests.pictime.offline import (  # noqa: F401  (fixtures)
-    answer_create,
-    answer_down,
-    answer_galleries,
-    answer_gallery,
-    answer_orders,
-    offline_account,
-    offline_connection,
-    sent,
-)
+from tests.pictime import offline
+from tests.pictime.offline import offline_account, offline_connection  # noqa: F401  (fixtures)
 from tests.pictime_client.conftest import gallery_dict, order_dict
 
 BELLA = {"name": "Bella Bride", "email": "bella@example.com"}
@@ -52,8 +44,8 @@ def link(connection, project, remote_gallery):
 
 def synced(pictime_api, connection, project, gallery, *orders):
     """The project's Sync: Pic-Time answers the gallery and its orders."""
-    answer_galleries(pictime_api, gallery, ids=gallery["id"])
-    answer_orders(pictime_api, gallery["id"], *orders)
+    offline.answer_galleries(pictime_api, gallery, ids=gallery["id"])
+    offline.answer_orders(pictime_api, gallery["id"], *orders)
     run = sync.sync_links(connection, project.gallery_links.all(), SyncRun.Trigger.MANUAL, project=project)
     assert run.status == "succeeded", run.error
 
@@ -172,7 +164,7 @@ def test_an_outsider_can_not_reach_our_galleries(outsider_api, project, link, pi
     assert_error(outsider_api.get(f"{base}available/"), 404, "not_found")
     assert_error(outsider_api.post(f"{base}{link.pk}/sync/"), 404, "not_found")
     assert_error(outsider_api.delete(f"{base}{link.pk}/"), 404, "not_found")
-    assert sent(pictime_api) == []  # Pic-Time was never called
+    assert offline.sent(pictime_api) == []  # Pic-Time was never called
     assert GalleryLink.objects.filter(pk=link.pk).exists()
     assert not SyncRun.objects.exists()  # no sync run by the outsider (linking records none)
 
@@ -206,9 +198,9 @@ def test_the_team_creates_a_new_gallery_once_per_idempotency_key(
     }
     key = f"create-{uuid.uuid4()}"
     made = gallery_dict(id="gal_new", name="Wedding day", event_date="2027-06-12", client=BELLA)
-    answer_galleries(pictime_api, q="bella@example.com")  # no likely duplicate yet
-    answer_create(pictime_api, made, key)  # and the same answer for the same key
-    answer_orders(pictime_api, "gal_new")
+    offline.answer_galleries(pictime_api, q="bella@example.com")  # no likely duplicate yet
+    offline.answer_create(pictime_api, made, key)  # and the same answer for the same key
+    offline.answer_orders(pictime_api, "gal_new")
 
     response = callers[who].post(url, data, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert response.status_code == 201, response.content
@@ -217,13 +209,13 @@ def test_the_team_creates_a_new_gallery_once_per_idempotency_key(
 
     link = GalleryLink.objects.get(pk=body["id"], project=project)
     assert link.created_by == (owner if who == "owner" else teammate)
-    asked = json.loads(sent(pictime_api, "POST", "/galleries")[0].body)
+    asked = json.loads(offline.sent(pictime_api, "POST", "/galleries")[0].body)
     assert asked["event_date"] == "2027-06-12" and asked["client"] == BELLA
     assert asked["external_ref"] == external_ref(project.pk) == f"crm-project-{project.pk}"
 
     # The same request sent again (its answer was lost): now a duplicate of the gallery it made,
     # so the API says so; sent with allow_duplicate and the same key, Pic-Time replays its answer.
-    answer_galleries(pictime_api, made, q="bella@example.com")
+    offline.answer_galleries(pictime_api, made, q="bella@example.com")
     error = assert_error(
         callers[who].post(url, data, format="json", HTTP_IDEMPOTENCY_KEY=key), 409, "duplicate"
     )
@@ -233,7 +225,7 @@ def test_the_team_creates_a_new_gallery_once_per_idempotency_key(
     )
     assert replay.status_code == 201, replay.content
     assert replay.json()["id"] == link.pk
-    creates = sent(pictime_api, "POST", "/galleries")
+    creates = offline.sent(pictime_api, "POST", "/galleries")
     assert [r.headers["Idempotency-Key"] for r in creates] == [key, key]
     assert GalleryLink.objects.filter(project=project).count() == 1
 
@@ -248,7 +240,7 @@ def test_a_likely_duplicate_is_offered_instead_of_created(
         "client_email": "Bella@Example.com",
         "event_date": "2027-06-12",
     }
-    answer_galleries(pictime_api, remote_gallery, q="bella@example.com")
+    offline.answer_galleries(pictime_api, remote_gallery, q="bella@example.com")
     error = assert_error(owner_api.post(url, data, format="json"), 409, "duplicate")
     assert "allow_duplicate" in error["message"]
     [offered] = error["details"]["galleries"]
@@ -258,19 +250,19 @@ def test_a_likely_duplicate_is_offered_instead_of_created(
         False,
     )
     assert (offered["client_email"], offered["event_date"]) == ("bella@example.com", "2027-06-12")
-    assert sent(pictime_api, "POST") == []
+    assert offline.sent(pictime_api, "POST") == []
     assert not GalleryLink.objects.exists()
 
     # Another date is not a duplicate; and the caller may insist (no search then).
     for n in (1, 2):
         pictime_api.post(PICTIME_API + "/galleries", json=gallery_dict(id=f"gal_{n}"), status=201)
-        answer_orders(pictime_api, f"gal_{n}")
+        offline.answer_orders(pictime_api, f"gal_{n}")
     other_day = owner_api.post(url, {**data, "event_date": "2027-06-13"}, format="json")
     assert other_day.status_code == 201, other_day.content
     anyway = owner_api.post(url, {**data, "allow_duplicate": True}, format="json")
     assert anyway.status_code == 201, anyway.content
-    assert len(sent(pictime_api, "GET", "/galleries")) == 2  # the two searches
-    assert len(sent(pictime_api, "POST", "/galleries")) == 2
+    assert len(offline.sent(pictime_api, "GET", "/galleries")) == 2  # the two searches
+    assert len(offline.sent(pictime_api, "POST", "/galleries")) == 2
     assert GalleryLink.objects.filter(project=project).count() == 2
 
 
@@ -288,7 +280,7 @@ def test_bad_input_gets_field_details_and_changes_nothing(owner_api, project, co
         owner_api.post(f"/api/projects/{project.pk}/galleries/link/", {}, format="json"), 400, "invalid"
     )
     assert "gallery_id" in error["details"]
-    assert sent(pictime_api) == []
+    assert offline.sent(pictime_api) == []
     assert not GalleryLink.objects.exists()
 
 
@@ -313,7 +305,7 @@ def test_a_connection_needing_reconnection_is_a_409(
         409,
         "needs_reconnection",
     )
-    assert sent(pictime_api) == []
+    assert offline.sent(pictime_api) == []
     assert not GalleryLink.objects.exists()
 
 
@@ -321,8 +313,8 @@ def test_a_connection_needing_reconnection_is_a_409(
 def test_the_team_links_an_existing_gallery_once(
     callers, who, project, connection, remote_gallery, pictime_api, owner, teammate
 ):
-    answer_gallery(pictime_api, remote_gallery)
-    answer_orders(pictime_api, "gal_bella")
+    offline.answer_gallery(pictime_api, remote_gallery)
+    offline.answer_orders(pictime_api, "gal_bella")
     url = f"/api/projects/{project.pk}/galleries/link/"
     response = callers[who].post(url, {"gallery_id": "gal_bella"}, format="json")
     assert response.status_code == 201, response.content
@@ -339,12 +331,12 @@ def test_the_team_links_an_existing_gallery_once(
     )
     assert "already linked" in error["message"]
     assert GalleryLink.objects.filter(project=project).count() == 1
-    assert len(sent(pictime_api, "GET", "/galleries/gal_bella")) == 1  # the second was refused here
+    assert len(offline.sent(pictime_api, "GET", "/galleries/gal_bella")) == 1  # the second was refused here
 
 
 def test_pictime_errors_become_clear_api_errors(owner_api, project, connection, pictime_api):
     # A gallery of another Pic-Time account: Pic-Time says it isn't ours.
-    answer_gallery(pictime_api, {"id": "gal_theirs"}, status=404)
+    offline.answer_gallery(pictime_api, {"id": "gal_theirs"}, status=404)
     error = assert_error(
         owner_api.post(
             f"/api/projects/{project.pk}/galleries/link/", {"gallery_id": "gal_theirs"}, format="json"
@@ -384,7 +376,7 @@ def test_pictime_errors_become_clear_api_errors(owner_api, project, connection, 
         503,
         "pictime_unavailable",
     )
-    assert len(sent(pictime_api, "POST", "/galleries")) == 2
+    assert len(offline.sent(pictime_api, "POST", "/galleries")) == 2
     assert not GalleryLink.objects.exists()
 
 
@@ -393,8 +385,8 @@ def test_the_team_searches_the_account_galleries_page_by_page(
     callers, who, project, link, remote_gallery, pictime_api
 ):
     sessions = [gallery_dict(id=f"gal_{n}", name=f"Bella session {n}") for n in range(10)]
-    answer_galleries(pictime_api, *sessions, next_cursor="cur-2", q="Bella")
-    answer_galleries(pictime_api, remote_gallery, cursor="cur-2")
+    offline.answer_galleries(pictime_api, *sessions, next_cursor="cur-2", q="Bella")
+    offline.answer_galleries(pictime_api, remote_gallery, cursor="cur-2")
     url = f"/api/projects/{project.pk}/galleries/available/"
 
     first = callers[who].get(url, {"q": "Bella"})
@@ -407,7 +399,7 @@ def test_the_team_searches_the_account_galleries_page_by_page(
     assert len(found) == 11
     assert found.pop(link.gallery_id) is True
     assert set(found.values()) == {False}
-    assert [r.params for r in sent(pictime_api)] == [
+    assert [r.params for r in offline.sent(pictime_api)] == [
         {"q": "Bella", "limit": str(PAGE_SIZE)},
         {"cursor": "cur-2", "limit": str(PAGE_SIZE)},
     ]
@@ -422,8 +414,8 @@ def test_the_team_syncs_and_unlinks_a_gallery(callers, who, project, link, remot
         "published_at": remote_gallery["updated_at"],
     }
     published["updated_at"] = "2026-11-26T10:05:00.000000Z"
-    answer_galleries(pictime_api, published, ids="gal_bella")
-    answer_orders(pictime_api, "gal_bella")
+    offline.answer_galleries(pictime_api, published, ids="gal_bella")
+    offline.answer_orders(pictime_api, "gal_bella")
     base = f"/api/projects/{project.pk}/galleries/{link.pk}/"
     synced = callers[who].post(f"{base}sync/")
     assert synced.status_code == 200, synced.content
@@ -433,16 +425,17 @@ def test_the_team_syncs_and_unlinks_a_gallery(callers, who, project, link, remot
     run = SyncRun.objects.get()
     assert (run.status, run.trigger, run.project_id) == ("succeeded", "manual", project.pk)
 
-    asked = len(sent(pictime_api))
+    asked = len(offline.sent(pictime_api))
     assert callers[who].delete(base).status_code == 204
     assert not GalleryLink.objects.filter(pk=link.pk).exists()
-    assert len(sent(pictime_api)) == asked  # nothing is asked of Pic-Time, let alone deleted
+    assert len(offline.sent(pictime_api)) == asked  # nothing is asked of Pic-Time, let alone deleted
     assert_error(callers[who].get(base), 404, "not_found")
 
 
 def test_a_gallery_deleted_at_pictime_is_shown_deleted_after_a_sync(owner_api, project, link, pictime_api):
-    answer_galleries(pictime_api, ids=link.gallery_id)  # Pic-Time leaves out a gallery it no longer has
-    answer_orders(pictime_api, link.gallery_id)
+    # Pic-Time leaves out a gallery it no longer has.
+    offline.answer_galleries(pictime_api, ids=link.gallery_id)
+    offline.answer_orders(pictime_api, link.gallery_id)
     body = owner_api.post(f"/api/projects/{project.pk}/galleries/{link.pk}/sync/").json()
     assert body["is_deleted"] is True
     assert GalleryLink.objects.filter(pk=link.pk).exists()
@@ -451,7 +444,7 @@ def test_a_gallery_deleted_at_pictime_is_shown_deleted_after_a_sync(owner_api, p
 def test_a_link_of_a_disconnected_account_can_not_be_synced(owner_api, project, link, pictime_api):
     GalleryLink.objects.filter(pk=link.pk).update(is_active=False)  # as after connecting another account
     assert_error(owner_api.post(f"/api/projects/{project.pk}/galleries/{link.pk}/sync/"), 409, "inactive")
-    assert sent(pictime_api) == []
+    assert offline.sent(pictime_api) == []
 
 
 # ---------------------------------------------------------------- a project's orders
@@ -466,9 +459,9 @@ def test_the_team_lists_a_projects_orders(
 
     # An order of a gallery linked to another project of the company is not this project's.
     second = create_project(company=company, client=client_person, name="Portraits", type="portrait")
-    answer_gallery(pictime_api, gallery_dict(id="gal_portraits", name="Portraits"))
+    offline.answer_gallery(pictime_api, gallery_dict(id="gal_portraits", name="Portraits"))
     album = [{"sku": "A", "name": "Album", "quantity": 1, "unit_price": "99.00"}]
-    answer_orders(
+    offline.answer_orders(
         pictime_api, "gal_portraits", order_dict(id="ord_album", gallery_id="gal_portraits", items=album)
     )
     link_existing(second, connection, "gal_portraits")

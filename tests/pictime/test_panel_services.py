@@ -14,16 +14,8 @@ from pictime.models import GalleryLink, Order, SyncRun
 from pictime.services import galleries
 from pictime.services.galleries import AlreadyLinked, GalleryData, LinkInactive, NotInAccount
 from tests.factories import later
-from tests.pictime.offline import (  # noqa: F401  (fixtures)
-    answer_create,
-    answer_down,
-    answer_galleries,
-    answer_gallery,
-    answer_orders,
-    offline_account,
-    offline_connection,
-    sent,
-)
+from tests.pictime import offline
+from tests.pictime.offline import offline_account, offline_connection  # noqa: F401  (fixtures)
 from tests.pictime_client.conftest import gallery_dict, order_dict
 
 WEDDING = datetime.date(2027, 6, 12)
@@ -31,8 +23,8 @@ WEDDING = datetime.date(2027, 6, 12)
 
 def test_list_account_galleries_searches_and_pages_with_cursors(connection, pictime_api):
     smiths = [gallery_dict(id=f"gal_{i}", name=f"Smith wedding {i:02}") for i in range(12)]
-    answer_galleries(pictime_api, *smiths[:10], next_cursor="cur-2", q="smith")
-    answer_galleries(pictime_api, *smiths[10:], cursor="cur-2")
+    offline.answer_galleries(pictime_api, *smiths[:10], next_cursor="cur-2", q="smith")
+    offline.answer_galleries(pictime_api, *smiths[10:], cursor="cur-2")
 
     first = galleries.list_account_galleries(connection, q=" smith ")
     second = galleries.list_account_galleries(connection, cursor=first.next_cursor)
@@ -41,7 +33,7 @@ def test_list_account_galleries_searches_and_pages_with_cursors(connection, pict
     assert second.next_cursor is None
     assert [g.name for g in first.data + second.data] == [f"Smith wedding {i:02}" for i in range(12)]
     # The search is sent once; the next page sends only the cursor, which carries it.
-    assert [r.params for r in sent(pictime_api)] == [
+    assert [r.params for r in offline.sent(pictime_api)] == [
         {"q": "smith", "limit": str(galleries.PAGE_SIZE)},
         {"cursor": "cur-2", "limit": str(galleries.PAGE_SIZE)},
     ]
@@ -50,7 +42,7 @@ def test_list_account_galleries_searches_and_pages_with_cursors(connection, pict
 def test_find_duplicates_matches_client_email_and_event_date(connection, pictime_api):
     bella = {"name": "Bella", "email": "Bella@Example.com"}
     same = gallery_dict(id="gal_same", name="Bella wedding", client=bella, event_date="2027-06-12")
-    answer_galleries(
+    offline.answer_galleries(
         pictime_api,
         same,
         gallery_dict(id="gal_eng", name="Bella engagement", client=bella, event_date="2027-01-02"),
@@ -68,7 +60,7 @@ def test_find_duplicates_matches_client_email_and_event_date(connection, pictime
 def test_find_duplicates_without_email_or_date_asks_nothing(connection, pictime_api):
     assert galleries.find_duplicates(connection, "", WEDDING) == []
     assert galleries.find_duplicates(connection, "bella@example.com", None) == []
-    assert sent(pictime_api) == []
+    assert offline.sent(pictime_api) == []
 
 
 def test_create_and_link_creates_once_per_idempotency_key(connection, project, pictime_api, owner):
@@ -89,14 +81,14 @@ def test_create_and_link_creates_once_per_idempotency_key(connection, project, p
         event_date="2027-06-12",
         client={"name": "Bella Bride", "email": "bella@example.com"},
     )
-    answer_create(pictime_api, made, key)  # Pic-Time answers the same gallery for the same key
-    answer_orders(pictime_api, "gal_new")
+    offline.answer_create(pictime_api, made, key)  # Pic-Time answers the same gallery for the same key
+    offline.answer_orders(pictime_api, "gal_new")
 
     link = galleries.create_and_link(project, connection, data, key, owner)
     again = galleries.create_and_link(project, connection, data, key, owner)  # a double submit
 
     assert again.pk == link.pk
-    creates = sent(pictime_api, "POST", "/galleries")
+    creates = offline.sent(pictime_api, "POST", "/galleries")
     assert len(creates) == 2 and {r.headers["Idempotency-Key"] for r in creates} == {key}
     body = json.loads(creates[0].body)
     assert body["name"] == "Bella & Ben Wedding" and body["slug"] == "bella-ben"
@@ -114,8 +106,8 @@ def test_create_and_link_creates_once_per_idempotency_key(connection, project, p
 
 
 def test_link_existing_links_a_gallery_of_the_account_once(connection, project, pictime_api, owner):
-    answer_gallery(pictime_api, gallery_dict(id="gal_eng", name="Engagement session", image_count=12))
-    answer_orders(pictime_api, "gal_eng", order_dict(id="ord_1", gallery_id="gal_eng"))
+    offline.answer_gallery(pictime_api, gallery_dict(id="gal_eng", name="Engagement session", image_count=12))
+    offline.answer_orders(pictime_api, "gal_eng", order_dict(id="ord_1", gallery_id="gal_eng"))
 
     link = galleries.link_existing(project, connection, " gal_eng ", owner)
 
@@ -127,11 +119,11 @@ def test_link_existing_links_a_gallery_of_the_account_once(connection, project, 
     assert refused.value.user_message == "“Engagement session” is already linked to this project."
     assert GalleryLink.objects.filter(project=project).count() == 1
     assert project.activities.filter(message="Pic-Time gallery “Engagement session” linked.").exists()
-    assert len(sent(pictime_api, "GET", "/galleries/gal_eng")) == 1  # the second was refused here
+    assert len(offline.sent(pictime_api, "GET", "/galleries/gal_eng")) == 1  # the second was refused here
 
 
 def test_link_existing_refuses_another_accounts_gallery(connection, project, pictime_api):
-    answer_gallery(pictime_api, {"id": "gal_theirs"}, status=404)  # Pic-Time: not in this account
+    offline.answer_gallery(pictime_api, {"id": "gal_theirs"}, status=404)  # Pic-Time: not in this account
 
     with pytest.raises(NotInAccount) as refused:
         galleries.link_existing(project, connection, "gal_theirs")
@@ -147,8 +139,8 @@ def test_actions_need_a_connection(project, company):
 
 
 def linked(pictime_api, project, connection, gallery):
-    answer_gallery(pictime_api, gallery)
-    answer_orders(pictime_api, gallery["id"])
+    offline.answer_gallery(pictime_api, gallery)
+    offline.answer_orders(pictime_api, gallery["id"])
     return galleries.link_existing(project, connection, gallery["id"])
 
 
@@ -156,8 +148,8 @@ def test_sync_link_reads_the_gallery_now(connection, project, pictime_api):
     gallery = gallery_dict(id="gal_w", name="Wedding day")
     link = linked(pictime_api, project, connection, gallery)
     published = later(gallery, 60, status="online", image_count=40, published_at=gallery["updated_at"])
-    answer_galleries(pictime_api, published, ids="gal_w")
-    answer_orders(pictime_api, "gal_w", order_dict(id="ord_9", gallery_id="gal_w"))
+    offline.answer_galleries(pictime_api, published, ids="gal_w")
+    offline.answer_orders(pictime_api, "gal_w", order_dict(id="ord_9", gallery_id="gal_w"))
 
     galleries.sync_link(link)
 
@@ -171,8 +163,8 @@ def test_sync_link_reads_the_gallery_now(connection, project, pictime_api):
 
 def test_sync_link_marks_a_gallery_deleted_in_pictime(connection, project, pictime_api):
     link = linked(pictime_api, project, connection, gallery_dict(id="gal_gone", name="Gone soon"))
-    answer_galleries(pictime_api, ids="gal_gone")  # Pic-Time leaves out a gallery it no longer has
-    answer_orders(pictime_api, "gal_gone")
+    offline.answer_galleries(pictime_api, ids="gal_gone")  # Pic-Time leaves out a gallery it no longer has
+    offline.answer_orders(pictime_api, "gal_gone")
 
     galleries.sync_link(link)
 
@@ -183,7 +175,7 @@ def test_sync_link_marks_a_gallery_deleted_in_pictime(connection, project, picti
 def test_sync_link_leaves_the_link_as_it_was_when_pictime_is_down(connection, project, pictime_api):
     link = linked(pictime_api, project, connection, gallery_dict(id="gal_w", name="Wedding day"))
     synced_at = link.last_synced_at
-    answer_down(pictime_api, responses.GET, "/galleries")
+    offline.answer_down(pictime_api, responses.GET, "/galleries")
 
     with pytest.raises(Unavailable) as failed:
         galleries.sync_link(link)
@@ -200,21 +192,21 @@ def test_sync_link_refuses_an_inactive_link(connection, project, pictime_api):
     link = linked(pictime_api, project, connection, gallery_dict(id="gal_old", name="Old account's gallery"))
     GalleryLink.objects.filter(pk=link.pk).update(is_active=False)
     link.refresh_from_db()
-    asked = len(sent(pictime_api))
+    asked = len(offline.sent(pictime_api))
 
     with pytest.raises(LinkInactive):
         galleries.sync_link(link)
-    assert len(sent(pictime_api)) == asked
+    assert len(offline.sent(pictime_api)) == asked
 
 
 def test_unlink_removes_the_link_and_keeps_the_gallery(connection, project, pictime_api):
     link = linked(pictime_api, project, connection, gallery_dict(id="gal_keep", name="Keep me"))
-    asked = len(sent(pictime_api))
+    asked = len(offline.sent(pictime_api))
 
     galleries.unlink(link)
 
     assert not GalleryLink.objects.filter(project=project).exists()
-    assert len(sent(pictime_api)) == asked  # nothing asked of Pic-Time, let alone deleted
+    assert len(offline.sent(pictime_api)) == asked  # nothing asked of Pic-Time, let alone deleted
     assert project.activities.filter(
         message="Pic-Time gallery “Keep me” unlinked (kept in Pic-Time)."
     ).exists()

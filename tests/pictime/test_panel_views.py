@@ -21,16 +21,8 @@ from pictime.services.galleries import PAGE_SIZE
 from tests.factories import later, make_link
 from tests.fixtures import PICTIME_API
 from tests.helpers import text, workspace
-from tests.pictime.offline import (  # noqa: F401  (fixtures)
-    answer_create,
-    answer_down,
-    answer_galleries,
-    answer_gallery,
-    answer_orders,
-    offline_account,
-    offline_connection,
-    sent,
-)
+from tests.pictime import offline
+from tests.pictime.offline import offline_account, offline_connection  # noqa: F401  (fixtures)
 from tests.pictime_client.conftest import gallery_dict
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -99,7 +91,7 @@ def test_workspace_makes_no_request_to_pictime(owner_client, project, connection
     page = text(workspace(owner_client, project))
 
     assert "Wedding day" in page and "Engagement" in page
-    assert sent(pictime_api) == []
+    assert offline.sent(pictime_api) == []
 
 
 def test_panel_says_pictime_is_not_connected(owner_client, project):
@@ -163,15 +155,15 @@ def test_creating_a_gallery_links_it_and_a_double_submit_creates_one(
     data = form_data(connection)
     made = gallery_dict(id="gal_new", name="Bella & Ben Wedding", slug=data["slug"], client=BELLA)
     made["event_date"] = "2027-06-12"
-    answer_galleries(pictime_api, q="bella@example.com")  # no likely duplicate yet
-    answer_create(pictime_api, made, data["idempotency_key"])
-    answer_orders(pictime_api, "gal_new")
+    offline.answer_galleries(pictime_api, q="bella@example.com")  # no likely duplicate yet
+    offline.answer_create(pictime_api, made, data["idempotency_key"])
+    offline.answer_orders(pictime_api, "gal_new")
 
     first = teammate_client.post(url, data, **HTMX)
 
     assert "“Bella & Ben Wedding” was created in Pic-Time and linked to this project." in text(first)
     assert "Bella & Ben Wedding Offline 0 images" in text(first)
-    body = json.loads(sent(pictime_api, "POST", "/galleries")[0].body)
+    body = json.loads(offline.sent(pictime_api, "POST", "/galleries")[0].body)
     assert (body["name"], body["slug"], body["event_date"]) == (
         "Bella & Ben Wedding",
         data["slug"],
@@ -180,12 +172,12 @@ def test_creating_a_gallery_links_it_and_a_double_submit_creates_one(
     assert (body["brand_id"], body["preset_id"]) == ("br_1", "pr_1")  # the connection's defaults
 
     # The same form submitted again: Pic-Time's search now finds the gallery, already linked here.
-    answer_galleries(pictime_api, made, q="bella@example.com")
+    offline.answer_galleries(pictime_api, made, q="bella@example.com")
     second = teammate_client.post(url, data, **HTMX)
 
     assert second.status_code == 200
     assert "Linked to this project" in text(second)
-    assert len(sent(pictime_api, "POST", "/galleries")) == 1  # one gallery made
+    assert len(offline.sent(pictime_api, "POST", "/galleries")) == 1  # one gallery made
     link = GalleryLink.objects.get(project=project)
     assert link.origin == "created" and link.slug == data["slug"]
     assert "Pic-Time gallery “Bella & Ben Wedding” created and linked." in text(
@@ -206,13 +198,13 @@ def test_bad_form_input_shows_field_messages_and_creates_nothing(
     assert "Gallery name Enter a name for the gallery." in page
     assert "Enter a valid email address." in page
     assert "Use 3 to 100 lowercase letters, digits or hyphens." in page
-    assert sent(pictime_api) == []
+    assert offline.sent(pictime_api) == []
     assert not GalleryLink.objects.exists()
 
 
 def test_pictime_validation_details_show_on_the_right_field(owner_client, project, connection, pictime_api):
     data = form_data(connection, slug="taken-slug")
-    answer_galleries(pictime_api, q="bella@example.com")
+    offline.answer_galleries(pictime_api, q="bella@example.com")
     refused = {
         "error": {
             "code": "validation_error",
@@ -235,7 +227,7 @@ def test_a_likely_duplicate_is_offered_for_connection_instead(owner_client, proj
     existing = gallery_dict(id="gal_twin", name="Bella wedding (made in Pic-Time)", client=BELLA)
     existing["event_date"] = "2027-06-12"
     other_day = gallery_dict(id="gal_other", name="Bella engagement", client=BELLA, event_date="2027-01-02")
-    answer_galleries(pictime_api, existing, other_day, q="bella@example.com")
+    offline.answer_galleries(pictime_api, existing, other_day, q="bella@example.com")
     url = reverse("pictime:panel_new", args=[project.pk])
 
     warned = owner_client.post(url, form_data(connection), **HTMX)
@@ -246,26 +238,26 @@ def test_a_likely_duplicate_is_offered_for_connection_instead(owner_client, proj
     assert 'aria-label="Connect gallery Bella wedding (made in Pic-Time)"' in warned.content.decode()
     assert "Create anyway" in page
 
-    answer_gallery(pictime_api, existing)
-    answer_orders(pictime_api, "gal_twin")
+    offline.answer_gallery(pictime_api, existing)
+    offline.answer_orders(pictime_api, "gal_twin")
     connected = owner_client.post(
         reverse("pictime:panel_connect", args=[project.pk]), {"gallery_id": "gal_twin"}, **HTMX
     )
     assert "“Bella wedding (made in Pic-Time)” is now linked to this project." in text(connected)
-    assert sent(pictime_api, "POST") == []  # nothing created
+    assert offline.sent(pictime_api, "POST") == []  # nothing created
 
 
 def test_create_anyway_creates_despite_a_duplicate(owner_client, project, connection, pictime_api):
     data = form_data(connection, create_anyway="on")
-    answer_create(
+    offline.answer_create(
         pictime_api, gallery_dict(id="gal_new", name="Bella & Ben Wedding"), data["idempotency_key"]
     )
-    answer_orders(pictime_api, "gal_new")
+    offline.answer_orders(pictime_api, "gal_new")
 
     response = owner_client.post(reverse("pictime:panel_new", args=[project.pk]), data, **HTMX)
 
     assert "“Bella & Ben Wedding” was created in Pic-Time and linked to this project." in text(response)
-    assert sent(pictime_api, "GET", "/galleries") == []  # no search for duplicates
+    assert offline.sent(pictime_api, "GET", "/galleries") == []  # no search for duplicates
     assert GalleryLink.objects.filter(project=project, gallery_id="gal_new").exists()
 
 
@@ -275,8 +267,8 @@ def connect(http, project, gallery_id, **extra):
 
 def linked_at_pictime(pictime_api, http, project, gallery):
     """`gallery` connected to the project from the panel (Pic-Time answers it and its orders)."""
-    answer_gallery(pictime_api, gallery)
-    answer_orders(pictime_api, gallery["id"])
+    offline.answer_gallery(pictime_api, gallery)
+    offline.answer_orders(pictime_api, gallery["id"])
     connect(http, project, gallery["id"], **HTMX)
     return GalleryLink.objects.get(project=project, gallery_id=gallery["id"])
 
@@ -286,7 +278,8 @@ def test_existing_galleries_are_searchable_and_marks_linked_ones(
 ):
     wedding = gallery_dict(id="gal_w", name="Smith wedding")
     linked_at_pictime(pictime_api, owner_client, project, wedding)
-    answer_galleries(pictime_api, wedding, gallery_dict(id="gal_e", name="Smith engagement"), q="smith")
+    engagement = gallery_dict(id="gal_e", name="Smith engagement")
+    offline.answer_galleries(pictime_api, wedding, engagement, q="smith")
 
     response = owner_client.get(
         reverse("pictime:panel_existing", args=[project.pk]), {"q": " smith "}, **HTMX
@@ -299,13 +292,13 @@ def test_existing_galleries_are_searchable_and_marks_linked_ones(
     assert "Linked to this project" in linked_row and "Connect" not in linked_row
     other_row = re.search(r'<li data-gallery-id="gal_e">.*?</li>', results, re.S).group(0)
     assert "Connect" in other_row and "Linked to this project" not in other_row
-    assert sent(pictime_api, "GET", "/galleries")[0].params == {"q": "smith", "limit": str(PAGE_SIZE)}
+    assert offline.sent(pictime_api, "GET", "/galleries")[0].params == {"q": "smith", "limit": str(PAGE_SIZE)}
 
 
 def test_existing_galleries_page_with_cursors(owner_client, project, connection, pictime_api):
     sessions = [gallery_dict(id=f"gal_{i}", name=f"Session {i:02}") for i in range(13)]
-    answer_galleries(pictime_api, *sessions[:PAGE_SIZE], next_cursor="cur-2", limit=str(PAGE_SIZE))
-    answer_galleries(pictime_api, *sessions[PAGE_SIZE:], cursor="cur-2")
+    offline.answer_galleries(pictime_api, *sessions[:PAGE_SIZE], next_cursor="cur-2", limit=str(PAGE_SIZE))
+    offline.answer_galleries(pictime_api, *sessions[PAGE_SIZE:], cursor="cur-2")
     url = reverse("pictime:panel_existing", args=[project.pk])
 
     first = owner_client.get(url, **HTMX).content.decode()
@@ -317,14 +310,14 @@ def test_existing_galleries_page_with_cursors(owner_client, project, connection,
     assert seen == [f"Session {i:02}" for i in range(13)]
     assert "Next page" in first and "Next page" not in second and "First page" in second
     # The next page sends only the cursor (Pic-Time's cursor carries the search).
-    assert [r.params for r in sent(pictime_api)] == [
+    assert [r.params for r in offline.sent(pictime_api)] == [
         {"limit": str(PAGE_SIZE)},
         {"limit": str(PAGE_SIZE), "cursor": "cur-2"},
     ]
 
 
 def test_connecting_another_accounts_gallery_is_refused(owner_client, project, connection, pictime_api):
-    answer_gallery(pictime_api, {"id": "gal_theirs"}, status=404)  # Pic-Time: not in this account
+    offline.answer_gallery(pictime_api, {"id": "gal_theirs"}, status=404)  # Pic-Time: not in this account
 
     response = connect(owner_client, project, "gal_theirs", **HTMX)
 
@@ -340,21 +333,21 @@ def test_the_same_gallery_cannot_be_linked_twice(owner_client, project, connecti
 
     assert "“Wedding day” is already linked to this project." in text(response)
     assert GalleryLink.objects.filter(project=project).count() == 1
-    assert len(sent(pictime_api, "GET", "/galleries/gal_w")) == 1  # not asked again
+    assert len(offline.sent(pictime_api, "GET", "/galleries/gal_w")) == 1  # not asked again
 
 
 def test_a_project_may_have_several_galleries(owner_client, project, connection, pictime_api):
     for n, name in enumerate(("Engagement", "Wedding")):
-        answer_gallery(pictime_api, gallery_dict(id=f"gal_{n}", name=name))
-        answer_orders(pictime_api, f"gal_{n}")
+        offline.answer_gallery(pictime_api, gallery_dict(id=f"gal_{n}", name=name))
+        offline.answer_orders(pictime_api, f"gal_{n}")
         connect(owner_client, project, f"gal_{n}")
     page = text(workspace(owner_client, project))
     assert "Engagement Offline" in page and "Wedding Offline" in page
 
 
 def test_plain_post_without_htmx_redirects_to_the_workspace(owner_client, project, connection, pictime_api):
-    answer_gallery(pictime_api, gallery_dict(id="gal_nojs", name="No-JS gallery"))
-    answer_orders(pictime_api, "gal_nojs")
+    offline.answer_gallery(pictime_api, gallery_dict(id="gal_nojs", name="No-JS gallery"))
+    offline.answer_orders(pictime_api, "gal_nojs")
     response = connect(owner_client, project, "gal_nojs", follow=True)
     assert response.redirect_chain == [(project.get_absolute_url(), 302)]
     assert "“No-JS gallery” is now linked to this project." in text(response)
@@ -365,8 +358,8 @@ def test_sync_shows_the_new_figures(owner_client, project, connection, pictime_a
     gallery = gallery_dict(id="gal_w", name="Wedding day")
     link = linked_at_pictime(pictime_api, owner_client, project, gallery)
     published = later(gallery, 60, status="online", image_count=25, published_at=gallery["updated_at"])
-    answer_galleries(pictime_api, published, ids="gal_w")
-    answer_orders(pictime_api, "gal_w")
+    offline.answer_galleries(pictime_api, published, ids="gal_w")
+    offline.answer_orders(pictime_api, "gal_w")
 
     response = owner_client.post(reverse("pictime:panel_sync", args=[project.pk, link.pk]), **HTMX)
 
@@ -383,7 +376,7 @@ def test_unlink_removes_it_from_the_project_only(owner_client, project, connecti
 
     assert "“Wedding day” was unlinked from this project. It is still in Pic-Time." in text(response)
     assert not GalleryLink.objects.exists()
-    assert sent(pictime_api) == []  # nothing asked of Pic-Time, let alone deleted
+    assert offline.sent(pictime_api) == []  # nothing asked of Pic-Time, let alone deleted
     html = response.content.decode()
     assert "Unlink “Wedding day”?" not in html  # no link left to unlink
 
@@ -402,17 +395,17 @@ DOWN = "Couldn't reach Pic-Time. Try again in a minute."
 
 
 def test_pictime_down_while_connecting_shows_the_message(owner_client, project, connection, pictime_api):
-    answer_gallery(pictime_api, {"id": "gal_w"}, status=500)
+    offline.answer_gallery(pictime_api, {"id": "gal_w"}, status=500)
     response = connect(owner_client, project, "gal_w", **HTMX)
     assert response.status_code == 200
     assert DOWN in text(response)
     assert not GalleryLink.objects.exists()
-    assert len(sent(pictime_api)) == 1  # a person's click is not retried: it says so at once
+    assert len(offline.sent(pictime_api)) == 1  # a person's click is not retried: it says so at once
 
 
 def test_pictime_down_while_syncing_changes_nothing(owner_client, project, connection, pictime_api):
     link = make_link(connection, project, 1, name="Wedding day", image_count=0)
-    answer_down(pictime_api, responses.GET, "/galleries")
+    offline.answer_down(pictime_api, responses.GET, "/galleries")
 
     response = owner_client.post(reverse("pictime:panel_sync", args=[project.pk, link.pk]), **HTMX)
 
@@ -424,19 +417,19 @@ def test_pictime_down_while_syncing_changes_nothing(owner_client, project, conne
 
 
 def test_pictime_down_while_creating_creates_nothing(owner_client, project, connection, pictime_api):
-    answer_down(pictime_api, responses.GET, "/galleries")  # the search for a likely duplicate
+    offline.answer_down(pictime_api, responses.GET, "/galleries")  # the search for a likely duplicate
     response = owner_client.post(
         reverse("pictime:panel_new", args=[project.pk]), form_data(connection), **HTMX
     )
     assert response.status_code == 200
     assert DOWN in text(response)
     assert 'value="Bella &amp; Ben Wedding"' in response.content.decode()  # the form is kept
-    assert sent(pictime_api, "POST") == []
+    assert offline.sent(pictime_api, "POST") == []
     assert not GalleryLink.objects.exists()
 
 
 def test_pictime_down_while_listing_shows_the_message(owner_client, project, connection, pictime_api):
-    answer_down(pictime_api, responses.GET, "/galleries")
+    offline.answer_down(pictime_api, responses.GET, "/galleries")
     response = owner_client.get(reverse("pictime:panel_existing", args=[project.pk]), **HTMX)
     assert response.status_code == 200
     assert DOWN in text(response)
