@@ -10,8 +10,10 @@ polls, as requests a second on this machine and as the worker's CPU time per pol
 workspaces polling every `interval` seconds cost 50 / interval polls a second: the share of that
 capacity is printed (at that CPU a poll). Then the same polls paced as open tabs send them
 (`--workspaces` clients, one poll every `--interval` s each): the web process's CPU share of one
-core, the figure the goal (< 5 %) is about. The changed case (200 with the panel and Photo sales)
-is measured too: it happens once per change, not once per poll. Loopback only; bounded loops.
+core, the figure the goal (< 5 %) is about, beside the floor measured in the same run: the
+same server answering the same polls from a bare WSGI app (bench/bare_wsgi.py). The changed case
+(200 with the panel and Photo sales) is measured too: it happens once per change, not once per
+poll. Loopback only; bounded loops.
 """
 
 import os
@@ -35,12 +37,11 @@ from bench.workspace_bench import (  # noqa: E402
 )
 
 
-def start_web(env, port, log_path):
+def start_web(env, port, log_path, app="crm.wsgi:application"):
     """One web process as the Dockerfile runs each: gunicorn with crm/gunicorn_conf.py (its access
-    log), 4 threads."""
-    return start_gunicorn(
-        env, port, log_path, "-c", "python:crm.gunicorn_conf", "--workers", "1", "--threads", "4"
-    )
+    log), 4 threads; the CRM, or `app`."""
+    options = ("-c", "python:crm.gunicorn_conf", "--workers", "1", "--threads", "4")
+    return start_gunicorn(env, port, log_path, *options, app=app)
 
 
 def cpu_seconds(pid):
@@ -120,6 +121,14 @@ def main():
         finally:
             server.terminate()
             server.wait(timeout=10)
+        # The floor, in the same run: the same server and polls, answered by a bare WSGI app.
+        server = start_web(env, port, Path(var_dir, "bare.log"), app="bench.bare_wsgi:application")
+        try:
+            bare = worker_pid(server.pid)
+            floor = paced(live + poll, cookies, args.workspaces, args.interval, args.seconds, bare)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
     load = args.workspaces / args.interval
     # Capacity two ways: polls answered per second on this (possibly shared) machine, and what the
@@ -141,6 +150,10 @@ def main():
         f"paced: {args.workspaces} tabs polling every {args.interval:g} s for {args.seconds:g} s took "
         f"{share * 100:.1f} % of one core in the web process ({share / load * 1000:.2f} ms a poll) "
         f"(goal < 5 %: {'met' if share < 0.05 else 'NOT met'})"
+    )
+    print(
+        f"  the server alone (bench/bare_wsgi.py, the same polls): {floor * 100:.1f} % "
+        f"({floor / load * 1000:.2f} ms a poll); the CRM's poll / that floor: {share / floor:.2f}"
     )
 
 

@@ -171,10 +171,11 @@ def add_invoice_and_sales(project, tag):
         )
 
 
-def start_gunicorn(env, port, log_path, *options):
-    """The CRM on gunicorn at 127.0.0.1:`port` with `options` (workers, threads…), once it answers."""
+def start_gunicorn(env, port, log_path, *options, app="crm.wsgi:application"):
+    """The CRM (or another WSGI `app`) on gunicorn at 127.0.0.1:`port` with `options` (workers,
+    threads…), once it answers."""
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    command = [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
         [*command, "--log-level", "warning", *options],
         cwd=REPO,
