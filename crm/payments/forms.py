@@ -143,5 +143,9 @@ class CardForm(forms.Form):
 
 
 def paid_at_from_date(day: datetime.date):
-    """A recorded payment's date at noon in the company's time zone (the time isn't known)."""
+    """When a payment recorded with only its date was made: now, for today's (never a time still to
+    come, and after Auto-create was turned on if it was, as the payment arrives now); else the day at
+    noon in the company's time zone (the time isn't known)."""
+    if day == timezone.localdate():
+        return timezone.now()
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))

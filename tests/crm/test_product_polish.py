@@ -218,6 +218,31 @@ def test_record_payment_starts_with_today_as_paid_on(owner_client, installment):
     assert f'name="paid_on" value="{timezone.localdate().isoformat()}"' in html
 
 
+def test_a_payment_recorded_for_today_was_made_now_and_an_earlier_one_at_that_days_noon(
+    owner_client, installment
+):
+    """A date-only payment of today is never in the future (noon, recorded in the morning), nor
+    before Auto-create was turned on minutes ago (noon, recorded in the afternoon): it arrives now."""
+    from crm.payments.models import Payment
+
+    before = timezone.now()
+    owner_client.post(
+        reverse("record_payment", args=[installment.pk]),
+        {"amount": "100.00", "method": "check", "reference": "1", "paid_on": timezone.localdate()},
+    )
+    today = Payment.objects.get(installment=installment)
+    assert before <= today.paid_at <= timezone.now()
+
+    last_week = timezone.localdate() - datetime.timedelta(days=7)
+    owner_client.post(
+        reverse("record_payment", args=[installment.pk]),
+        {"amount": "100.00", "method": "cash", "reference": "2", "paid_on": last_week},
+    )
+    earlier = Payment.objects.get(installment=installment, reference="2")
+    assert timezone.localtime(earlier.paid_at).date() == last_week
+    assert timezone.localtime(earlier.paid_at).hour == 12
+
+
 # ------------------------------------------------------------------------------ small things
 
 
