@@ -68,9 +68,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # An open workspace's poll that finds nothing new: 204 before the rest (pictime/views/live.py),
-    # with no request id (it logs nothing). Its path and ticket hold no NUL byte it would store.
-    "pictime.views.live.UnchangedPollMiddleware",
     "crm.ops.logging.RequestIdMiddleware",
     # /healthz for load balancers: before the Host check (CommonMiddleware) and the SSL redirect.
     "crm.ops.health.HealthCheckMiddleware",
@@ -272,6 +269,11 @@ PAYMENT_PROCESSOR = env.str("PAYMENT_PROCESSOR", default="crm.payments.processor
 
 # Integrations offered in Company Settings > Integrations, by dotted path.
 INTEGRATION_PROVIDERS = env.list("INTEGRATION_PROVIDERS", default=["pictime.provider.PicTimeProvider"])
+
+# Where browsers reach the live process (uvicorn on crm.asgi), which tells an open workspace when
+# its Pic-Time panel changed (pictime.views.events). Empty: the panel asks the web process every
+# second instead, as it does while the live process can't be reached.
+LIVE_URL = env.str("LIVE_URL", default="").rstrip("/")
 
 # Pic-Time: where its API is (the sandbox in development), and this CRM's OAuth client there.
 PICTIME_BASE_URL = env.str("PICTIME_BASE_URL", default="http://127.0.0.1:8001").rstrip("/")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import autocreate, connect, live, panel, webhooks
+from .views import autocreate, connect, events, live, panel, webhooks
 
 app_name = "pictime"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     # The Pic-Time Galleries panel of a project's workspace
     path("projects/<int:project_pk>/galleries/", panel.panel, name="panel"),
     path("projects/<int:project_pk>/galleries/live/", live.live, name="panel_live"),
+    path("projects/<int:project_pk>/galleries/events/", events.events, name="panel_events"),
     path("projects/<int:project_pk>/galleries/add/", panel.add, name="panel_add"),
     path("projects/<int:project_pk>/galleries/new/", panel.new, name="panel_new"),
     path("projects/<int:project_pk>/galleries/existing/", panel.existing, name="panel_existing"),

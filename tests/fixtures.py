@@ -342,3 +342,31 @@ def backoffs(monkeypatch):
     made = []
     monkeypatch.setattr(pictime.client.transport, "sleep", made.append)
     return made
+
+
+@pytest.fixture
+def live_process(transactional_db, settings):
+    """The live process (uvicorn on crm.asgi, as `make run` and docker-compose start it) in a thread
+    of the test, on the test database: the open workspace's event stream comes from it. Its `url`;
+    `stop()` takes it away, as a crash would."""
+    import threading
+    from types import SimpleNamespace
+
+    from crm.live import LiveServer, config
+
+    port = free_port()
+    server = LiveServer(config("127.0.0.1", port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the live process did not start"
+        time.sleep(0.02)
+
+    def stop():
+        server.should_exit = True
+        thread.join(5)
+
+    settings.LIVE_URL = f"http://127.0.0.1:{port}"
+    yield SimpleNamespace(url=settings.LIVE_URL, stop=stop)
+    stop()

@@ -8,8 +8,11 @@ asking again for a token refresh ("not answering, retrying"). Each of these writ
 """
 
 import hashlib
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 
 from crm.projects.models import Project
 
@@ -27,9 +30,24 @@ def project_version(company, project_id) -> str | None:
     to the job or the connection would cost a poll more than the rare writes that touch the project.
     """
     stamp = list(_STAMPS.filter(pk=project_id, company_id=getattr(company, "pk", company)))
-    if not stamp:
-        return None
-    return hashlib.blake2s(repr(stamp[0]).encode(), digest_size=8).hexdigest()
+    return _version(stamp[0]) if stamp else None
+
+
+def project_versions(projects) -> dict[tuple[int, int], str]:
+    """The versions of many projects in one query: {(company id, project id): version} for the
+    (company id, project id) pairs given that exist. The live process asks this once a tick for every
+    open workspace it streams to (pictime.services.live_watch)."""
+    projects = set(projects)
+    rows = Project.objects.order_by().filter(pk__in={pk for _, pk in projects})
+    return {
+        (company_id, pk): _version(stamp)
+        for pk, company_id, stamp in rows.values_list("pk", "company_id", "integrations_changed_at")
+        if (company_id, pk) in projects
+    }
+
+
+def _version(stamp) -> str:
+    return hashlib.blake2s(repr(stamp).encode(), digest_size=8).hexdigest()
 
 
 def live_context(project) -> dict:
@@ -40,12 +58,23 @@ def live_context(project) -> dict:
     # Read before what it versions: a write committed in between shows at the next poll.
     version = project_version(project.company_id, project.pk)
     context = panel_context(project)
+    held = ticket(project)
     return {
         **context,
-        "ticket": ticket(project),
+        "ticket": held,
+        "events_url": events_url(project, held, version),
         "sales": sales_context(project, context["links"]) if context["links"] else None,
         "version": version,
     }
+
+
+def events_url(project, held_ticket: str, version: str | None) -> str:
+    """Where the workspace's event stream comes from (pictime.views.events): the live process.
+    Empty without one: the workspace then polls every second."""
+    if not settings.LIVE_URL:
+        return ""
+    path = reverse("pictime:panel_events", args=[project.pk])
+    return f"{settings.LIVE_URL}{path}?{urlencode({'t': held_ticket, 'v': version or ''})}"
 
 
 # The poll's ticket: (company, project) signed for the workspace that polls, so a poll that finds
