@@ -32,7 +32,8 @@ def _origin(url: str) -> str:
 
 class CSPMiddleware(BaseCSPMiddleware):
     """django-csp's policy, plus Pic-Time's configured addresses (read per request, as tests and
-    deployments set them): its covers are images, its sign-in page follows the connect form."""
+    deployments set them): its covers are images, its sign-in page follows the connect form; and the
+    live process's, where an open workspace's event stream comes from."""
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
@@ -44,6 +45,8 @@ class CSPMiddleware(BaseCSPMiddleware):
         update = dict(parts.update or {})
         if origins:
             update.update({"img-src": origins, "form-action": origins})
+        if settings.LIVE_URL:  # the open workspace's event stream (pictime.views.events)
+            update["connect-src"] = [_origin(settings.LIVE_URL)]
         if request.path_info.startswith("/api/"):
             # DRF's browsable pages and Swagger UI set style attributes; scripts stay our files only.
             update["style-src"] = ["'unsafe-inline'"]

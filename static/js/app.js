@@ -23,7 +23,7 @@ document.addEventListener("click", (event) => {
   if (closer) closer.closest("dialog")?.close();
 });
 
-// The Pic-Time panel polls for changes only while the tab is visible and nobody is using it
+// The Pic-Time panel fetches what changed only while the tab is visible and nobody is using it
 // (no form open in the panel, no dialog open, no request of its own running).
 window.pictimeLiveIdle = () =>
   !document.hidden &&
@@ -31,10 +31,27 @@ window.pictimeLiveIdle = () =>
     "#pictime-galleries[data-busy], #pictime-live dialog[open], #pictime-live form.htmx-request, #pictime-live .pt-link .htmx-request"
   );
 
-// Poll the panel every data-poll-seconds while idle, and at once when the tab comes back.
+// With the live process (data-events), its stream tells the panel's newest version, and the panel
+// is fetched when it shows another. Without it, or while its stream is down, the panel asks every
+// data-poll-seconds.
+let pictimeStream = null;
+let pictimeNewest = null;
+function pictimeListen() {
+  const live = document.getElementById("pictime-live");
+  if (!live || !live.dataset.events || !window.EventSource || pictimeStream) return;
+  pictimeStream = new EventSource(live.dataset.events);
+  pictimeStream.addEventListener("changed", (event) => {
+    pictimeNewest = event.data;
+    pictimePoll();
+  });
+}
 function pictimePoll() {
   const live = document.getElementById("pictime-live");
-  if (live && window.htmx && window.pictimeLiveIdle()) window.htmx.trigger(live, "pictime:poll");
+  pictimeListen();
+  if (!live || !window.htmx || !window.pictimeLiveIdle()) return;
+  const told = pictimeStream && pictimeStream.readyState === EventSource.OPEN;
+  if (told && (pictimeNewest === null || pictimeNewest === live.dataset.version)) return;
+  window.htmx.trigger(live, "pictime:poll");
 }
 (function schedulePoll() {
   const live = document.getElementById("pictime-live");
@@ -45,6 +62,7 @@ function pictimePoll() {
   }, seconds * 1000);
 })();
 document.addEventListener("visibilitychange", pictimePoll);
+document.addEventListener("DOMContentLoaded", pictimeListen);
 
 // Copy buttons: data-copy="<id of a field>" copies its value, then says "Copied" for a moment.
 // The Clipboard API needs a secure context (https, or localhost); elsewhere the selection is copied.

@@ -23,6 +23,19 @@ def polls(page):
     return seen
 
 
+def set_hidden(page, hidden: bool):
+    """The tab goes behind another one (or comes back to the front)."""
+    page.evaluate(
+        """(hidden) => {
+            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+            const state = hidden ? "hidden" : "visible";
+            Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_webhook_shows_in_the_open_panel_within_2_seconds(
     page, live_server, login_in_browser, pictime_settings, connection, sandbox, pictime_account, project
@@ -84,26 +97,14 @@ def test_polling_pauses_while_the_tab_is_hidden_and_while_a_form_is_open(
     assert len(seen) >= 2
 
     # Hidden (another tab in front): no polls.
-    page.evaluate(
-        """() => {
-            Object.defineProperty(document, "hidden", {value: true, configurable: true});
-            Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }"""
-    )
+    set_hidden(page, True)
     page.wait_for_timeout(300)
     count = len(seen)
     page.wait_for_timeout(2500)
     assert len(seen) == count
 
     # Visible again: it polls at once, then every second.
-    page.evaluate(
-        """() => {
-            Object.defineProperty(document, "hidden", {value: false, configurable: true});
-            Object.defineProperty(document, "visibilityState", {value: "visible", configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }"""
-    )
+    set_hidden(page, False)
     page.wait_for_timeout(500)
     assert len(seen) > count
 
@@ -116,3 +117,52 @@ def test_polling_pauses_while_the_tab_is_hidden_and_while_a_form_is_open(
     page.wait_for_timeout(2500)
     assert len(seen) == count
     expect(panel.get_by_role("button", name="Create a new Pic-Time gallery")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_live_process_the_open_workspace_asks_only_when_something_changed(
+    page,
+    live_server,
+    live_process,
+    login_in_browser,
+    pictime_settings,
+    connection,
+    sandbox,
+    pictime_account,
+    project,
+):
+    gallery = sandbox.create_gallery(pictime_account["id"], name="Bella & Ben Wedding")
+    link_gallery(connection, project, gallery)
+    login_in_browser(page, "ada@lumen.test")
+    seen = polls(page)
+    page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    wedding = page.get_by_role("region", name="Pic-Time Galleries").get_by_role(
+        "listitem", name="Bella & Ben Wedding"
+    )
+    expect(wedding).to_contain_text("Offline")
+    page.wait_for_timeout(3000)
+    assert seen == []  # nothing changed: the web process is not asked at all
+
+    sent = time.monotonic()
+    sandbox.publish(gallery["id"])  # Pic-Time's webhook reaches the live server
+    expect(wedding.get_by_text("Online", exact=True)).to_be_visible(timeout=5000)
+    elapsed = time.monotonic() - sent
+    print(f"\nwebhook sent → panel shows it, told by the live process: {elapsed:.2f} s")
+    assert elapsed < 2.0
+    page.wait_for_timeout(1500)
+    assert 1 <= len(seen) <= 2, seen
+
+    # Behind another tab: a change waits, and shows as soon as the tab is in front again.
+    set_hidden(page, True)
+    asked = len(seen)
+    sandbox.add_photos(gallery["id"], 25)
+    page.wait_for_timeout(2500)
+    assert len(seen) == asked
+    expect(wedding).not_to_contain_text("25 images")
+    set_hidden(page, False)
+    expect(wedding).to_contain_text("25 images", timeout=1000)
+
+    # The live process goes away: the workspace asks the web process every second, and still shows.
+    live_process.stop()
+    sandbox.add_photos(gallery["id"], 5)
+    expect(wedding).to_contain_text("30 images", timeout=3000)

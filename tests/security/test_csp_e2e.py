@@ -1,5 +1,5 @@
 """The Content-Security-Policy (django-csp) is sent on every page and breaks nothing: in Chromium,
-the workspace loads, an htmx action works, the client portal and the admin work, and the console
+the workspace loads and opens its event stream from the live process, an htmx action works, the client portal and the admin work, and the console
 shows no CSP violation."""
 
 import pytest
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_pages_htmx_and_the_admin_work_under_the_policy(
-    page, live_server, login_in_browser, pictime_settings, connection, project
+    page, live_server, live_process, login_in_browser, pictime_settings, connection, project
 ):
     get_user_model().objects.create_superuser(username="root@studio.test", password=PASSWORD)
     problems = []
@@ -24,7 +24,10 @@ def test_pages_htmx_and_the_admin_work_under_the_policy(
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     login_in_browser(page, "ada@lumen.test")
-    page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    response = page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    # The workspace's event stream comes from the live process, another origin: allowed, and open.
+    assert f"connect-src 'self' {live_process.url}" in response.headers["content-security-policy"]
+    page.wait_for_function("() => pictimeStream && pictimeStream.readyState === EventSource.OPEN")
 
     # An htmx action: the Pic-Time panel's "Add gallery" loads its choices in place.
     panel = page.locator("#pictime-galleries")
