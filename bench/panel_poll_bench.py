@@ -1,26 +1,38 @@
-"""What do open workspaces cost the web process while they poll for Pic-Time changes?
+"""What do open workspaces cost the web process while they wait for Pic-Time changes?
 
     python bench/panel_poll_bench.py [--workspaces 50] [--interval 1] [--seconds 30] [--requests 3000]
+        [--changes 10]   (with DATABASE_URL set to an existing database)
 
-Seeds a company with a project holding 10 linked galleries (as bench/workspace_bench.py does),
-starts ONE web process as the Dockerfile runs each (gunicorn with crm/gunicorn_conf.py, 4
-threads), and sends the workspace's poll with the version the panel shows (the common case:
-nothing changed, 204) from a few client threads, as fast as it answers: the process's capacity for
-polls, as requests a second on this machine and as the worker's CPU time per poll. 50 open
-workspaces polling every `interval` seconds cost 50 / interval polls a second: the share of that
-capacity is printed (at that CPU a poll). Then the same polls paced as open tabs send them
-(`--workspaces` clients, one poll every `--interval` s each): the web process's CPU share of one
-core, the figure the goal (< 5 %) is about, beside the floor measured in the same run: the
-same server answering the same polls from a bare WSGI app (bench/bare_wsgi.py). The changed case
-(200 with the panel and Photo sales) is measured too: it happens once per change, not once per
-poll. Loopback only; bounded loops.
+Seeds a company with a project holding 10 linked galleries (as bench/workspace_bench.py does) and
+starts ONE web process as the Dockerfile runs each (gunicorn with crm/gunicorn_conf.py, 4 threads).
+
+As the product runs: each open workspace holds an event stream from the live process
+(`python -m crm.live`) and asks the web process only when told of a change. The bench opens
+`--workspaces` streams and measures, over `--seconds` with nothing changing, the CPU share of one
+core of the web process (the goal: < 5 %) and of the live process; then `--changes` changes, and
+how long after each every stream is told.
+
+Beside it, in the same run, the poll it replaced, which a workspace still uses without the live
+process or while it is away: the poll with the version the panel shows (nothing changed: 204) from
+a few client threads as fast as it answers (requests a second, CPU a poll), then paced as open tabs
+send it (`--workspaces` clients, one poll every `--interval` s each: the web process's CPU share of
+one core), beside the floor measured the same way: the same server answering the same polls from a
+bare WSGI app (bench/bare_wsgi.py). The changed case (200 with the panel and Photo sales, what a tab
+asks once per change) is measured too. Loopback only; bounded loops.
 """
 
+import http.client
 import os
+import queue
+import random
+import socket
+import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -90,11 +102,81 @@ def paced(url, cookies, workspaces, interval, seconds, worker):
     return share
 
 
+def start_live(env, port, log_path):
+    """The live process as `make run` and docker-compose start it (python -m crm.live)."""
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm.live"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**env, "LIVE_BIND": f"127.0.0.1:{port}"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the live process exited:\n{Path(log_path).read_text(errors='replace')}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("the live process did not answer within 30 s")
+
+
+def open_stream(url):
+    """A tab's EventSource: its connection, and a queue of the times it was told of a change."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    connection.request("GET", f"{parts.path}?{parts.query}")
+    response = connection.getresponse()
+    if response.status != 200:
+        raise RuntimeError(f"{url} answered {response.status}")
+    told = queue.Queue()
+
+    def read():
+        try:
+            while chunk := response.read1():
+                if b"event: changed" in chunk:
+                    told.put(time.monotonic())
+        except Exception:  # noqa: BLE001 - the bench closed it mid-read
+            pass
+
+    threading.Thread(target=read, daemon=True).start()
+    return connection, told
+
+
+def streamed(url, workspaces, seconds, changes, web, live, touch):
+    """`workspaces` open streams for `seconds` with nothing changing: the CPU share of one core of
+    the web worker and of the live process. Then `changes` changes, 2–2.5 s apart: seconds from each
+    change until every stream was told (each tab would then ask the web process once)."""
+    streams = [open_stream(url) for _ in range(workspaces)]
+    try:
+        time.sleep(1)
+        web_cpu, live_cpu, started = cpu_seconds(web), cpu_seconds(live), time.monotonic()
+        time.sleep(seconds)
+        elapsed = time.monotonic() - started
+        shares = ((cpu_seconds(web) - web_cpu) / elapsed, (cpu_seconds(live) - live_cpu) / elapsed)
+        waits = []
+        for _ in range(changes):
+            changed = time.monotonic()
+            touch()
+            waits += [told.get(timeout=10) - changed for _, told in streams]
+            time.sleep(random.uniform(2, 2.5))  # changes land anywhere between the watch's ticks
+    finally:
+        for connection, _ in streams:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+            connection.close()
+    return shares, waits
+
+
 def main():
     parser = bench_parser(__doc__, 3000, "polls to time")
     parser.add_argument("--workspaces", type=int, default=50, help="open workspaces (default 50)")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default 1)")
     parser.add_argument("--seconds", type=float, default=30, help="paced run's length (default 30)")
+    parser.add_argument("--changes", type=int, default=10, help="changes told to the streams (default 10)")
     parser.add_argument(
         "--conn-max-age", default="60", help="CONN_MAX_AGE of the web process (default 60, as docker-compose)"
     )
@@ -102,6 +184,7 @@ def main():
 
     with seeded_studio("poll-bench-", CONN_MAX_AGE=args.conn_max_age) as (env, var_dir, cookies, path, db):
         from crm.projects.models import Project
+        from pictime.models.links import touch_projects
         from pictime.services.live import project_version, ticket
 
         project = Project.objects.get(pk=int(path.strip("/").split("/")[-1]))
@@ -118,6 +201,22 @@ def main():
             cpu_per_poll = (cpu_seconds(worker) - cpu) / total
             changed = hammer(f"{live}?v=old", cookies, max(args.threads, total // 10), args.threads, 200)
             share = paced(live + poll, cookies, args.workspaces, args.interval, args.seconds, worker)
+            live_port = free_port()
+            live_process = start_live(env, live_port, Path(var_dir, "live.log"))
+            try:
+                events = f"http://127.0.0.1:{live_port}/integrations/pictime/projects/{project.pk}/galleries/events/"
+                (web_share, live_share), waits = streamed(
+                    events + poll,
+                    args.workspaces,
+                    args.seconds,
+                    args.changes,
+                    worker,
+                    live_process.pid,
+                    lambda: touch_projects([project.pk]),
+                )
+            finally:
+                live_process.terminate()
+                live_process.wait(timeout=10)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -146,10 +245,22 @@ def main():
     print(f"{args.workspaces} open workspaces polling every {args.interval:g} s = {load:.0f} polls/s =")
     print(f"  {by_throughput * 100:.1f} % of the requests/s measured (load average {os.getloadavg()[0]:.1f})")
     print(f"  {by_cpu * 100:.1f} % of one web process's CPU at the CPU a poll costs when saturated")
+    waits.sort()
+    goal = "met" if web_share < 0.05 else "NOT met"
     print(
-        f"paced: {args.workspaces} tabs polling every {args.interval:g} s for {args.seconds:g} s took "
-        f"{share * 100:.1f} % of one core in the web process ({share / load * 1000:.2f} ms a poll) "
-        f"(goal < 5 %: {'met' if share < 0.05 else 'NOT met'})"
+        f"streamed (as the product runs): {args.workspaces} open workspaces for {args.seconds:g} s, "
+        f"nothing changing: web process {web_share * 100:.2f} % of one core (goal < 5 %: {goal}), "
+        f"live process {live_share * 100:.2f} %"
+    )
+    print(
+        f"  change → every stream told: median {waits[len(waits) // 2]:.2f} s, max {waits[-1]:.2f} s "
+        f"({args.changes} changes x {args.workspaces} streams); each tab then asks the web process once"
+    )
+    print(f"  (web + live process) / the same tabs polling (below): {(web_share + live_share) / share:.3f}")
+    print(
+        f"polled instead (no live process, or while it is away): {args.workspaces} tabs polling every "
+        f"{args.interval:g} s for {args.seconds:g} s took {share * 100:.1f} % of one core in the web process "
+        f"({share / load * 1000:.2f} ms a poll)"
     )
     print(
         f"  the server alone (bench/bare_wsgi.py, the same polls): {floor * 100:.1f} % "

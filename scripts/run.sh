@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole product on embedded defaults (SQLite, a filesystem broker): the web app, the Celery
-# worker and beat, and the Pic-Time sandbox, with demo data. Stop with Ctrl-C.
+# Runs the whole product on embedded defaults (SQLite, a filesystem broker): the web app, the live
+# process (open workspaces' event streams), the Celery worker and beat, and the Pic-Time sandbox,
+# with demo data. Stop with Ctrl-C.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -19,8 +20,9 @@ print("CSRF_COOKIE_SECURE=false")
 PY
 fi
 export DEBUG="${DEBUG:-false}"
-export CRM_PORT="${CRM_PORT:-8000}" SANDBOX_PORT="${SANDBOX_PORT:-8001}"
+export CRM_PORT="${CRM_PORT:-8000}" SANDBOX_PORT="${SANDBOX_PORT:-8001}" LIVE_PORT="${LIVE_PORT:-8002}"
 export SITE_URL="${SITE_URL:-http://127.0.0.1:$CRM_PORT}"
+export LIVE_URL="${LIVE_URL:-http://127.0.0.1:$LIVE_PORT}"
 export PICTIME_BASE_URL="${PICTIME_BASE_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 PY=.venv/bin/python
 $PY manage.py migrate --no-input -v 0
