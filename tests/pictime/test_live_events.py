@@ -79,7 +79,7 @@ def opened(live_process):
         stream.close()
 
 
-def test_the_stream_tells_of_a_change_within_a_second_and_is_silent_while_nothing_changes(
+def test_the_stream_tells_of_a_change_at_the_next_tick_and_is_silent_while_nothing_changes(
     live_process, opened, project
 ):
     stream = opened(stream_url(live_process.url, project))
@@ -94,7 +94,7 @@ def test_the_stream_tells_of_a_change_within_a_second_and_is_silent_while_nothin
     event = stream.next(within=2)
     took = time.monotonic() - changed
     assert event == f"event: changed\ndata: {project_version(project.company_id, project.pk)}"
-    assert took < 1.0, f"{took:.2f} s"
+    assert took < 1.5, f"{took:.2f} s"  # a tick is 0.5 s; the margin is for a loaded machine
     assert stream.next(within=1.2) is None  # once per change
 
 

@@ -1,6 +1,6 @@
 """The Content-Security-Policy (django-csp) is sent on every page and breaks nothing: in Chromium,
-the workspace loads and opens its event stream from the live process, an htmx action works, the client portal and the admin work, and the console
-shows no CSP violation."""
+the workspace loads and opens its event stream from the live process, an htmx action works, the
+client portal and the admin work, and the console shows no CSP violation."""
 
 import pytest
 from django.contrib.auth import get_user_model
