@@ -26,7 +26,6 @@ import os
 import queue
 import random
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -45,6 +44,7 @@ from bench.workspace_bench import (  # noqa: E402
     parse_args,
     seeded_studio,
     start_gunicorn,
+    start_server,
     summary,
 )
 
@@ -104,25 +104,13 @@ def paced(url, cookies, workspaces, interval, seconds, worker):
 
 def start_live(env, port, log_path):
     """The live process as `make run` and docker-compose start it (python -m crm.live)."""
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(
+    return start_server(
+        "the live process",
         [sys.executable, "-m", "crm.live"],
-        cwd=Path(__file__).resolve().parent.parent,
-        env={**env, "LIVE_BIND": f"127.0.0.1:{port}"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        {**env, "LIVE_BIND": f"127.0.0.1:{port}"},
+        log_path,
+        answers=lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(),
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the live process exited:\n{Path(log_path).read_text(errors='replace')}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("the live process did not answer within 30 s")
 
 
 def open_stream(url):

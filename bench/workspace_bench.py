@@ -174,26 +174,32 @@ def add_invoice_and_sales(project, tag):
 def start_gunicorn(env, port, log_path, *options, app="crm.wsgi:application"):
     """The CRM (or another WSGI `app`) on gunicorn at 127.0.0.1:`port` with `options` (workers,
     threads…), once it answers."""
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
+    return start_server(
+        "gunicorn",
         [*command, "--log-level", "warning", *options],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        env,
+        log_path,
+        answers=lambda: requests.get(f"http://127.0.0.1:{port}/login/", timeout=1),
     )
+
+
+def start_server(name, command, env, log_path, answers):
+    """`command` started in the repository with its output in `log_path`, once `answers()` stops
+    raising OSError (requests' errors are OSErrors too)."""
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{Path(log_path).read_text(errors='replace')}")
+            raise RuntimeError(f"{name} exited:\n{Path(log_path).read_text(errors='replace')}")
         try:
-            requests.get(f"http://127.0.0.1:{port}/login/", timeout=1)
+            answers()
             return process
-        except requests.RequestException:
+        except OSError:
             time.sleep(0.2)
     process.terminate()
-    raise RuntimeError("gunicorn did not answer within 30 s")
+    raise RuntimeError(f"{name} did not answer within 30 s")
 
 
 @contextmanager
