@@ -10,10 +10,8 @@ import os
 
 import uvicorn
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-
-from crm.asgi import application  # noqa: E402 - sets Django up
-from pictime.services.live_watch import watch  # noqa: E402
+from crm.asgi import application  # sets Django up
+from pictime.services.live_watch import watch
 
 
 class LiveServer(uvicorn.Server):

@@ -15,6 +15,10 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+from django.http import HttpRequest
+
+from crm.ops.access_log import safe_url
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _request_id = contextvars.ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -52,6 +56,14 @@ class RequestIdFilter(logging.Filter):
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
 
 
+def _loggable(value):
+    """A request (Django's request logger puts it on its records) as its method and path only: its
+    query string and some path segments are secrets (crm.ops.access_log)."""
+    if isinstance(value, HttpRequest):
+        return f"{value.method} {safe_url(value.path)}"
+    return value
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
@@ -63,7 +75,7 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+                entry[key] = _loggable(value)
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:

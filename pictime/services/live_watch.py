@@ -13,7 +13,7 @@ import contextvars
 import logging
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from pictime.services.live import project_versions
 
@@ -29,19 +29,25 @@ class VersionWatch:
         self.tick = tick
         self._waiting: dict[tuple[int, int], list[tuple[str, asyncio.Future]]] = {}
         self._task: asyncio.Task | None = None
+        self._closing_loop = None  # the event loop of a process that stops
         self._failing = False
 
-    async def changed(self, project: tuple[int, int], version: str, timeout: float) -> str | None:
+    async def changed(self, project: tuple[int, int], version: str, timeout: float):
         """The version of `project` (company id, project id) once it is not `version` (GONE when
         the project is gone), None after `timeout` seconds without a change, or CLOSING."""
         loop = asyncio.get_running_loop()
+        if self._closing_loop is loop:
+            return CLOSING
         entry = (version, loop.create_future())
         self._waiting.setdefault(project, []).append(entry)
-        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+        if self._task is None or self._task.get_loop() is not loop:
             # A context of its own: the request that starts it ends long before it does.
             self._task = loop.create_task(self._run(), context=contextvars.Context())
         try:
-            return await asyncio.wait_for(entry[1], timeout)
+            # asyncio.timeout, not wait_for: a cancel (the tab closed) that meets a result is
+            # not swallowed (Python 3.11's wait_for would return the result, and the stream go on).
+            async with asyncio.timeout(timeout):
+                return await entry[1]
         except TimeoutError:
             return None
         finally:
@@ -51,7 +57,8 @@ class VersionWatch:
                 self._waiting.pop(project, None)
 
     def close(self) -> None:
-        """Ends every stream waiting now (the process stops)."""
+        """Ends every stream of this process, waiting now or still to come (the process stops)."""
+        self._closing_loop = asyncio.get_running_loop()
         for waiting in self._waiting.values():
             for _, future in waiting:
                 if not future.done():
@@ -59,36 +66,39 @@ class VersionWatch:
 
     def watching(self) -> int:
         """How many streams wait on this watch."""
-        return sum(len(waiting) for waiting in self._waiting.values())
+        return sum(map(len, list(self._waiting.values())))
 
     async def _run(self) -> None:
         try:
             while self._waiting:
-                projects = list(self._waiting)
-                try:
-                    versions = await sync_to_async(_read_versions)(projects)
-                except Exception:  # the database is away: the streams wait, the next tick asks again
-                    if not self._failing:  # once per outage, not twice a second
-                        logger.exception("Could not read the open workspaces' versions; asking again")
-                    self._failing = True
-                else:
-                    if self._failing:
-                        logger.info("Reading the open workspaces' versions again")
-                    self._failing = False
-                    for project in projects:
-                        current = versions.get(project, GONE)
-                        for version, future in self._waiting.get(project, ()):
-                            if version != current and not future.done():
-                                future.set_result(current)
+                await self._tick()
                 await asyncio.sleep(self.tick)
-        finally:  # no stream left (or the process stops): no database connection kept for nobody
+        finally:
+            # No stream left (or the process stops): a stream that comes now starts the watch again
+            # at once, and no database connection is kept for nobody.
+            if self._task is asyncio.current_task():
+                self._task = None
             await sync_to_async(connections.close_all)()
 
-
-def _read_versions(projects):
-    # As at a request's start: a connection a database restart broke is replaced, not reused.
-    close_old_connections()
-    return project_versions(projects)
+    async def _tick(self) -> None:
+        projects = list(self._waiting)
+        try:
+            versions = await sync_to_async(project_versions)(projects)
+        except Exception:  # the database is away: the streams wait, the next tick asks again
+            if not self._failing:  # once per outage, not twice a second
+                logger.exception("Could not read the open workspaces' versions; asking again")
+            self._failing = True
+            # A connection a database restart broke is replaced at the next tick, not reused.
+            await sync_to_async(connections.close_all)()
+            return
+        if self._failing:
+            logger.info("Reading the open workspaces' versions again")
+        self._failing = False
+        for project in projects:
+            current = versions.get(project, GONE)
+            for version, future in self._waiting.get(project, ()):
+                if version != current and not future.done():
+                    future.set_result(current)
 
 
 watch = VersionWatch()

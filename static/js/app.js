@@ -33,12 +33,19 @@ window.pictimeLiveIdle = () =>
 
 // With the live process (data-events), its stream tells the panel's newest version, and the panel
 // is fetched when it shows another. Without it, or while its stream is down, the panel asks every
-// data-poll-seconds.
+// data-poll-seconds. A stream refused for good (an expired ticket, a proxy's 502 during a deploy) is
+// opened again at most every 10 s, from the panel's newest ticket. A project gone, or a membership
+// taken away (the panel's answer is 404 or 403), ends both.
 let pictimeStream = null;
+let pictimeStreamOpened = 0;
 let pictimeNewest = null;
+let pictimeEnded = false;
 function pictimeListen() {
   const live = document.getElementById("pictime-live");
-  if (!live || !live.dataset.events || !window.EventSource || pictimeStream) return;
+  if (pictimeEnded || !live || !live.dataset.events || !window.EventSource) return;
+  if (pictimeStream && pictimeStream.readyState !== EventSource.CLOSED) return;
+  if (pictimeStream && Date.now() - pictimeStreamOpened < 10000) return;
+  pictimeStreamOpened = Date.now();
   pictimeStream = new EventSource(live.dataset.events);
   pictimeStream.addEventListener("changed", (event) => {
     pictimeNewest = event.data;
@@ -48,11 +55,18 @@ function pictimeListen() {
 function pictimePoll() {
   const live = document.getElementById("pictime-live");
   pictimeListen();
-  if (!live || !window.htmx || !window.pictimeLiveIdle()) return;
+  if (pictimeEnded || !live || !window.htmx || !window.pictimeLiveIdle()) return;
   const told = pictimeStream && pictimeStream.readyState === EventSource.OPEN;
   if (told && (pictimeNewest === null || pictimeNewest === live.dataset.version)) return;
   window.htmx.trigger(live, "pictime:poll");
 }
+document.addEventListener("htmx:responseError", (event) => {
+  const status = event.detail.xhr.status;
+  if (event.target.id === "pictime-live" && (status === 403 || status === 404)) {
+    pictimeEnded = true;
+    if (pictimeStream) pictimeStream.close();
+  }
+});
 (function schedulePoll() {
   const live = document.getElementById("pictime-live");
   const seconds = Number((live && live.dataset.pollSeconds) || 1);

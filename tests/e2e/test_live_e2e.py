@@ -156,9 +156,13 @@ def test_with_the_live_process_the_open_workspace_asks_only_when_something_chang
 
     # Behind another tab: a change waits, and shows as soon as the tab is in front again.
     set_hidden(page, True)
+    page.wait_for_timeout(300)  # a poll already under way is counted
     asked = len(seen)
     sandbox.add_photos(gallery["id"], 25)
-    page.wait_for_timeout(2500)
+    page.wait_for_function(  # told of it, while hidden
+        "() => pictimeNewest !== document.getElementById('pictime-live').dataset.version", timeout=5000
+    )
+    page.wait_for_timeout(1500)
     assert len(seen) == asked
     expect(wedding).not_to_contain_text("25 images")
     set_hidden(page, False)
@@ -168,3 +172,20 @@ def test_with_the_live_process_the_open_workspace_asks_only_when_something_chang
     live_process.stop()
     sandbox.add_photos(gallery["id"], 5)
     expect(wedding).to_contain_text("30 images", timeout=3000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_workspace_whose_project_is_deleted_stops_asking(
+    page, live_server, live_process, login_in_browser, pictime_settings, connection, project
+):
+    login_in_browser(page, "ada@lumen.test")
+    seen = polls(page)
+    page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    page.wait_for_function("() => pictimeStream && pictimeStream.readyState === EventSource.OPEN")
+
+    project.delete()  # from another tab, or by support
+    page.wait_for_function("() => pictimeEnded", timeout=5000)  # the poll it was told to make: 404
+    asked = len(seen)
+    page.wait_for_timeout(2500)
+    assert len(seen) == asked
+    assert page.evaluate("() => pictimeStream.readyState") == 2  # CLOSED: not opened again either

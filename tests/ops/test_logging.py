@@ -60,6 +60,25 @@ def test_the_json_formatter_writes_one_object_with_the_request_id_and_extras():
     assert entry["time"].endswith("+00:00")
 
 
+def test_the_json_formatter_writes_a_request_without_its_secrets(rf):
+    """Django's request logger puts the request on its records ("Forbidden: ..."): in JSON logs it
+    is its method and path, without the query string (a workspace's ticket, OAuth's code) or a
+    portal token."""
+    for url, written in (
+        (
+            "/integrations/pictime/projects/7/galleries/events/?t=SECRET-TICKET&v=1",
+            "GET /integrations/pictime/projects/7/galleries/events/",
+        ),
+        ("/portal/SECRET-PORTAL-TOKEN/?x=1", "GET /portal/***/"),
+    ):
+        request = rf.get(url)
+        record = _record("Forbidden: %s", request=request, status_code=403)
+        record.args = (request.path,)
+        entry = json.loads(JsonFormatter().format(record))
+        assert entry["request"] == written
+        assert entry["status_code"] == 403
+
+
 def test_the_json_formatter_includes_exceptions():
     try:
         raise ValueError("boom")

@@ -2,6 +2,7 @@
 the test database): "changed" within a second of a change the panel shows, nothing while nothing
 changes, and nothing at all without the workspace's own ticket."""
 
+import asyncio
 import http.client
 import logging
 import queue
@@ -169,3 +170,25 @@ def test_the_workspace_is_given_its_stream_only_when_there_is_a_live_process(set
         f"https://live.studio.test/integrations/pictime/projects/{project.pk}/galleries/events/?t="
     )
     assert url.endswith(f"&v={project_version(project.company_id, project.pk)}")
+
+
+def test_a_tab_closed_in_the_instant_its_change_arrives_ends_its_stream(transactional_db, project):
+    """A race of the watch, once in a while in production: the stream must end (not go on writing
+    to nobody, holding its thread and its place in the watch)."""
+    from pictime.services.live_watch import VersionWatch
+
+    key = (project.company_id, project.pk)
+
+    async def closed_as_told():
+        watching = VersionWatch(tick=60)
+        stream = asyncio.create_task(watching.changed(key, "older", timeout=10))
+        while not watching.watching():
+            await asyncio.sleep(0)
+        (_, future) = watching._waiting[key][0]
+        future.set_result(project_version(*key))  # the tick tells it...
+        stream.cancel()  # ...as the tab closes
+        with pytest.raises(asyncio.CancelledError):
+            await stream
+        assert watching.watching() == 0
+
+    asyncio.run(closed_as_told())
