@@ -138,10 +138,13 @@ def open_stream(url):
 def streamed(url, workspaces, seconds, changes, web, live, touch):
     """`workspaces` open streams for `seconds` with nothing changing: the CPU share of one core of
     the web worker and of the live process. Then `changes` changes, 2–2.5 s apart: seconds from each
-    change until every stream was told (each tab would then ask the web process once)."""
+    change until every stream was told (each tab would then ask the web process once). Also the live
+    process's threads and memory before the streams and with them."""
+    before = process_size(live)
     streams = [open_stream(url) for _ in range(workspaces)]
     try:
         time.sleep(1)
+        size = (before, process_size(live))
         web_cpu, live_cpu, started = cpu_seconds(web), cpu_seconds(live), time.monotonic()
         time.sleep(seconds)
         elapsed = time.monotonic() - started
@@ -156,7 +159,13 @@ def streamed(url, workspaces, seconds, changes, web, live, touch):
         for connection, _ in streams:
             connection.sock.shutdown(socket.SHUT_RDWR)
             connection.close()
-    return shares, waits
+    return shares, waits, size
+
+
+def process_size(pid):
+    """(threads, resident MB) of a process, from /proc."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return int(status["Threads"]), int(status["VmRSS"].split()[0]) / 1024
 
 
 def main():
@@ -193,7 +202,7 @@ def main():
             live_process = start_live(env, live_port, Path(var_dir, "live.log"))
             try:
                 events = f"http://127.0.0.1:{live_port}/integrations/pictime/projects/{project.pk}/galleries/events/"
-                (web_share, live_share), waits = streamed(
+                (web_share, live_share), waits, size = streamed(
                     events + poll,
                     args.workspaces,
                     args.seconds,
@@ -239,6 +248,11 @@ def main():
         f"streamed (as the product runs): {args.workspaces} open workspaces for {args.seconds:g} s, "
         f"nothing changing: web process {web_share * 100:.2f} % of one core (goal < 5 %: {goal}), "
         f"live process {live_share * 100:.2f} %"
+    )
+    (threads_before, rss_before), (threads, rss) = size
+    print(
+        f"  live process: {threads_before} → {threads} threads, {rss_before:.0f} → {rss:.0f} MB resident "
+        f"with the {args.workspaces} streams (an idle thread each: Django keeps one per ASGI request)"
     )
     print(
         f"  change → every stream told: median {waits[len(waits) // 2]:.2f} s, max {waits[-1]:.2f} s "
