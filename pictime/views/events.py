@@ -5,9 +5,9 @@ pictime.views.live) instead of asking every second.
 Served by the live process (uvicorn on crm.asgi): a stream is held open for as long as the tab is,
 which would pin one of gunicorn's threads each. There it costs no CPU while nothing changes, and an
 idle thread (Django's ASGI handler keeps one for a request's sync parts, its signals and middleware,
-until the request ends): 50 streams add 15 MB (bench/panel_poll_bench.py). Like the poll, it needs only the workspace's signed
-ticket, and all it tells is "changed or not"; what changed is shown after the full check of the
-session and the membership.
+until the request ends): 50 streams add 15 MB (bench/panel_poll_bench.py). Like the poll, it needs
+only the workspace's signed ticket, and all it tells is "changed or not"; what changed is shown
+after the full check of the session and the membership.
 """
 
 from django.core.handlers.asgi import ASGIRequest
