@@ -347,14 +347,7 @@ def test_pictime_errors_become_clear_api_errors(owner_api, project, connection, 
     assert set(error["details"]) == {"gallery_id"}
 
     # Pic-Time refuses a field: its message comes back under the field.
-    refused = {
-        "error": {
-            "code": "validation_error",
-            "message": "Invalid",
-            "details": {"preset_id": ["Unknown preset."]},
-        }
-    }
-    pictime_api.post(PICTIME_API + "/galleries", json=refused, status=422)
+    offline.answer_create_refused(pictime_api, "preset_id", "Unknown preset.")
     error = assert_error(
         owner_api.post(
             f"/api/projects/{project.pk}/galleries/", {"name": "x", "preset_id": "pr_nope"}, format="json"

@@ -72,6 +72,12 @@ def answer_create(api, gallery, idempotency_key):
     api.post(PICTIME_API + "/galleries", json=gallery, status=201, match=match)
 
 
+def answer_create_refused(api, field, message, summary="Invalid"):
+    """POST /galleries refused: 422 validation_error, `message` under `field` in its details."""
+    refused = {"error": {"code": "validation_error", "message": summary, "details": {field: [message]}}}
+    api.post(PICTIME_API + "/galleries", json=refused, status=422)
+
+
 def answer_down(api, method, path):
     """Pic-Time failing the request: 500, internal_error."""
     api.add(method, PICTIME_API + path, json=DOWN, status=500)

@@ -19,7 +19,6 @@ from integrations.models import CompanyIntegration
 from pictime.models import Connection, GalleryLink
 from pictime.services.galleries import PAGE_SIZE
 from tests.factories import later, make_link
-from tests.fixtures import PICTIME_API
 from tests.helpers import text, workspace
 from tests.pictime import offline
 from tests.pictime.offline import offline_account, offline_connection  # noqa: F401  (fixtures)
@@ -205,14 +204,9 @@ def test_bad_form_input_shows_field_messages_and_creates_nothing(
 def test_pictime_validation_details_show_on_the_right_field(owner_client, project, connection, pictime_api):
     data = form_data(connection, slug="taken-slug")
     offline.answer_galleries(pictime_api, q="bella@example.com")
-    refused = {
-        "error": {
-            "code": "validation_error",
-            "message": "Invalid gallery",
-            "details": {"slug": ["This slug is already taken in the account."]},
-        }
-    }
-    pictime_api.post(PICTIME_API + "/galleries", json=refused, status=422)
+    offline.answer_create_refused(
+        pictime_api, "slug", "This slug is already taken in the account.", summary="Invalid gallery"
+    )
 
     response = owner_client.post(reverse("pictime:panel_new", args=[project.pk]), data, **HTMX)
 
